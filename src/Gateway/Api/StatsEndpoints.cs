@@ -1,0 +1,28 @@
+using Gateway.Hubs;
+using Gateway.Listeners;
+using Gateway.Sessions;
+using Gateway.Traffic;
+
+namespace Gateway.Api;
+
+internal static class StatsEndpoints
+{
+    public static RouteGroupBuilder MapStatsEndpoints(this RouteGroupBuilder api)
+    {
+        api.MapGet("/stats", (DataPlane plane, ListenerManager listeners, TrafficBroadcaster hub, GatewayClock clock) =>
+            {
+                var observers = plane.Bus.Subscriptions
+                    .Select(s => new ObserverInfo(s.Name, s.Capacity, s.Pending, s.Dropped))
+                    .Append(new ObserverInfo("hub clients", plane.Options.Watch.ClientQueueCapacity, hub.ClientPending, hub.ClientDropped))
+                    .ToArray();
+                var totals = plane.Totals;
+                return new StatsInfo(
+                    clock.StartedAt, listeners.Listeners.Length, plane.Sessions.OpenCount, totals.Sessions,
+                    totals.BytesIn, totals.BytesOut, totals.MessagesIn, totals.MessagesOut, plane.LastSeq,
+                    plane.Bus.Dropped + hub.ClientDropped, hub.ClientCount, observers);
+            })
+            .WithTags("Stats")
+            .WithSummary("Totals, and events dropped by observers that fell behind.");
+        return api;
+    }
+}

@@ -1,0 +1,35 @@
+namespace Gateway.Api;
+
+/// <summary>Gateway-wide totals and the state of every observer.</summary>
+/// <param name="StartedAt">When the gateway started (UTC).</param>
+/// <param name="Listeners">Listeners configured.</param>
+/// <param name="SessionsOpen">Sessions open now.</param>
+/// <param name="SessionsTotal">Sessions opened since start.</param>
+/// <param name="BytesIn">Bytes received from peers.</param>
+/// <param name="BytesOut">Bytes sent to peers.</param>
+/// <param name="MessagesIn">Messages received from peers.</param>
+/// <param name="MessagesOut">Messages sent to peers.</param>
+/// <param name="LastSeq">The newest message's seq.</param>
+/// <param name="Dropped">Events observers lost because they fell behind (all observers and hub clients).</param>
+/// <param name="HubClients">Hub clients connected.</param>
+/// <param name="Observers">Each observer's queue: capacity, waiting, delivered, dropped.</param>
+public sealed record StatsInfo(
+    DateTimeOffset StartedAt,
+    int Listeners,
+    int SessionsOpen,
+    long SessionsTotal,
+    long BytesIn,
+    long BytesOut,
+    long MessagesIn,
+    long MessagesOut,
+    long LastSeq,
+    long Dropped,
+    int HubClients,
+    IReadOnlyList<ObserverInfo> Observers);
+
+/// <summary>One observer of the event stream.</summary>
+/// <param name="Name"><c>hub</c> (the broadcaster's feed from the data plane) or <c>hub clients</c> (their own queues, summed).</param>
+/// <param name="Capacity">Queue bound (per client for <c>hub clients</c>).</param>
+/// <param name="Pending">Events waiting now.</param>
+/// <param name="Dropped">Events dropped because the queue was full.</param>
+public sealed record ObserverInfo(string Name, int Capacity, int Pending, long Dropped);

@@ -1,0 +1,100 @@
+namespace Gateway.Configuration;
+
+/// <summary>The <c>Gateway</c> configuration section: listeners and every bound of the data plane.</summary>
+public sealed class GatewayOptions
+{
+    public const string Section = "Gateway";
+
+    /// <summary>Raw listeners started with the app (<c>Gateway:Listeners:N:...</c>).</summary>
+    public List<ListenerOptions> Listeners { get; set; } = [];
+
+    public TcpOptions Tcp { get; set; } = new();
+
+    public UdpOptions Udp { get; set; } = new();
+
+    public WatchOptions Watch { get; set; } = new();
+
+    public HistoryOptions History { get; set; } = new();
+
+    public LimitsOptions Limits { get; set; } = new();
+
+    public ObserverOptions Observers { get; set; } = new();
+
+    public ShutdownOptions Shutdown { get; set; } = new();
+}
+
+public sealed class ListenerOptions
+{
+    public string Name { get; set; } = "";
+
+    /// <summary><c>tcp</c> or <c>udp</c>.</summary>
+    public string Protocol { get; set; } = "tcp";
+
+    public string Address { get; set; } = "127.0.0.1";
+
+    /// <summary>0 binds any free port; the bound one is reported by the API.</summary>
+    public int Port { get; set; }
+
+    /// <summary>When true, a failure to bind is logged and the listener reported as failed instead of stopping start-up.</summary>
+    public bool Optional { get; set; }
+}
+
+public sealed class TcpOptions
+{
+    /// <summary>Size of the pooled buffer a session reads into; one read is one message at most this big.</summary>
+    public int ReceiveBufferBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Accept backlog of each TCP listener.</summary>
+    public int Backlog { get; set; } = 512;
+}
+
+public sealed class UdpOptions
+{
+    /// <summary>A UDP session with no datagram either way for this long is closed.</summary>
+    public double IdleTimeoutSeconds { get; set; } = 120;
+}
+
+public sealed class WatchOptions
+{
+    /// <summary>Payloads pushed to hub clients are cut to this many bytes (<c>truncated: true</c>).</summary>
+    public int MaxPreviewBytes { get; set; } = 4096;
+
+    /// <summary>Events a hub client may have waiting; past this its events are dropped and counted.</summary>
+    public int ClientQueueCapacity { get; set; } = 10_000;
+
+    /// <summary>Most messages in one <c>traffic</c> batch.</summary>
+    public int MaxBatchMessages { get; set; } = 256;
+}
+
+public sealed class HistoryOptions
+{
+    /// <summary>Recent messages kept in memory per session.</summary>
+    public int MaxMessagesPerSession { get; set; } = 1000;
+
+    /// <summary>Payload bytes kept in memory per session; the oldest messages go first.</summary>
+    public int MaxBytesPerSession { get; set; } = 1024 * 1024;
+
+    /// <summary>Closed sessions kept (with their messages) for the API.</summary>
+    public int MaxClosedSessions { get; set; } = 1000;
+}
+
+public sealed class LimitsOptions
+{
+    /// <summary>Largest payload one send or broadcast may inject (413 above).</summary>
+    public int MaxSendBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Injected bytes a session may have waiting for a slow peer before further sends are refused (409).</summary>
+    public int MaxPendingSendBytes { get; set; } = 4 * 1024 * 1024;
+}
+
+public sealed class ObserverOptions
+{
+    /// <summary>Capacity of each observer's event channel; a full channel drops events and counts them.</summary>
+    public int ChannelCapacity { get; set; } = 65_536;
+}
+
+public sealed class ShutdownOptions
+{
+    /// <summary>How long sessions get to flush and close on stop before they are reset.</summary>
+    public double TimeoutSeconds { get; set; } = 3;
+}

@@ -1,0 +1,67 @@
+using System.Net;
+using Gateway.Listeners;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Configuration;
+
+/// <summary>Rejects a configuration the data plane cannot run, with a message naming the key.</summary>
+internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
+{
+    public ValidateOptionsResult Validate(string? name, GatewayOptions options)
+    {
+        var errors = new List<string>();
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < options.Listeners.Count; i++)
+        {
+            var listener = options.Listeners[i];
+            var key = $"Gateway:Listeners:{i}";
+            if (!ListenerNames.IsValid(listener.Name))
+            {
+                errors.Add($"{key}:Name '{listener.Name}' is not a valid name ({ListenerNames.Rule}).");
+            }
+            else if (!names.Add(listener.Name))
+            {
+                errors.Add($"{key}:Name '{listener.Name}' is used by another listener.");
+            }
+
+            if (!ListenerProtocols.TryParse(listener.Protocol, out _))
+            {
+                errors.Add($"{key}:Protocol '{listener.Protocol}' is not supported (tcp or udp).");
+            }
+
+            if (!IPAddress.TryParse(listener.Address, out _))
+            {
+                errors.Add($"{key}:Address '{listener.Address}' is not an IP address (e.g. 127.0.0.1, 0.0.0.0, ::1, ::).");
+            }
+
+            if (listener.Port is < 0 or > 65535)
+            {
+                errors.Add($"{key}:Port {listener.Port} is out of range (0-65535, 0 = any free port).");
+            }
+        }
+
+        Positive(errors, "Gateway:Tcp:ReceiveBufferBytes", options.Tcp.ReceiveBufferBytes);
+        Positive(errors, "Gateway:Tcp:Backlog", options.Tcp.Backlog);
+        Positive(errors, "Gateway:Udp:IdleTimeoutSeconds", options.Udp.IdleTimeoutSeconds);
+        Positive(errors, "Gateway:Watch:MaxPreviewBytes", options.Watch.MaxPreviewBytes);
+        Positive(errors, "Gateway:Watch:ClientQueueCapacity", options.Watch.ClientQueueCapacity);
+        Positive(errors, "Gateway:Watch:MaxBatchMessages", options.Watch.MaxBatchMessages);
+        Positive(errors, "Gateway:History:MaxMessagesPerSession", options.History.MaxMessagesPerSession);
+        Positive(errors, "Gateway:History:MaxBytesPerSession", options.History.MaxBytesPerSession);
+        Positive(errors, "Gateway:History:MaxClosedSessions", options.History.MaxClosedSessions);
+        Positive(errors, "Gateway:Limits:MaxSendBytes", options.Limits.MaxSendBytes);
+        Positive(errors, "Gateway:Limits:MaxPendingSendBytes", options.Limits.MaxPendingSendBytes);
+        Positive(errors, "Gateway:Observers:ChannelCapacity", options.Observers.ChannelCapacity);
+        Positive(errors, "Gateway:Shutdown:TimeoutSeconds", options.Shutdown.TimeoutSeconds);
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void Positive(List<string> errors, string key, double value)
+    {
+        if (!(value > 0))
+        {
+            errors.Add($"{key} must be greater than 0 (was {value}).");
+        }
+    }
+}

@@ -1,0 +1,89 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Gateway.Api;
+using Gateway.Configuration;
+using Gateway.Hubs;
+using Gateway.Listeners;
+using Gateway.Sessions;
+using Gateway.Traffic;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
+
+namespace Gateway;
+
+/// <summary>The one place where the gateway's parts are wired: services, then routes.</summary>
+internal static class GatewayComposition
+{
+    public static IServiceCollection AddGateway(this IServiceCollection services)
+    {
+        services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<GatewayClock>();
+
+        // Data plane.
+        services.AddSingleton<TrafficEventBus>();
+        services.AddSingleton<TrafficTotals>();
+        services.AddSingleton<SessionRegistry>();
+        services.AddSingleton<DataPlane>();
+        services.AddSingleton<ListenerManager>();
+
+        // Control plane. The broadcaster is registered before the listeners so that it subscribes
+        // before the first session opens, and stops after they are closed.
+        services.AddSingleton<SessionCommands>();
+        services.AddSingleton<TrafficBroadcaster>();
+        services.AddHostedService(sp => sp.GetRequiredService<TrafficBroadcaster>());
+        services.AddHostedService(sp => sp.GetRequiredService<ListenerManager>());
+
+        services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
+        services.AddSignalR(o => o.AddFilter<CommandErrorHubFilter>())
+            .AddJsonProtocol(o => ConfigureJson(o.PayloadSerializerOptions));
+        services.AddSingleton<CommandErrorHubFilter>();
+
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ApiExceptionHandler>();
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddHealthChecks();
+
+        services.AddEndpointsApiExplorer();
+        services.AddSwaggerGen(o =>
+        {
+            o.SwaggerDoc("v1", new OpenApiInfo
+            {
+                Title = "Socket Gateway",
+                Version = "v1",
+                Description = "Raw TCP/UDP listeners whose sessions you watch live and inject into. "
+                    + "Live events: SignalR hub at /hubs/traffic.",
+            });
+            o.MapType<ReadOnlyMemory<byte>>(() => new OpenApiSchema { Type = JsonSchemaType.String, Format = "byte" });
+            var xml = Path.Combine(AppContext.BaseDirectory, "Gateway.xml");
+            if (File.Exists(xml))
+            {
+                o.IncludeXmlComments(xml);
+            }
+        });
+
+        return services;
+    }
+
+    public static WebApplication MapGateway(this WebApplication app)
+    {
+        var api = app.MapGroup("/api");
+        api.MapListenerEndpoints();
+        api.MapSessionEndpoints();
+        api.MapStatsEndpoints();
+
+        app.MapHub<TrafficHub>("/hubs/traffic");
+        app.MapHealthChecks("/healthz");
+        app.MapSwagger();
+        app.UseSwaggerUI();
+        return app;
+    }
+
+    private static void ConfigureJson(JsonSerializerOptions options)
+    {
+        options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+    }
+}

@@ -1,0 +1,136 @@
+using Gateway.Configuration;
+using Gateway.Listeners;
+using Gateway.Sessions;
+using Gateway.Traffic;
+using Microsoft.AspNetCore.SignalR;
+
+namespace Gateway.Hubs;
+
+/// <summary>
+/// One hub client's own bounded queue and the task that drains it. A client that reads slowly fills
+/// only its own queue; past the bound its events are dropped and counted, and nobody else waits.
+/// </summary>
+internal sealed class HubClientFeed
+{
+    private readonly object _gate = new();
+    private readonly IClientProxy _client;
+    private readonly ObserverSubscription<TrafficEvent> _queue;
+    private readonly WatchOptions _options;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _pump;
+    private volatile WatchSet _watch = WatchSet.None;
+
+    public HubClientFeed(string connectionId, IClientProxy client, WatchOptions options)
+    {
+        ConnectionId = connectionId;
+        _client = client;
+        _options = options;
+        _queue = new ObserverSubscription<TrafficEvent>(connectionId, options.ClientQueueCapacity);
+        _pump = Task.Run(PumpAsync);
+    }
+
+    public string ConnectionId { get; }
+
+    public long Dropped => _queue.Dropped;
+
+    public int Pending => _queue.Pending;
+
+    public WatchSet Watching => _watch;
+
+    public void Watch(WatchScope scope)
+    {
+        lock (_gate)
+        {
+            _watch = _watch.With(scope);
+        }
+    }
+
+    public void Unwatch(WatchScope scope)
+    {
+        lock (_gate)
+        {
+            _watch = _watch.Without(scope);
+        }
+    }
+
+    /// <summary>Queues the event if the client wants it. Lifecycle events go to every client.</summary>
+    public void Offer(TrafficEvent trafficEvent)
+    {
+        if (trafficEvent is TrafficMessage message && !_watch.Matches(message))
+        {
+            return;
+        }
+
+        _queue.Offer(trafficEvent);
+    }
+
+    public async Task StopAsync()
+    {
+        _queue.Complete();
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _pump.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sends what is queued: consecutive messages go as one <c>traffic</c> batch (up to
+    /// <c>MaxBatchMessages</c>), flushed as soon as the queue is momentarily empty, so a batch never
+    /// waits for more traffic; lifecycle events go in their place in the order.
+    /// </summary>
+    private async Task PumpAsync()
+    {
+        var batch = new List<MessageInfo>(_options.MaxBatchMessages);
+        var reader = _queue.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
+            {
+                while (batch.Count < _options.MaxBatchMessages && reader.TryRead(out var next))
+                {
+                    if (next is TrafficMessage message)
+                    {
+                        batch.Add(MessageInfo.From(message, _options.MaxPreviewBytes));
+                        continue;
+                    }
+
+                    await FlushAsync(batch).ConfigureAwait(false);
+                    await SendLifecycleAsync(next).ConfigureAwait(false);
+                }
+
+                await FlushAsync(batch).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The client disconnected.
+        }
+    }
+
+    private async Task FlushAsync(List<MessageInfo> batch)
+    {
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
+        var messages = batch.ToArray();
+        batch.Clear();
+        await _client.SendAsync(HubEvents.Traffic, messages, _stop.Token).ConfigureAwait(false);
+    }
+
+    private Task SendLifecycleAsync(TrafficEvent trafficEvent) => trafficEvent switch
+    {
+        SessionOpened e => _client.SendAsync(HubEvents.SessionOpened, e.Session, _stop.Token),
+        SessionClosed e => _client.SendAsync(HubEvents.SessionClosed, e.Session, _stop.Token),
+        ListenerChanged e => _client.SendAsync(HubEvents.ListenerChanged, e.Listener, _stop.Token),
+        _ => Task.CompletedTask,
+    };
+}
+
+/// <summary>Names of the server-to-client hub events (a public contract).</summary>
+internal static class HubEvents
+{
+    public const string Traffic = "traffic";
+    public const string SessionOpened = "sessionOpened";
+    public const string SessionClosed = "sessionClosed";
+    public const string ListenerChanged = "listenerChanged";
+}

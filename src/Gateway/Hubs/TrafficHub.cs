@@ -1,0 +1,65 @@
+using Gateway.Sessions;
+using Microsoft.AspNetCore.SignalR;
+
+namespace Gateway.Hubs;
+
+/// <summary>
+/// <c>/hubs/traffic</c>: lifecycle events go to every client; <c>traffic</c> batches only for what the
+/// client watches. Methods translate to <see cref="SessionCommands"/>; refusals arrive as hub errors.
+/// </summary>
+internal sealed class TrafficHub(TrafficBroadcaster broadcaster, SessionCommands commands) : Hub
+{
+    public override async Task OnConnectedAsync()
+    {
+        broadcaster.Attach(Context.ConnectionId);
+        await base.OnConnectedAsync();
+    }
+
+    public override async Task OnDisconnectedAsync(Exception? exception)
+    {
+        await broadcaster.DetachAsync(Context.ConnectionId);
+        await base.OnDisconnectedAsync(exception);
+    }
+
+    /// <summary>Starts pushing traffic for <paramref name="scope"/>: <c>*</c>, <c>listener:{id}</c> or <c>session:{id}</c>.</summary>
+    public void Watch(string scope)
+    {
+        var parsed = ParseScope(scope);
+        if (parsed.Kind == WatchScopeKind.Listener)
+        {
+            commands.GetListener(parsed.ListenerId!);
+        }
+        else if (parsed.Kind == WatchScopeKind.Session)
+        {
+            commands.GetSession(parsed.SessionId);
+        }
+
+        Feed.Watch(parsed);
+    }
+
+    /// <summary>Stops pushing traffic for a scope given to <see cref="Watch"/>.</summary>
+    public void Unwatch(string scope) => Feed.Unwatch(ParseScope(scope));
+
+    /// <summary>Injects into a session; returns the number of bytes queued.</summary>
+    public int Send(long sessionId, string data, string encoding) =>
+        commands.Send(sessionId, data, encoding, Actor);
+
+    /// <summary>Closes a session (FIN after anything already queued).</summary>
+    public Task Close(long sessionId) => commands.CloseAsync(sessionId, abort: false, Actor);
+
+    /// <summary>Resets a session (RST).</summary>
+    public Task Abort(long sessionId) => commands.CloseAsync(sessionId, abort: true, Actor);
+
+    /// <summary>Injects into every open session of a listener.</summary>
+    public BroadcastResult Broadcast(string listenerId, string data, string encoding) =>
+        commands.Broadcast(listenerId, data, encoding, Actor);
+
+    private string Actor => $"hub client {Context.ConnectionId}";
+
+    private HubClientFeed Feed => broadcaster.Find(Context.ConnectionId)
+        ?? throw new HubException("This connection is not registered; reconnect.");
+
+    private static WatchScope ParseScope(string scope) => WatchScope.TryParse(scope, out var parsed)
+        ? parsed
+        : throw new HubException($"Invalid scope '{scope}': {WatchSet.Usage}.");
+}

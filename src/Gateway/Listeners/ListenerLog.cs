@@ -1,0 +1,28 @@
+namespace Gateway.Listeners;
+
+internal static partial class ListenerLog
+{
+    [LoggerMessage(EventId = 200, Level = LogLevel.Information,
+        Message = "Listener {Listener} listening on {Endpoint}")]
+    public static partial void Listening(ILogger logger, string listener, string endpoint);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Critical,
+        Message = "Listener {Listener} cannot bind {Endpoint}: {Error}. Free the port, choose another with Gateway:Listeners:{Index}:Port, or set Gateway:Listeners:{Index}:Optional=true")]
+    public static partial void BindFailed(ILogger logger, string listener, string endpoint, string error, int index);
+
+    [LoggerMessage(EventId = 202, Level = LogLevel.Warning,
+        Message = "Optional listener {Listener} cannot bind {Endpoint}: {Error}; continuing without it")]
+    public static partial void OptionalBindFailed(ILogger logger, string listener, string endpoint, string error);
+
+    [LoggerMessage(EventId = 203, Level = LogLevel.Warning,
+        Message = "Listener {Listener}: accept failed ({Error})")]
+    public static partial void AcceptFailed(ILogger logger, string listener, string error);
+
+    [LoggerMessage(EventId = 204, Level = LogLevel.Debug,
+        Message = "Listener {Listener}: receive failed ({Error})")]
+    public static partial void ReceiveFailed(ILogger logger, string listener, string error);
+
+    [LoggerMessage(EventId = 205, Level = LogLevel.Information,
+        Message = "Listener {Listener} stopped; closing {Sessions} sessions")]
+    public static partial void Stopping(ILogger logger, string listener, int sessions);
+}

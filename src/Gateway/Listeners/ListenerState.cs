@@ -1,0 +1,8 @@
+namespace Gateway.Listeners;
+
+public enum ListenerState
+{
+    Listening,
+    Stopped,
+    Failed,
+}

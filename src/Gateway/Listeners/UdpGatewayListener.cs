@@ -1,0 +1,107 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Gateway.Configuration;
+using Gateway.Sessions;
+
+namespace Gateway.Listeners;
+
+/// <summary>
+/// Receives datagrams on one socket; each distinct remote endpoint is a <see cref="UdpSession"/>, closed
+/// after <c>Gateway:Udp:IdleTimeoutSeconds</c> without traffic.
+/// </summary>
+internal sealed class UdpGatewayListener(DataPlane plane, ListenerOptions options)
+    : GatewayListener(plane, options, ListenerProtocol.Udp)
+{
+    /// <summary>Largest UDP payload over IPv6 jumbo-less paths (65,535 - 8); IPv4 allows 65,507.</summary>
+    private const int MaxDatagram = 65_527;
+
+    private readonly ConcurrentDictionary<IPEndPoint, UdpSession> _sessions = new();
+
+    public ValueTask<int> SendToAsync(ReadOnlyMemory<byte> payload, IPEndPoint remote, CancellationToken cancellationToken) =>
+        Socket.SendToAsync(payload, SocketFlags.None, remote, cancellationToken);
+
+    internal override void OnSessionClosed(Session session)
+    {
+        if (session is UdpSession udp)
+        {
+            _sessions.TryRemove(KeyValuePair.Create(udp.RemoteEndPoint, udp));
+        }
+
+        base.OnSessionClosed(session);
+    }
+
+    protected override Socket CreateSocket(AddressFamily family) => new(family, SocketType.Dgram, ProtocolType.Udp);
+
+    protected override async Task RunAsync(CancellationToken stopping)
+    {
+        var sweeper = SweepIdleAsync(stopping);
+        var buffer = GC.AllocateUninitializedArray<byte>(MaxDatagram, pinned: true);
+        EndPoint any = new IPEndPoint(Address.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        while (!stopping.IsCancellationRequested)
+        {
+            SocketReceiveFromResult result;
+            try
+            {
+                result = await Socket.ReceiveFromAsync(buffer, SocketFlags.None, any, stopping).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            {
+                break;
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.OperationAborted or SocketError.Interrupted)
+            {
+                break;
+            }
+            catch (SocketException ex)
+            {
+                // e.g. ICMP port unreachable reported for an earlier send: the socket itself is fine.
+                ListenerLog.ReceiveFailed(Logger, Name, ex.SocketErrorCode.ToString());
+                continue;
+            }
+
+            var remote = (IPEndPoint)result.RemoteEndPoint;
+            SessionFor(remote).OnDatagram(buffer.AsSpan(0, result.ReceivedBytes));
+        }
+
+        await sweeper.ConfigureAwait(false);
+    }
+
+    private UdpSession SessionFor(IPEndPoint remote)
+    {
+        if (_sessions.TryGetValue(remote, out var session) && session.IsOpen)
+        {
+            return session;
+        }
+
+        session = new UdpSession(Plane, this, remote);
+        _sessions[remote] = session;
+        session.Start();
+        return session;
+    }
+
+    private async Task SweepIdleAsync(CancellationToken stopping)
+    {
+        var idle = TimeSpan.FromSeconds(Plane.Options.Udp.IdleTimeoutSeconds);
+        var period = TimeSpan.FromSeconds(Math.Clamp(idle.TotalSeconds / 4, 0.05, 5));
+        using var timer = new PeriodicTimer(period, Plane.Time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
+            {
+                var now = Plane.Now;
+                foreach (var session in _sessions.Values)
+                {
+                    if (now - session.LastActivity >= idle)
+                    {
+                        _ = session.CloseAsync("idle timeout");
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Listener stopping.
+        }
+    }
+}

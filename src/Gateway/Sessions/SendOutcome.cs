@@ -1,0 +1,8 @@
+namespace Gateway.Sessions;
+
+internal enum SendOutcome
+{
+    Accepted,
+    Closed,
+    QueueFull,
+}

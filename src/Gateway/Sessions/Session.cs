@@ -1,0 +1,281 @@
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Gateway.Listeners;
+using Gateway.Traffic;
+
+namespace Gateway.Sessions;
+
+/// <summary>
+/// One conversation with one peer: a TCP connection, or a UDP remote endpoint. Records every chunk both
+/// ways as a <see cref="TrafficMessage"/>, keeps the recent ones, and writes injected payloads to the peer
+/// in order from its own outbox, so a peer that does not read slows only its own session.
+/// </summary>
+internal abstract class Session
+{
+    private readonly object _gate = new();
+    private readonly MessageLog _log;
+    private readonly Channel<byte[]> _outbox = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _lifetime = new();
+    private Task? _writer;
+    private bool _closing;
+    private long _pendingBytes;
+    private long _bytesIn;
+    private long _bytesOut;
+    private long _messagesIn;
+    private long _messagesOut;
+    private long _lastActivityTicks;
+    private DateTimeOffset? _closedAt;
+    private string? _closeReason;
+
+    protected Session(DataPlane plane, GatewayListener listener, string remote, string local)
+    {
+        Plane = plane;
+        Listener = listener;
+        Id = plane.NextSessionId();
+        Remote = remote;
+        Local = local;
+        OpenedAt = plane.Now;
+        _lastActivityTicks = OpenedAt.UtcTicks;
+        _log = new MessageLog(plane.Options.History.MaxMessagesPerSession, plane.Options.History.MaxBytesPerSession);
+        Logger = plane.LoggerFactory.CreateLogger<Session>();
+    }
+
+    public long Id { get; }
+
+    public GatewayListener Listener { get; }
+
+    public string Remote { get; }
+
+    public string Local { get; }
+
+    public DateTimeOffset OpenedAt { get; }
+
+    public bool IsOpen
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return !_closing;
+            }
+        }
+    }
+
+    /// <summary>Completes once the session is closed and its <see cref="SessionClosed"/> event published.</summary>
+    public Task Completion => _closed.Task;
+
+    public DateTimeOffset LastActivity => new(Interlocked.Read(ref _lastActivityTicks), TimeSpan.Zero);
+
+    /// <summary>Injected bytes accepted but not yet written to the peer.</summary>
+    public long PendingSendBytes => Interlocked.Read(ref _pendingBytes);
+
+    protected DataPlane Plane { get; }
+
+    protected ILogger Logger { get; }
+
+    /// <summary>Cancelled when the session closes; every socket operation of the session takes it.</summary>
+    protected CancellationToken Lifetime => _lifetime.Token;
+
+    public SessionInfo Snapshot()
+    {
+        lock (_gate)
+        {
+            return new SessionInfo(
+                Id, Listener.Id, Listener.Protocol, Remote, Local,
+                _closedAt is null ? SessionState.Open : SessionState.Closed,
+                OpenedAt, _closedAt, _closeReason,
+                _bytesIn, _bytesOut, _messagesIn, _messagesOut);
+        }
+    }
+
+    public List<TrafficMessage> ReadMessages(long afterSeq, int limit)
+    {
+        lock (_gate)
+        {
+            return _log.Read(afterSeq, limit);
+        }
+    }
+
+    /// <summary>Announces the session. Called once by its listener, before any traffic is recorded.</summary>
+    public void Start()
+    {
+        Plane.Sessions.Add(this);
+        Plane.Totals.SessionOpened();
+        Listener.OnSessionOpened();
+        Plane.Bus.Publish(new SessionOpened(Snapshot()));
+        SessionLog.Opened(Logger, Id, Listener.Name, Remote);
+        OnStarted();
+    }
+
+    /// <summary>Queues a payload for the peer. Never waits: the session's own writer delivers it in order.</summary>
+    public SendOutcome TryEnqueue(byte[] payload)
+    {
+        lock (_gate)
+        {
+            if (_closing)
+            {
+                return SendOutcome.Closed;
+            }
+
+            // One payload larger than the bound still goes through when nothing else is waiting.
+            if (_pendingBytes > 0 && _pendingBytes + payload.Length > Plane.Options.Limits.MaxPendingSendBytes)
+            {
+                return SendOutcome.QueueFull;
+            }
+
+            _outbox.Writer.TryWrite(payload);
+            Interlocked.Add(ref _pendingBytes, payload.Length);
+            _writer ??= Task.Run(WriteLoopAsync);
+            return SendOutcome.Accepted;
+        }
+    }
+
+    /// <summary>
+    /// Closes the session once; later calls return the same task. Graceful: what was already queued is
+    /// written first (for up to the shutdown timeout), then the transport is closed (TCP: FIN).
+    /// <paramref name="abort"/> skips the queue and resets the connection (TCP: RST).
+    /// </summary>
+    public Task CloseAsync(string reason, bool abort = false)
+    {
+        lock (_gate)
+        {
+            if (_closing)
+            {
+                return _closed.Task;
+            }
+
+            _closing = true;
+            _outbox.Writer.TryComplete();
+        }
+
+        _ = CloseCoreAsync(reason, abort);
+        return _closed.Task;
+    }
+
+    /// <summary>Records one chunk read from the peer (copied: the caller's buffer is reused).</summary>
+    protected void RecordReceived(ReadOnlySpan<byte> data) => Record(Direction.In, data.ToArray());
+
+    protected virtual void OnStarted()
+    {
+    }
+
+    /// <summary>Writes the whole payload to the peer.</summary>
+    protected abstract ValueTask SendToPeerAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken);
+
+    /// <summary>Releases the transport: FIN (graceful) or RST (abort) for TCP.</summary>
+    protected abstract void CloseTransport(bool abort);
+
+    protected static string Describe(SocketException exception) => exception.SocketErrorCode switch
+    {
+        SocketError.ConnectionReset => "connection reset by peer",
+        SocketError.ConnectionAborted => "connection aborted",
+        SocketError.TimedOut => "connection timed out",
+        SocketError.Shutdown => "connection shut down",
+        _ => $"socket error: {exception.SocketErrorCode}",
+    };
+
+    private void Record(Direction direction, byte[] payload)
+    {
+        // One lock orders seq, counters, the log and publication, so every observer sees a session's
+        // messages in seq order. Publishing is a non-blocking channel write per observer.
+        lock (_gate)
+        {
+            var now = Plane.Now;
+            var message = new TrafficMessage(Plane.NextSeq(), Id, Listener.Id, direction, now, payload);
+            if (direction == Direction.In)
+            {
+                _bytesIn += payload.Length;
+                _messagesIn++;
+            }
+            else
+            {
+                _bytesOut += payload.Length;
+                _messagesOut++;
+            }
+
+            Interlocked.Exchange(ref _lastActivityTicks, now.UtcTicks);
+            _log.Add(message);
+            Listener.OnTraffic(direction, payload.Length);
+            Plane.Totals.Add(direction, payload.Length);
+            Plane.Bus.Publish(message);
+        }
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        try
+        {
+            while (await _outbox.Reader.WaitToReadAsync(Lifetime).ConfigureAwait(false))
+            {
+                while (_outbox.Reader.TryRead(out var payload))
+                {
+                    await SendToPeerAsync(payload, Lifetime).ConfigureAwait(false);
+                    Interlocked.Add(ref _pendingBytes, -payload.Length);
+                    Record(Direction.Out, payload);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+        {
+            // The session is closing.
+        }
+        catch (SocketException ex)
+        {
+            SessionLog.SocketError(Logger, Id, ex.SocketErrorCode.ToString());
+            _ = CloseAsync(Describe(ex), abort: true);
+        }
+    }
+
+    private async Task CloseCoreAsync(string reason, bool abort)
+    {
+        try
+        {
+            Task? writer;
+            lock (_gate)
+            {
+                writer = _writer;
+            }
+
+            if (!abort && writer is not null)
+            {
+                try
+                {
+                    await writer.WaitAsync(TimeSpan.FromSeconds(Plane.Options.Shutdown.TimeoutSeconds)).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    abort = true;
+                }
+            }
+
+            await _lifetime.CancelAsync().ConfigureAwait(false);
+            var undelivered = PendingSendBytes;
+            if (undelivered > 0)
+            {
+                SessionLog.UndeliveredOnClose(Logger, Id, undelivered, reason);
+            }
+
+            CloseTransport(abort);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            SessionLog.SocketError(Logger, Id, ex.Message);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _closedAt = Plane.Now;
+                _closeReason = reason;
+            }
+
+            Plane.Sessions.MarkClosed(this);
+            Listener.OnSessionClosed(this);
+            var info = Snapshot();
+            Plane.Bus.Publish(new SessionClosed(info));
+            SessionLog.Closed(Logger, Id, Listener.Name, Remote, reason, info.BytesIn, info.BytesOut);
+            _closed.TrySetResult();
+        }
+    }
+}

@@ -1,0 +1,104 @@
+using Gateway.Listeners;
+using Gateway.Traffic;
+
+namespace Gateway.Sessions;
+
+/// <summary>
+/// The control plane's commands on the data plane: inject, broadcast, close. REST endpoints and hub
+/// methods only translate to and from these; every refusal is a <see cref="CommandException"/>.
+/// </summary>
+internal sealed partial class SessionCommands(DataPlane plane, ListenerManager listeners, ILogger<SessionCommands> logger)
+{
+    public Session GetSession(long sessionId) =>
+        plane.Sessions.Find(sessionId) ?? throw CommandException.NotFound($"Session {sessionId} does not exist (or is no longer kept).");
+
+    public GatewayListener GetListener(string listenerId) =>
+        listeners.Find(listenerId) ?? throw CommandException.NotFound($"Listener '{listenerId}' does not exist.");
+
+    /// <summary>Queues <paramref name="data"/> for the session's peer; returns the payload size.</summary>
+    public int Send(long sessionId, string? data, string? encoding, string actor)
+    {
+        var session = GetSession(sessionId);
+        var payload = Decode(data, encoding, session.Listener.Protocol);
+        switch (session.TryEnqueue(payload))
+        {
+            case SendOutcome.Closed:
+                throw CommandException.Conflict($"Session {sessionId} is closed.");
+            case SendOutcome.QueueFull:
+                throw CommandException.Conflict(
+                    $"Session {sessionId} already has {session.PendingSendBytes} bytes waiting: the peer is not reading. Retry later.");
+        }
+
+        Injected(logger, actor, sessionId, payload.Length);
+        return payload.Length;
+    }
+
+    /// <summary>Queues the payload for every open session of a listener.</summary>
+    public BroadcastResult Broadcast(string listenerId, string? data, string? encoding, string actor)
+    {
+        var listener = GetListener(listenerId);
+        var payload = Decode(data, encoding, listener.Protocol);
+        var delivered = 0;
+        foreach (var session in plane.Sessions.List(listener.Id, SessionFilter.Open))
+        {
+            if (session.TryEnqueue(payload) == SendOutcome.Accepted)
+            {
+                delivered++;
+            }
+        }
+
+        Broadcasted(logger, actor, listener.Id, delivered, payload.Length);
+        return new BroadcastResult(delivered, payload.Length);
+    }
+
+    /// <summary>Closes a session (FIN after queued sends) or resets it; completes when it is closed.</summary>
+    public async Task CloseAsync(long sessionId, bool abort, string actor)
+    {
+        var session = GetSession(sessionId);
+        if (!session.IsOpen)
+        {
+            throw CommandException.Conflict($"Session {sessionId} is already closed.");
+        }
+
+        CloseRequested(logger, actor, sessionId, abort ? "abort" : "close");
+        await session.CloseAsync(abort ? $"aborted by {actor}" : $"closed by {actor}", abort).ConfigureAwait(false);
+    }
+
+    private byte[] Decode(string? data, string? encoding, ListenerProtocol protocol)
+    {
+        if (!PayloadEncoding.TryDecode(data, encoding, out var payload, out var error))
+        {
+            throw CommandException.BadInput(error);
+        }
+
+        var max = plane.Options.Limits.MaxSendBytes;
+        if (payload.Length > max)
+        {
+            throw CommandException.TooLarge($"The payload is {payload.Length} bytes; at most {max} may be sent at once (Gateway:Limits:MaxSendBytes).");
+        }
+
+        if (payload.Length == 0 && protocol == ListenerProtocol.Tcp)
+        {
+            throw CommandException.BadInput("'data' is empty: there is nothing to send on a TCP stream.");
+        }
+
+        return payload;
+    }
+
+    [LoggerMessage(EventId = 300, Level = LogLevel.Information,
+        Message = "{Actor} injected {Bytes} bytes into session {SessionId}")]
+    private static partial void Injected(ILogger logger, string actor, long sessionId, int bytes);
+
+    [LoggerMessage(EventId = 301, Level = LogLevel.Information,
+        Message = "{Actor} broadcast {Bytes} bytes to {Sessions} sessions of {Listener}")]
+    private static partial void Broadcasted(ILogger logger, string actor, string listener, int sessions, int bytes);
+
+    [LoggerMessage(EventId = 302, Level = LogLevel.Information,
+        Message = "{Actor} requested {Action} of session {SessionId}")]
+    private static partial void CloseRequested(ILogger logger, string actor, long sessionId, string action);
+}
+
+/// <summary>Result of a broadcast.</summary>
+/// <param name="Sessions">Open sessions the payload was queued for.</param>
+/// <param name="Bytes">Payload size: what each of those sessions receives.</param>
+public sealed record BroadcastResult(int Sessions, int Bytes);

@@ -1,0 +1,32 @@
+using Gateway.Listeners;
+
+namespace Gateway.Sessions;
+
+/// <summary>A session as the API and the hub show it: a snapshot, taken when asked.</summary>
+/// <param name="Id">Session id, unique while the gateway runs.</param>
+/// <param name="ListenerId">The listener that accepted it.</param>
+/// <param name="Protocol"><c>tcp</c> or <c>udp</c>.</param>
+/// <param name="Remote">The peer, as <c>127.0.0.1:54321</c> or <c>[::1]:54321</c>.</param>
+/// <param name="Local">The gateway's end.</param>
+/// <param name="State"><c>open</c> or <c>closed</c>.</param>
+/// <param name="OpenedAt">UTC time of accept (TCP) or first datagram (UDP).</param>
+/// <param name="ClosedAt">UTC time of close, when closed.</param>
+/// <param name="CloseReason">Why it closed, e.g. <c>closed by peer</c>, <c>closed by api</c>, <c>idle timeout</c>.</param>
+/// <param name="BytesIn">Bytes received from the peer.</param>
+/// <param name="BytesOut">Bytes sent to the peer.</param>
+/// <param name="MessagesIn">Chunks (TCP) or datagrams (UDP) received.</param>
+/// <param name="MessagesOut">Chunks or datagrams sent.</param>
+public sealed record SessionInfo(
+    long Id,
+    string ListenerId,
+    ListenerProtocol Protocol,
+    string Remote,
+    string Local,
+    SessionState State,
+    DateTimeOffset OpenedAt,
+    DateTimeOffset? ClosedAt,
+    string? CloseReason,
+    long BytesIn,
+    long BytesOut,
+    long MessagesIn,
+    long MessagesOut);

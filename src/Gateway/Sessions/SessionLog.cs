@@ -1,0 +1,21 @@
+namespace Gateway.Sessions;
+
+/// <summary>The data plane's log lines, source-generated so the hot paths pay nothing when a level is off.</summary>
+internal static partial class SessionLog
+{
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information,
+        Message = "Session {SessionId} opened on {Listener} from {Remote}")]
+    public static partial void Opened(ILogger logger, long sessionId, string listener, string remote);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Information,
+        Message = "Session {SessionId} on {Listener} from {Remote} closed: {Reason} ({BytesIn} bytes in, {BytesOut} bytes out)")]
+    public static partial void Closed(ILogger logger, long sessionId, string listener, string remote, string reason, long bytesIn, long bytesOut);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Warning,
+        Message = "Session {SessionId}: {Pending} injected bytes were not delivered before close ({Reason})")]
+    public static partial void UndeliveredOnClose(ILogger logger, long sessionId, long pending, string reason);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Debug,
+        Message = "Session {SessionId}: socket error {Error}")]
+    public static partial void SocketError(ILogger logger, long sessionId, string error);
+}

@@ -1,0 +1,7 @@
+namespace Gateway.Sessions;
+
+public enum SessionState
+{
+    Open,
+    Closed,
+}

@@ -1,0 +1,29 @@
+namespace Gateway.Traffic;
+
+/// <summary>A message as the API and the hub show it.</summary>
+/// <param name="Seq">Gateway-wide, strictly increasing sequence number.</param>
+/// <param name="SessionId">The session it belongs to.</param>
+/// <param name="ListenerId">The listener of that session.</param>
+/// <param name="Direction"><c>in</c> (from the peer) or <c>out</c> (to the peer).</param>
+/// <param name="At">UTC time it was read or written.</param>
+/// <param name="Size">Full payload size in bytes.</param>
+/// <param name="Data">Payload, base64; cut to a preview when <paramref name="Truncated"/>.</param>
+/// <param name="Truncated">True when <paramref name="Data"/> holds only the first bytes of the payload.</param>
+public sealed record MessageInfo(
+    long Seq,
+    long SessionId,
+    string ListenerId,
+    Direction Direction,
+    DateTimeOffset At,
+    int Size,
+    ReadOnlyMemory<byte> Data,
+    bool Truncated)
+{
+    internal static MessageInfo From(TrafficMessage message, int maxBytes = int.MaxValue)
+    {
+        var truncated = message.Size > maxBytes;
+        var data = truncated ? message.Data.AsMemory(0, maxBytes) : message.Data;
+        return new MessageInfo(message.Seq, message.SessionId, message.ListenerId, message.Direction, message.At,
+            message.Size, data, truncated);
+    }
+}
