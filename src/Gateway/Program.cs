@@ -11,7 +11,7 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 
 builder.Services.AddSerilog(
     (services, logger) => logger
-        .ReadFrom.Configuration(builder.Configuration)
+        .ReadFrom.Configuration(services.GetRequiredService<IConfiguration>())
         .ReadFrom.Services(services)
         .Enrich.FromLogContext(),
     preserveStaticLogger: true);
@@ -33,17 +33,15 @@ try
     await app.RunAsync();
     return 0;
 }
-catch (Exception ex)
+catch (Exception ex) when (ex is not HostAbortedException)
 {
-    // Start-up failures end here, each as one line: the host's own "Hosting failed to start" is muted in
-    // appsettings.json, and a listener that cannot bind has already said which address it wanted.
+    // Start-up failures end here, each as one line and exit code 1: the host's own "Hosting failed to
+    // start" is muted in appsettings.json, and a listener that cannot bind has already logged which
+    // address it wanted. (The host and its logger are disposed by now, hence stderr.)
     if (ex is not ListenerBindException)
     {
-        app.Services.GetRequiredService<ILogger<Program>>().LogCritical(ex, "Gateway failed to start: {Reason}", ex.Message);
+        Console.Error.WriteLine($"Gateway failed to start: {ex.Message}");
     }
 
     return 1;
 }
-
-/// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>
-public partial class Program;

@@ -1,0 +1,105 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.Configuration;
+
+namespace Gateway.Tests.Infrastructure;
+
+/// <summary>
+/// The real app on real Kestrel at port 0, with both default listeners moved to free ports.
+/// Ports come from the API, as an outside client would find them.
+/// </summary>
+public sealed class GatewayApp : IAsyncDisposable
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly WebApplicationFactory<Program> _factory;
+
+    private GatewayApp(WebApplicationFactory<Program> factory, HttpClient http)
+    {
+        _factory = factory;
+        Http = http;
+    }
+
+    public HttpClient Http { get; }
+
+    public Uri BaseAddress => Http.BaseAddress!;
+
+    public int TcpPort { get; private set; }
+
+    public int UdpPort { get; private set; }
+
+    public IServiceProvider Services => _factory.Services;
+
+    public static async Task<GatewayApp> StartAsync(IDictionary<string, string?>? settings = null)
+    {
+        var values = new Dictionary<string, string?>
+        {
+            // appsettings.json names port 5080, and the test host prefers configured URLs.
+            ["Urls"] = "http://127.0.0.1:0",
+            ["Gateway:Listeners:0:Port"] = "0",
+            ["Gateway:Listeners:1:Port"] = "0",
+            ["Serilog:MinimumLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            values[key] = value;
+        }
+
+        var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+            b.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(values)));
+        factory.UseKestrel(0);
+        factory.StartServer();
+        var app = new GatewayApp(factory, factory.CreateClient());
+        var listeners = await app.GetListenersAsync();
+        app.TcpPort = listeners.FirstOrDefault(l => l.Protocol == "tcp" && l.State == "listening")?.Port ?? 0;
+        app.UdpPort = listeners.FirstOrDefault(l => l.Protocol == "udp" && l.State == "listening")?.Port ?? 0;
+        return app;
+    }
+
+    public async Task<WireListener[]> GetListenersAsync() =>
+        (await Http.GetFromJsonAsync<WireListener[]>("/api/listeners", Json).Within())!;
+
+    public async Task<T> GetAsync<T>(string path) => (await Http.GetFromJsonAsync<T>(path, Json).Within())!;
+
+    public Task<HttpResponseMessage> PostAsync(string path, object body) => Http.PostAsJsonAsync(path, body, Json).Within();
+
+    /// <summary>A connected TCP client with NoDelay, like the tutorial's client.</summary>
+    public async Task<Socket> ConnectTcpAsync()
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, TcpPort)).Within();
+        return socket;
+    }
+
+    /// <summary>The session the gateway made for a client socket, found by the client's own address.</summary>
+    public Task<WireSession> SessionOfAsync(Socket client, string? state = null) => SessionOfAsync(client.LocalEndPoint!, state);
+
+    public Task<WireSession> SessionOfAsync(EndPoint clientEndPoint, string? state = null) =>
+        Timeouts.Eventually(async () =>
+        {
+            var sessions = await GetAsync<WireSession[]>("/api/sessions?state=all");
+            return sessions.FirstOrDefault(s => s.Remote == clientEndPoint.ToString() && (state is null || s.State == state));
+        }, $"a {state ?? "any"} session for {clientEndPoint}");
+
+    public async Task<WireMessage[]> MessagesAsync(long sessionId) =>
+        await GetAsync<WireMessage[]>($"/api/sessions/{sessionId}/messages");
+
+    public async Task<HubConnection> ConnectHubAsync()
+    {
+        var hub = new HubConnectionBuilder()
+            .WithUrl(new Uri(BaseAddress, "/hubs/traffic"))
+            .Build();
+        await hub.StartAsync().Within();
+        return hub;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await _factory.DisposeAsync();
+    }
+}

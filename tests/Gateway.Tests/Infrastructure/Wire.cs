@@ -1,0 +1,24 @@
+namespace Gateway.Tests.Infrastructure;
+
+// The public JSON contract as an outside client sees it: names and string enums exactly as the issue
+// gives them. Deserialising into these (not the server's own types) is what makes the shape tested.
+
+public sealed record WireListener(
+    string Id, string Name, string Protocol, string Address, int Port, string State,
+    int Sessions, long BytesIn, long BytesOut);
+
+public sealed record WireSession(
+    long Id, string ListenerId, string Protocol, string Remote, string Local, string State,
+    DateTimeOffset OpenedAt, DateTimeOffset? ClosedAt, string? CloseReason,
+    long BytesIn, long BytesOut, long MessagesIn, long MessagesOut);
+
+public sealed record WireMessage(
+    long Seq, long SessionId, string ListenerId, string Direction, DateTimeOffset At, int Size, byte[] Data, bool Truncated);
+
+public sealed record WireSendResult(int Bytes);
+
+public sealed record WireBroadcastResult(int Sessions, int Bytes);
+
+public sealed record WireStats(long SessionsOpen, long SessionsTotal, long BytesIn, long BytesOut, long Dropped, int HubClients);
+
+public sealed record WireProblem(string? Title, int Status, string? Detail);
