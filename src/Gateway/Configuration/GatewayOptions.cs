@@ -64,6 +64,9 @@ public sealed class WatchOptions
 
     /// <summary>Most messages in one <c>traffic</c> batch.</summary>
     public int MaxBatchMessages { get; set; } = 256;
+
+    /// <summary>Most payload bytes in one <c>traffic</c> batch (a batch holds at least one message), so one hub message stays small.</summary>
+    public int MaxBatchBytes { get; set; } = 256 * 1024;
 }
 
 public sealed class HistoryOptions

@@ -46,6 +46,7 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         Positive(errors, "Gateway:Watch:MaxPreviewBytes", options.Watch.MaxPreviewBytes);
         Positive(errors, "Gateway:Watch:ClientQueueCapacity", options.Watch.ClientQueueCapacity);
         Positive(errors, "Gateway:Watch:MaxBatchMessages", options.Watch.MaxBatchMessages);
+        Positive(errors, "Gateway:Watch:MaxBatchBytes", options.Watch.MaxBatchBytes);
         Positive(errors, "Gateway:History:MaxMessagesPerSession", options.History.MaxMessagesPerSession);
         Positive(errors, "Gateway:History:MaxBytesPerSession", options.History.MaxBytesPerSession);
         Positive(errors, "Gateway:History:MaxClosedSessions", options.History.MaxClosedSessions);

@@ -16,12 +16,14 @@ internal sealed class HubClientFeed
     private readonly IClientProxy _client;
     private readonly ObserverSubscription<TrafficEvent> _queue;
     private readonly WatchOptions _options;
+    private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _pump;
     private volatile WatchSet _watch = WatchSet.None;
 
-    public HubClientFeed(string connectionId, IClientProxy client, WatchOptions options)
+    public HubClientFeed(string connectionId, IClientProxy client, WatchOptions options, ILogger logger)
     {
+        _logger = logger;
         ConnectionId = connectionId;
         _client = client;
         _options = options;
@@ -36,6 +38,7 @@ internal sealed class HubClientFeed
     public int Pending => _queue.Pending;
 
     public WatchSet Watching => _watch;
+
 
     public void Watch(WatchScope scope)
     {
@@ -79,29 +82,39 @@ internal sealed class HubClientFeed
     private async Task PumpAsync()
     {
         var batch = new List<MessageInfo>(_options.MaxBatchMessages);
+        var batchBytes = 0;
         var reader = _queue.Reader;
         try
         {
             while (await reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
             {
-                while (batch.Count < _options.MaxBatchMessages && reader.TryRead(out var next))
+                while (batch.Count < _options.MaxBatchMessages && batchBytes < _options.MaxBatchBytes && reader.TryRead(out var next))
                 {
                     if (next is TrafficMessage message)
                     {
-                        batch.Add(MessageInfo.From(message, _options.MaxPreviewBytes));
+                        var info = MessageInfo.From(message, _options.MaxPreviewBytes);
+                        batch.Add(info);
+                        batchBytes += info.Data.Length;
                         continue;
                     }
 
                     await FlushAsync(batch).ConfigureAwait(false);
+                    batchBytes = 0;
                     await SendLifecycleAsync(next).ConfigureAwait(false);
                 }
 
                 await FlushAsync(batch).ConfigureAwait(false);
+                batchBytes = 0;
             }
         }
         catch (OperationCanceledException)
         {
             // The client disconnected.
+        }
+        catch (Exception ex)
+        {
+            // The connection broke under us; SignalR will report the disconnect and detach this feed.
+            HubLog.FeedFailed(_logger, ConnectionId, ex);
         }
     }
 

@@ -16,14 +16,16 @@ internal sealed class TrafficBroadcaster : BackgroundService
     private readonly TrafficEventBus _bus;
     private readonly IHubContext<TrafficHub> _hub;
     private readonly WatchOptions _options;
+    private readonly ILogger _logger;
     private readonly ObserverSubscription<TrafficEvent> _subscription;
     private readonly ConcurrentDictionary<string, HubClientFeed> _byId = new();
     private readonly object _gate = new();
     private ImmutableArray<HubClientFeed> _feeds = [];
     private long _droppedByGone;
 
-    public TrafficBroadcaster(TrafficEventBus bus, IHubContext<TrafficHub> hub, IOptions<GatewayOptions> options)
+    public TrafficBroadcaster(TrafficEventBus bus, IHubContext<TrafficHub> hub, IOptions<GatewayOptions> options, ILogger<TrafficBroadcaster> logger)
     {
+        _logger = logger;
         _bus = bus;
         _hub = hub;
         _options = options.Value.Watch;
@@ -39,7 +41,7 @@ internal sealed class TrafficBroadcaster : BackgroundService
 
     public HubClientFeed Attach(string connectionId)
     {
-        var feed = new HubClientFeed(connectionId, _hub.Clients.Client(connectionId), _options);
+        var feed = new HubClientFeed(connectionId, _hub.Clients.Client(connectionId), _options, _logger);
         lock (_gate)
         {
             _byId[connectionId] = feed;
