@@ -1,0 +1,62 @@
+using System.Net;
+using System.Net.Sockets;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.Functional;
+
+/// <summary>The gateway as a real process: start-up failures, exit codes, SIGTERM.</summary>
+public sealed class ProcessTests
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+
+    private static readonly string[] FreePorts =
+        ["--urls", "http://127.0.0.1:0", "--Gateway:Listeners:0:Port=0", "--Gateway:Listeners:1:Port=0"];
+
+    [Fact]
+    public async Task ListenerPortInUse_ExitsWithCode1AndOneLineNamingTheAddress()
+    {
+        using var squatter = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        squatter.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        squatter.Listen();
+        var port = ((IPEndPoint)squatter.LocalEndPoint!).Port;
+
+        using var gateway = GatewayProcess.Start([.. FreePorts, $"--Gateway:Listeners:0:Port={port}"]);
+        var exitCode = await gateway.WaitForExitAsync(StartTimeout);
+
+        Assert.Equal(1, exitCode);
+        var line = Assert.Single(gateway.Lines, l => l.Trim().Length > 0);
+        Assert.Contains($"127.0.0.1:{port}", line);
+        Assert.Contains("Address already in use", line);
+    }
+
+    [Theory]
+    [InlineData("--Gateway:Listeners:0:Protocol=sctp", "Gateway:Listeners:0:Protocol")]
+    [InlineData("--Gateway:Listeners:1:Address=not-an-ip", "Gateway:Listeners:1:Address")]
+    [InlineData("--Gateway:Listeners:1:Name=tcp", "used by another listener")]
+    public async Task InvalidConfiguration_ExitsWithCode1NamingTheKey(string setting, string expected)
+    {
+        using var gateway = GatewayProcess.Start([.. FreePorts, setting]);
+        var exitCode = await gateway.WaitForExitAsync(StartTimeout);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains(gateway.Lines, l => l.Contains(expected));
+    }
+
+    [Fact]
+    public async Task SigTerm_ClosesClientsAndExitsWithCode0()
+    {
+        using var gateway = GatewayProcess.Start(FreePorts);
+        var listening = await gateway.WaitForLineAsync(@"Listener tcp listening on tcp 127\.0\.0\.1:(\d+)", StartTimeout);
+        await gateway.WaitForLineAsync("Application started", StartTimeout);
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(IPAddress.Loopback, int.Parse(listening.Groups[1].Value)).Within();
+        await client.SendTextAsync("still here");
+        await gateway.WaitForLineAsync("Session 1 opened");
+
+        gateway.Terminate();
+
+        Assert.Empty(await client.ReceiveToEndAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Contains(gateway.Lines, l => l.Contains("closed: gateway shutting down"));
+    }
+}

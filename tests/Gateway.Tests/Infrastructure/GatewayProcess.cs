@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
+
+namespace Gateway.Tests.Infrastructure;
+
+/// <summary>
+/// The built gateway as its own process (`dotnet Gateway.dll`), for what only a process shows: exit
+/// codes, start-up log lines, and SIGTERM.
+/// </summary>
+internal sealed partial class GatewayProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _lines = [];
+    private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private GatewayProcess(Process process)
+    {
+        _process = process;
+    }
+
+    public IReadOnlyList<string> Lines
+    {
+        get
+        {
+            lock (_lines)
+            {
+                return _lines.ToArray();
+            }
+        }
+    }
+
+    public int ExitCode => _process.ExitCode;
+
+    public static GatewayProcess Start(params string[] args)
+    {
+        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            WorkingDirectory = AppContext.BaseDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Gateway.dll"));
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var gateway = new GatewayProcess(process);
+        process.OutputDataReceived += (_, e) => gateway.Add(e.Data);
+        process.ErrorDataReceived += (_, e) => gateway.Add(e.Data);
+        process.Exited += (_, _) => gateway._exited.TrySetResult();
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return gateway;
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        await _exited.Task.WaitAsync(timeout);
+        await _process.WaitForExitAsync().WaitAsync(timeout); // drains redirected output
+        return _process.ExitCode;
+    }
+
+    /// <summary>Waits for a log line matching <paramref name="pattern"/>; returns the match.</summary>
+    public async Task<Match> WaitForLineAsync(string pattern, TimeSpan? timeout = null)
+    {
+        var regex = new Regex(pattern);
+        var deadline = DateTime.UtcNow + (timeout ?? Timeouts.Default);
+        while (DateTime.UtcNow < deadline)
+        {
+            foreach (var line in Lines)
+            {
+                var match = regex.Match(line);
+                if (match.Success)
+                {
+                    return match;
+                }
+            }
+
+            if (_exited.Task.IsCompleted)
+            {
+                break;
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"No line matched '{pattern}'. Output:\n{string.Join('\n', Lines)}");
+    }
+
+    /// <summary>Sends SIGTERM, as `docker stop` or systemd would.</summary>
+    public void Terminate()
+    {
+        const int SigTerm = 15;
+        if (Kill(_process.Id, SigTerm) != 0)
+        {
+            throw new InvalidOperationException($"kill failed: {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        _process.Dispose();
+    }
+
+    private void Add(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_lines)
+        {
+            _lines.Add(line);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+}
