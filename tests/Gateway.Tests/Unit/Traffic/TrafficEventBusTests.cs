@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using Gateway.Sessions;
+using Gateway.Traffic;
+
+namespace Gateway.Tests.Unit.Traffic;
+
+public sealed class TrafficEventBusTests
+{
+    private static TrafficMessage Message(long seq) => new(seq, 1, "tcp", Direction.In, DateTimeOffset.UtcNow, [1, 2, 3]);
+
+    [Fact]
+    public void Publish_FullSubscription_DropsAndCountsWithoutBlocking()
+    {
+        var bus = new TrafficEventBus();
+        var slow = bus.Subscribe("slow", capacity: 2);
+
+        var watch = Stopwatch.StartNew();
+        for (var i = 1; i <= 1000; i++)
+        {
+            bus.Publish(Message(i));
+        }
+
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), "publishing to a full channel must not wait");
+        Assert.Equal(2, slow.Pending);
+        Assert.Equal(2, slow.Delivered);
+        Assert.Equal(998, slow.Dropped);
+        Assert.Equal(998, bus.Dropped);
+    }
+
+    [Fact]
+    public async Task Publish_OneSlowSubscriber_OthersReceiveEverythingInOrder()
+    {
+        var bus = new TrafficEventBus();
+        var slow = bus.Subscribe("slow", capacity: 1);
+        var fast = bus.Subscribe("fast", capacity: 100);
+
+        for (var i = 1; i <= 50; i++)
+        {
+            bus.Publish(Message(i));
+        }
+
+        var seen = new List<long>();
+        while (fast.Reader.TryRead(out var e))
+        {
+            seen.Add(((TrafficMessage)e).Seq);
+        }
+
+        Assert.Equal(Enumerable.Range(1, 50).Select(i => (long)i), seen);
+        Assert.Equal(0, fast.Dropped);
+        Assert.Equal(49, slow.Dropped);
+        var first = await slow.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(1, ((TrafficMessage)first).Seq);
+    }
+
+    [Fact]
+    public void Unsubscribe_KeepsItsDropsInTheTotal()
+    {
+        var bus = new TrafficEventBus();
+        var gone = bus.Subscribe("gone", capacity: 1);
+        bus.Publish(Message(1));
+        bus.Publish(Message(2));
+
+        bus.Unsubscribe(gone);
+        bus.Publish(Message(3));
+
+        Assert.Equal(1, bus.Dropped);
+        Assert.Empty(bus.Subscriptions);
+        Assert.True(gone.Reader.Completion.IsCompleted || gone.Reader.TryRead(out _));
+    }
+
+    [Fact]
+    public void Publish_NoSubscribers_IsANoOp()
+    {
+        var bus = new TrafficEventBus();
+        bus.Publish(new SessionClosed(null!));
+        Assert.Equal(0, bus.Dropped);
+    }
+}
