@@ -9,6 +9,15 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
     WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
 });
 
+// The embedded default HTTP address, used only when no standard setting names one (--urls, Urls,
+// ASPNETCORE_URLS, ASPNETCORE_HTTP_PORTS, Kestrel:Endpoints). It lives here rather than in
+// appsettings.json because an appsettings "Urls" would silently beat ASPNETCORE_URLS.
+var http = builder.Configuration;
+if (http["urls"] is null && http["http_ports"] is null && http["https_ports"] is null && !http.GetSection("Kestrel:Endpoints").Exists())
+{
+    builder.WebHost.UseUrls("http://127.0.0.1:5080");
+}
+
 builder.Services.AddSerilog(
     (services, logger) => logger
         .ReadFrom.Configuration(services.GetRequiredService<IConfiguration>())
