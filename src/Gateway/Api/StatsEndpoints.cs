@@ -12,8 +12,8 @@ internal static class StatsEndpoints
         api.MapGet("/stats", (DataPlane plane, ListenerManager listeners, TrafficBroadcaster hub, GatewayClock clock) =>
             {
                 var observers = plane.Bus.Subscriptions
-                    .Select(s => new ObserverInfo(s.Name, s.Capacity, s.Pending, s.Dropped))
-                    .Append(new ObserverInfo("hub clients", plane.Options.Watch.ClientQueueCapacity, hub.ClientPending, hub.ClientDropped))
+                    .Select(s => new ObserverInfo(s.Name, s.Capacity, s.Pending, s.PendingBytes, s.Dropped))
+                    .Append(new ObserverInfo("hub clients", plane.Options.Watch.ClientQueueCapacity, hub.ClientPending, hub.ClientPendingBytes, hub.ClientDropped))
                     .ToArray();
                 var totals = plane.Totals;
                 return new StatsInfo(

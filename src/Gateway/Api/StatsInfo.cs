@@ -31,5 +31,6 @@ public sealed record StatsInfo(
 /// <param name="Name"><c>hub</c> (the broadcaster's feed from the data plane) or <c>hub clients</c> (their own queues, summed).</param>
 /// <param name="Capacity">Queue bound (per client for <c>hub clients</c>).</param>
 /// <param name="Pending">Events waiting now.</param>
-/// <param name="Dropped">Events dropped because the queue was full.</param>
-public sealed record ObserverInfo(string Name, int Capacity, int Pending, long Dropped);
+/// <param name="PendingBytes">Payload bytes those events hold.</param>
+/// <param name="Dropped">Events dropped because the queue was full (in events or bytes).</param>
+public sealed record ObserverInfo(string Name, int Capacity, int Pending, long PendingBytes, long Dropped);

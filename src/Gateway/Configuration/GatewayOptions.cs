@@ -62,6 +62,9 @@ public sealed class WatchOptions
     /// <summary>Events a hub client may have waiting; past this its events are dropped and counted.</summary>
     public int ClientQueueCapacity { get; set; } = 10_000;
 
+    /// <summary>Payload bytes a hub client's queued events may hold; past this its events are dropped and counted.</summary>
+    public long ClientQueueBytes { get; set; } = 16 * 1024 * 1024;
+
     /// <summary>Most messages in one <c>traffic</c> batch.</summary>
     public int MaxBatchMessages { get; set; } = 256;
 
@@ -94,6 +97,9 @@ public sealed class ObserverOptions
 {
     /// <summary>Capacity of each observer's event channel; a full channel drops events and counts them.</summary>
     public int ChannelCapacity { get; set; } = 65_536;
+
+    /// <summary>Payload bytes each observer's queued events may hold; past this events are dropped and counted.</summary>
+    public long MaxPendingBytes { get; set; } = 64 * 1024 * 1024;
 }
 
 public sealed class ShutdownOptions

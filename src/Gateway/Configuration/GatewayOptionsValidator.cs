@@ -45,6 +45,7 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         Positive(errors, "Gateway:Udp:IdleTimeoutSeconds", options.Udp.IdleTimeoutSeconds);
         Positive(errors, "Gateway:Watch:MaxPreviewBytes", options.Watch.MaxPreviewBytes);
         Positive(errors, "Gateway:Watch:ClientQueueCapacity", options.Watch.ClientQueueCapacity);
+        Positive(errors, "Gateway:Watch:ClientQueueBytes", options.Watch.ClientQueueBytes);
         Positive(errors, "Gateway:Watch:MaxBatchMessages", options.Watch.MaxBatchMessages);
         Positive(errors, "Gateway:Watch:MaxBatchBytes", options.Watch.MaxBatchBytes);
         Positive(errors, "Gateway:History:MaxMessagesPerSession", options.History.MaxMessagesPerSession);
@@ -53,6 +54,7 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         Positive(errors, "Gateway:Limits:MaxSendBytes", options.Limits.MaxSendBytes);
         Positive(errors, "Gateway:Limits:MaxPendingSendBytes", options.Limits.MaxPendingSendBytes);
         Positive(errors, "Gateway:Observers:ChannelCapacity", options.Observers.ChannelCapacity);
+        Positive(errors, "Gateway:Observers:MaxPendingBytes", options.Observers.MaxPendingBytes);
         Positive(errors, "Gateway:Shutdown:TimeoutSeconds", options.Shutdown.TimeoutSeconds);
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

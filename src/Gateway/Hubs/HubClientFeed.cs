@@ -14,7 +14,7 @@ internal sealed class HubClientFeed
 {
     private readonly object _gate = new();
     private readonly IClientProxy _client;
-    private readonly ObserverSubscription<TrafficEvent> _queue;
+    private readonly ObserverSubscription _queue;
     private readonly WatchOptions _options;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
@@ -27,7 +27,7 @@ internal sealed class HubClientFeed
         ConnectionId = connectionId;
         _client = client;
         _options = options;
-        _queue = new ObserverSubscription<TrafficEvent>(connectionId, options.ClientQueueCapacity);
+        _queue = new ObserverSubscription(connectionId, options.ClientQueueCapacity, options.ClientQueueBytes);
         _pump = Task.Run(PumpAsync);
     }
 
@@ -36,6 +36,8 @@ internal sealed class HubClientFeed
     public long Dropped => _queue.Dropped;
 
     public int Pending => _queue.Pending;
+
+    public long PendingBytes => _queue.PendingBytes;
 
     public WatchSet Watching => _watch;
 
@@ -83,12 +85,11 @@ internal sealed class HubClientFeed
     {
         var batch = new List<MessageInfo>(_options.MaxBatchMessages);
         var batchBytes = 0;
-        var reader = _queue.Reader;
         try
         {
-            while (await reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
+            while (await _queue.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
             {
-                while (batch.Count < _options.MaxBatchMessages && batchBytes < _options.MaxBatchBytes && reader.TryRead(out var next))
+                while (batch.Count < _options.MaxBatchMessages && batchBytes < _options.MaxBatchBytes && _queue.TryRead(out var next))
                 {
                     if (next is TrafficMessage message)
                     {

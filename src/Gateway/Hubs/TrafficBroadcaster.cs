@@ -17,7 +17,7 @@ internal sealed class TrafficBroadcaster : BackgroundService
     private readonly IHubContext<TrafficHub> _hub;
     private readonly WatchOptions _options;
     private readonly ILogger _logger;
-    private readonly ObserverSubscription<TrafficEvent> _subscription;
+    private readonly ObserverSubscription _subscription;
     private readonly ConcurrentDictionary<string, HubClientFeed> _byId = new();
     private readonly object _gate = new();
     private ImmutableArray<HubClientFeed> _feeds = [];
@@ -29,7 +29,7 @@ internal sealed class TrafficBroadcaster : BackgroundService
         _bus = bus;
         _hub = hub;
         _options = options.Value.Watch;
-        _subscription = bus.Subscribe("hub", options.Value.Observers.ChannelCapacity);
+        _subscription = bus.Subscribe("hub", options.Value.Observers.ChannelCapacity, options.Value.Observers.MaxPendingBytes);
     }
 
     public int ClientCount => _feeds.Length;
@@ -38,6 +38,8 @@ internal sealed class TrafficBroadcaster : BackgroundService
     public long ClientDropped => Interlocked.Read(ref _droppedByGone) + _feeds.Sum(f => f.Dropped);
 
     public int ClientPending => _feeds.Sum(f => f.Pending);
+
+    public long ClientPendingBytes => _feeds.Sum(f => f.PendingBytes);
 
     public HubClientFeed Attach(string connectionId)
     {
@@ -84,7 +86,7 @@ internal sealed class TrafficBroadcaster : BackgroundService
     {
         try
         {
-            await foreach (var trafficEvent in _subscription.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+            await foreach (var trafficEvent in _subscription.ReadAllAsync(stoppingToken).ConfigureAwait(false))
             {
                 foreach (var feed in _feeds)
                 {

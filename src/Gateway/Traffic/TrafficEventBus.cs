@@ -9,9 +9,9 @@ namespace Gateway.Traffic;
 internal sealed class TrafficEventBus
 {
     private readonly object _gate = new();
-    private ImmutableArray<ObserverSubscription<TrafficEvent>> _subscriptions = [];
+    private ImmutableArray<ObserverSubscription> _subscriptions = [];
 
-    public ImmutableArray<ObserverSubscription<TrafficEvent>> Subscriptions => _subscriptions;
+    public ImmutableArray<ObserverSubscription> Subscriptions => _subscriptions;
 
     /// <summary>Events dropped by subscriptions that were removed, so totals never go down.</summary>
     private long _droppedByRemoved;
@@ -30,9 +30,9 @@ internal sealed class TrafficEventBus
         }
     }
 
-    public ObserverSubscription<TrafficEvent> Subscribe(string name, int capacity)
+    public ObserverSubscription Subscribe(string name, int capacity, long maxBytes)
     {
-        var subscription = new ObserverSubscription<TrafficEvent>(name, capacity);
+        var subscription = new ObserverSubscription(name, capacity, maxBytes);
         lock (_gate)
         {
             _subscriptions = _subscriptions.Add(subscription);
@@ -41,7 +41,7 @@ internal sealed class TrafficEventBus
         return subscription;
     }
 
-    public void Unsubscribe(ObserverSubscription<TrafficEvent> subscription)
+    public void Unsubscribe(ObserverSubscription subscription)
     {
         lock (_gate)
         {

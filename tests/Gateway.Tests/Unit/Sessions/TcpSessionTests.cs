@@ -15,7 +15,7 @@ public sealed class TcpSessionTests : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
     private readonly TrafficEventBus _bus = new();
-    private readonly ObserverSubscription<TrafficEvent> _events;
+    private readonly ObserverSubscription _events;
     private readonly DataPlane _plane;
     private readonly TcpGatewayListener _listener;
 
@@ -23,7 +23,7 @@ public sealed class TcpSessionTests : IAsyncLifetime
     {
         var options = Options.Create(new GatewayOptions { Tcp = { ReceiveBufferBytes = 1024 } });
         _plane = new DataPlane(options, _bus, new SessionRegistry(options), new TrafficTotals(), NullLoggerFactory.Instance, TimeProvider.System);
-        _events = _bus.Subscribe("test", 10_000);
+        _events = _bus.Subscribe("test", 10_000, long.MaxValue);
         _listener = new TcpGatewayListener(_plane, new ListenerOptions { Name = "t", Address = "127.0.0.1", Port = 0 });
     }
 
@@ -66,7 +66,7 @@ public sealed class TcpSessionTests : IAsyncLifetime
         var session = _plane.Sessions.Find(closed.Session.Id)!;
         await session.Completion.WaitAsync(Timeout);
         await Task.Delay(100);
-        Assert.False(_events.Reader.TryRead(out var extra), $"nothing may follow the close, got {extra}");
+        Assert.False(_events.TryRead(out var extra), $"nothing may follow the close, got {extra}");
         Assert.Equal(0, _listener.Snapshot().Sessions);
     }
 
@@ -82,7 +82,7 @@ public sealed class TcpSessionTests : IAsyncLifetime
         var seqs = new List<long>();
         while (true)
         {
-            var e = await _events.Reader.ReadAsync().AsTask().WaitAsync(Timeout);
+            var e = await NextAsync<TrafficEvent>();
             if (e is TrafficMessage m)
             {
                 Assert.True(m.Size <= 1024);
@@ -137,9 +137,13 @@ public sealed class TcpSessionTests : IAsyncLifetime
         using var cts = new CancellationTokenSource(Timeout);
         while (true)
         {
-            if (await _events.Reader.ReadAsync(cts.Token) is T match)
+            await _events.WaitToReadAsync(cts.Token);
+            while (_events.TryRead(out var e))
             {
-                return match;
+                if (e is T match)
+                {
+                    return match;
+                }
             }
         }
     }

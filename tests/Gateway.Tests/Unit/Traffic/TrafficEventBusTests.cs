@@ -12,7 +12,7 @@ public sealed class TrafficEventBusTests
     public void Publish_FullSubscription_DropsAndCountsWithoutBlocking()
     {
         var bus = new TrafficEventBus();
-        var slow = bus.Subscribe("slow", capacity: 2);
+        var slow = bus.Subscribe("slow", capacity: 2, maxBytes: long.MaxValue);
 
         var watch = Stopwatch.StartNew();
         for (var i = 1; i <= 1000; i++)
@@ -31,8 +31,8 @@ public sealed class TrafficEventBusTests
     public async Task Publish_OneSlowSubscriber_OthersReceiveEverythingInOrder()
     {
         var bus = new TrafficEventBus();
-        var slow = bus.Subscribe("slow", capacity: 1);
-        var fast = bus.Subscribe("fast", capacity: 100);
+        var slow = bus.Subscribe("slow", capacity: 1, maxBytes: long.MaxValue);
+        var fast = bus.Subscribe("fast", capacity: 100, maxBytes: long.MaxValue);
 
         for (var i = 1; i <= 50; i++)
         {
@@ -40,7 +40,7 @@ public sealed class TrafficEventBusTests
         }
 
         var seen = new List<long>();
-        while (fast.Reader.TryRead(out var e))
+        while (fast.TryRead(out var e))
         {
             seen.Add(((TrafficMessage)e).Seq);
         }
@@ -48,7 +48,8 @@ public sealed class TrafficEventBusTests
         Assert.Equal(Enumerable.Range(1, 50).Select(i => (long)i), seen);
         Assert.Equal(0, fast.Dropped);
         Assert.Equal(49, slow.Dropped);
-        var first = await slow.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.True(await slow.WaitToReadAsync(CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.True(slow.TryRead(out var first));
         Assert.Equal(1, ((TrafficMessage)first).Seq);
     }
 
@@ -56,7 +57,7 @@ public sealed class TrafficEventBusTests
     public void Unsubscribe_KeepsItsDropsInTheTotal()
     {
         var bus = new TrafficEventBus();
-        var gone = bus.Subscribe("gone", capacity: 1);
+        var gone = bus.Subscribe("gone", capacity: 1, maxBytes: long.MaxValue);
         bus.Publish(Message(1));
         bus.Publish(Message(2));
 
@@ -65,7 +66,35 @@ public sealed class TrafficEventBusTests
 
         Assert.Equal(1, bus.Dropped);
         Assert.Empty(bus.Subscriptions);
-        Assert.True(gone.Reader.Completion.IsCompleted || gone.Reader.TryRead(out _));
+        Assert.True(gone.TryRead(out _));
+        Assert.False(gone.TryRead(out _));
+        Assert.True(gone.Completion.IsCompleted);
+    }
+
+    [Fact]
+    public void Offer_PastTheByteBudget_DropsUntilReadersCatchUp()
+    {
+        var subscription = new ObserverSubscription("bytes", capacity: 1000, maxBytes: 10);
+        TrafficMessage Sized(long seq, int size) => new(seq, 1, "tcp", Direction.In, DateTimeOffset.UtcNow, new byte[size]);
+
+        Assert.True(subscription.Offer(Sized(1, 6)));
+        Assert.True(subscription.Offer(Sized(2, 4)));
+        Assert.False(subscription.Offer(Sized(3, 1)));
+        Assert.True(subscription.Offer(new SessionClosed(null!))); // lifecycle events weigh nothing
+        Assert.Equal(10, subscription.PendingBytes);
+
+        Assert.True(subscription.TryRead(out _));
+        Assert.Equal(4, subscription.PendingBytes);
+        Assert.True(subscription.Offer(Sized(4, 6)));
+        Assert.Equal(1, subscription.Dropped);
+    }
+
+    [Fact]
+    public void Offer_OneMessageLargerThanTheBudget_PassesWhenNothingIsQueued()
+    {
+        var subscription = new ObserverSubscription("bytes", capacity: 10, maxBytes: 10);
+        Assert.True(subscription.Offer(new TrafficMessage(1, 1, "tcp", Direction.In, DateTimeOffset.UtcNow, new byte[100])));
+        Assert.False(subscription.Offer(new TrafficMessage(2, 1, "tcp", Direction.In, DateTimeOffset.UtcNow, new byte[1])));
     }
 
     [Fact]
