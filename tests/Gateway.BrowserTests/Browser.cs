@@ -1,3 +1,4 @@
+using Gateway.Tests.Infrastructure;
 using Microsoft.Playwright;
 
 namespace Gateway.BrowserTests;
@@ -34,13 +35,7 @@ internal static class Browser
     /// <summary>Where screenshots go: <c>artifacts/screenshots</c> at the repository root.</summary>
     public static string ArtifactPath(string fileName)
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Gateway.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        var folder = Path.Combine(dir?.FullName ?? AppContext.BaseDirectory, "artifacts", "screenshots");
+        var folder = Path.Combine(TestPaths.RepositoryRoot, "artifacts", "screenshots");
         Directory.CreateDirectory(folder);
         return Path.Combine(folder, fileName);
     }

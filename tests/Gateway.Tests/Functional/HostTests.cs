@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Functional;
@@ -10,10 +9,8 @@ public sealed class HostTests
     [Fact]
     public async Task OptionalListenerPortInUse_StartsWithThatListenerFailed()
     {
-        using var squatter = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        squatter.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        squatter.Listen();
-        var port = ((IPEndPoint)squatter.LocalEndPoint!).Port;
+        using var squatter = new PortSquatter();
+        var port = squatter.Port;
 
         await using var app = await GatewayApp.StartAsync(new Dictionary<string, string?>
         {

@@ -15,10 +15,8 @@ public sealed class ProcessTests
     [Fact]
     public async Task ListenerPortInUse_ExitsWithCode1AndOneLineNamingTheAddress()
     {
-        using var squatter = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        squatter.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        squatter.Listen();
-        var port = ((IPEndPoint)squatter.LocalEndPoint!).Port;
+        using var squatter = new PortSquatter();
+        var port = squatter.Port;
 
         using var gateway = GatewayProcess.Start([.. FreePorts, $"--Gateway:Listeners:0:Port={port}"]);
         var exitCode = await gateway.WaitForExitAsync(StartTimeout);

@@ -11,7 +11,7 @@ public sealed class TutorialClientTests
     public async Task TutorialChatClient_SendsToGateway_PrintsWhatTheGatewaySends()
     {
         await using var app = await GatewayApp.StartAsync();
-        var script = Path.Combine(RepositoryRoot(), "tests", "tutorial", "chat_client.py");
+        var script = Path.Combine(TestPaths.RepositoryRoot, "tests", "tutorial", "chat_client.py");
         var info = new ProcessStartInfo("python3")
         {
             RedirectStandardInput = true,
@@ -54,16 +54,5 @@ public sealed class TutorialClientTests
                 python.Kill();
             }
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Gateway.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new DirectoryNotFoundException("Gateway.sln not found above " + AppContext.BaseDirectory);
     }
 }
