@@ -86,6 +86,21 @@ public sealed class DashboardTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [ChromiumFact]
+    public async Task GatewayRestarts_StatusShowsReconnecting_ThenConnectedAgain()
+    {
+        var address = _app.BaseAddress;
+        await _app.DisposeAsync();
+
+        await Expect(_page.Locator("#status")).ToHaveAttributeAsync("data-state", new System.Text.RegularExpressions.Regex("reconnecting|disconnected"), new() { Timeout = 10_000 });
+        _app = await GatewayApp.StartAsync(new Dictionary<string, string?> { ["Urls"] = address.ToString().TrimEnd('/') });
+
+        await Expect(_page.Locator("#status")).ToHaveAttributeAsync("data-state", "connected", new() { Timeout = 20_000 });
+        using var client = await _app.ConnectTcpAsync();
+        var session = await _app.SessionOfAsync(client);
+        await Expect(_page.Locator($"#sessions tr[data-session-id='{session.Id}']")).ToContainTextAsync("open", Soon);
+    }
+
+    [ChromiumFact]
     public async Task BadHexInComposer_ShowsTheServersReason()
     {
         using var client = await _app.ConnectTcpAsync();
