@@ -1,6 +1,4 @@
 using Gateway.Configuration;
-using Gateway.Listeners;
-using Gateway.Sessions;
 using Gateway.Traffic;
 using Microsoft.AspNetCore.SignalR;
 
@@ -38,9 +36,6 @@ internal sealed class HubClientFeed
     public int Pending => _queue.Pending;
 
     public long PendingBytes => _queue.PendingBytes;
-
-    public WatchSet Watching => _watch;
-
 
     public void Watch(WatchScope scope)
     {
