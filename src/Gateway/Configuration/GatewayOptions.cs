@@ -21,22 +21,67 @@ public sealed class GatewayOptions
     public ObserverOptions Observers { get; set; } = new();
 
     public ShutdownOptions Shutdown { get; set; } = new();
+
+    public FramingOptions Framing { get; set; } = new();
+
+    public TlsOptions Tls { get; set; } = new();
+
+    public OutboundOptions Outbound { get; set; } = new();
 }
 
 public sealed class ListenerOptions
 {
     public string Name { get; set; } = "";
 
-    /// <summary><c>tcp</c> or <c>udp</c>.</summary>
+    /// <summary><c>tcp</c>, <c>udp</c> or <c>unix</c>.</summary>
     public string Protocol { get; set; } = "tcp";
 
+    /// <summary>IP address to bind (tcp, udp); <c>::</c> is dual-mode.</summary>
     public string Address { get; set; } = "127.0.0.1";
+
+    /// <summary>Socket file (unix).</summary>
+    public string? Path { get; set; }
+
+    /// <summary><c>raw</c> (default), <c>line</c>, <c>len16</c> or <c>len32</c> (tcp, unix).</summary>
+    public string? Framing { get; set; }
+
+    /// <summary>Terminates TLS on accepted connections (tcp, unix).</summary>
+    public ListenerTlsOptions? Tls { get; set; }
 
     /// <summary>0 binds any free port; the bound one is reported by the API.</summary>
     public int Port { get; set; }
 
     /// <summary>When true, a failure to bind is logged and the listener reported as failed instead of stopping start-up.</summary>
     public bool Optional { get; set; }
+}
+
+public sealed class ListenerTlsOptions
+{
+    /// <summary>PKCS#12 (.pfx/.p12) file, or a PEM file holding the certificate and its key.</summary>
+    public string? CertificatePath { get; set; }
+
+    public string? Password { get; set; }
+
+    /// <summary>Make a self-signed certificate at start (its SHA-256 fingerprint is shown in the listener).</summary>
+    public bool SelfSigned { get; set; }
+}
+
+public sealed class FramingOptions
+{
+    /// <summary>Largest frame: longer lines are cut, larger declared lengths close the session.</summary>
+    public int MaxFrameBytes { get; set; } = 64 * 1024;
+}
+
+public sealed class TlsOptions
+{
+    /// <summary>A TLS handshake that takes longer closes the session.</summary>
+    public double HandshakeTimeoutSeconds { get; set; } = 10;
+}
+
+public sealed class OutboundOptions
+{
+    /// <summary>Default time an outbound connect (and its TLS handshake) may take before 504.</summary>
+    public double ConnectTimeoutSeconds { get; set; } = 10;
 }
 
 public sealed class TcpOptions

@@ -1,4 +1,3 @@
-using System.Net;
 using Gateway.Listeners;
 using Microsoft.Extensions.Options;
 
@@ -14,29 +13,11 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         for (var i = 0; i < options.Listeners.Count; i++)
         {
             var listener = options.Listeners[i];
-            var key = $"Gateway:Listeners:{i}";
-            if (!ListenerNames.IsValid(listener.Name))
+            var prefix = $"Gateway:Listeners:{i}:";
+            errors.AddRange(ListenerRules.Validate(listener, field => prefix + field));
+            if (ListenerNames.IsValid(listener.Name) && !names.Add(listener.Name))
             {
-                errors.Add($"{key}:Name '{listener.Name}' is not a valid name ({ListenerNames.Rule}).");
-            }
-            else if (!names.Add(listener.Name))
-            {
-                errors.Add($"{key}:Name '{listener.Name}' is used by another listener.");
-            }
-
-            if (!ListenerProtocols.TryParse(listener.Protocol, out _))
-            {
-                errors.Add($"{key}:Protocol '{listener.Protocol}' is not supported (tcp or udp).");
-            }
-
-            if (!IPAddress.TryParse(listener.Address, out _))
-            {
-                errors.Add($"{key}:Address '{listener.Address}' is not an IP address (e.g. 127.0.0.1, 0.0.0.0, ::1, ::).");
-            }
-
-            if (listener.Port is < 0 or > 65535)
-            {
-                errors.Add($"{key}:Port {listener.Port} is out of range (0-65535, 0 = any free port).");
+                errors.Add($"{prefix}Name '{listener.Name}' is used by another listener.");
             }
         }
 
@@ -56,6 +37,9 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         Positive(errors, "Gateway:Observers:ChannelCapacity", options.Observers.ChannelCapacity);
         Positive(errors, "Gateway:Observers:MaxPendingBytes", options.Observers.MaxPendingBytes);
         Positive(errors, "Gateway:Shutdown:TimeoutSeconds", options.Shutdown.TimeoutSeconds);
+        Positive(errors, "Gateway:Framing:MaxFrameBytes", options.Framing.MaxFrameBytes);
+        Positive(errors, "Gateway:Tls:HandshakeTimeoutSeconds", options.Tls.HandshakeTimeoutSeconds);
+        Positive(errors, "Gateway:Outbound:ConnectTimeoutSeconds", options.Outbound.ConnectTimeoutSeconds);
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

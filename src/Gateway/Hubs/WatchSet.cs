@@ -11,7 +11,7 @@ internal sealed record WatchSet(bool All, ImmutableHashSet<string> Listeners, Im
     public static readonly WatchSet None = new(false, ImmutableHashSet.Create<string>(StringComparer.OrdinalIgnoreCase), []);
 
     public bool Matches(TrafficMessage message) =>
-        All || Sessions.Contains(message.SessionId) || Listeners.Contains(message.ListenerId);
+        All || Sessions.Contains(message.SessionId) || (message.ListenerId is { } listener && Listeners.Contains(listener));
 
     public WatchSet With(WatchScope scope) => scope.Kind switch
     {

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using Gateway.Configuration;
+using Gateway.Framing;
 using Gateway.Sessions;
 using Gateway.Traffic;
 
@@ -10,7 +12,7 @@ namespace Gateway.Listeners;
 /// A raw socket the gateway owns: binds, runs its accept/receive loop, turns peers into sessions and
 /// keeps counters. Stopping closes the socket and every session it accepted.
 /// </summary>
-internal abstract class GatewayListener
+internal abstract class GatewayListener : ISessionOwner
 {
     private readonly CancellationTokenSource _stopping = new();
     private Task _loop = Task.CompletedTask;
@@ -27,9 +29,19 @@ internal abstract class GatewayListener
         Plane = plane;
         Name = options.Name;
         Protocol = protocol;
-        Address = IPAddress.Parse(options.Address);
-        Port = options.Port;
+        if (protocol == ListenerProtocol.Unix)
+        {
+            Path = System.IO.Path.GetFullPath(options.Path!);
+        }
+        else
+        {
+            Address = IPAddress.Parse(options.Address);
+            Port = options.Port;
+        }
+
         Optional = options.Optional;
+        FramingModes.TryParse(options.Framing, out var framing);
+        Framing = framing;
         Logger = plane.LoggerFactory.CreateLogger(GetType());
     }
 
@@ -37,21 +49,31 @@ internal abstract class GatewayListener
 
     public string Name { get; }
 
+    string? ISessionOwner.ListenerId => Id;
+
     public ListenerProtocol Protocol { get; }
 
-    public IPAddress Address { get; }
+    /// <summary>Bound IP address (tcp, udp).</summary>
+    public IPAddress? Address { get; }
 
-    /// <summary>The configured port until bound, then the real one.</summary>
+    /// <summary>The configured port until bound, then the real one (tcp, udp).</summary>
     public int Port { get; private set; }
 
+    /// <summary>Socket file, made absolute (unix).</summary>
+    public string? Path { get; }
+
     public bool Optional { get; }
+
+    public FramingMode Framing { get; }
 
     public ListenerState State => _state;
 
     public EndPoint? LocalEndPoint => _socket?.LocalEndPoint;
 
-    /// <summary><c>tcp 127.0.0.1:12345</c>, for log lines and errors.</summary>
-    public string Description => $"{Protocol.ToString().ToLowerInvariant()} {new IPEndPoint(Address, Port)}";
+    /// <summary><c>tcp 127.0.0.1:12345</c> or <c>unix /run/x.sock</c>, for log lines and errors.</summary>
+    public string Description => Protocol == ListenerProtocol.Unix
+        ? $"unix {Path}"
+        : $"{Protocol.ToString().ToLowerInvariant()} {new IPEndPoint(Address!, Port)}";
 
     protected DataPlane Plane { get; }
 
@@ -59,21 +81,28 @@ internal abstract class GatewayListener
 
     protected Socket Socket => _socket ?? throw new InvalidOperationException($"Listener {Name} is not bound.");
 
-    public ListenerInfo Snapshot() => new(
-        Id, Name, Protocol, Address.ToString(), Port, _state, Volatile.Read(ref _open), Interlocked.Read(ref _total),
-        Interlocked.Read(ref _bytesIn), Interlocked.Read(ref _bytesOut), _error);
+    public virtual ListenerInfo Snapshot() => new(
+        Id, Name, Protocol, Address?.ToString(), Port, Path, _state, Volatile.Read(ref _open), Interlocked.Read(ref _total),
+        Interlocked.Read(ref _bytesIn), Interlocked.Read(ref _bytesOut), Framing, TlsInfo(), _error);
 
     /// <summary>Binds the socket. Throws <see cref="SocketException"/> when the address cannot be had.</summary>
     public void Bind()
     {
-        var endpoint = new IPEndPoint(Address, Port);
+        EndPoint endpoint = Protocol == ListenerProtocol.Unix
+            ? new UnixDomainSocketEndPoint(Path!)
+            : new IPEndPoint(Address!, Port);
         var socket = CreateSocket(endpoint.AddressFamily);
         try
         {
-            if (Address.Equals(IPAddress.IPv6Any))
+            if (Address?.Equals(IPAddress.IPv6Any) == true)
             {
                 // "::" accepts IPv4 peers too.
                 socket.DualMode = true;
+            }
+
+            if (Protocol == ListenerProtocol.Unix)
+            {
+                RemoveStaleSocketFile(Path!);
             }
 
             socket.Bind(endpoint);
@@ -88,7 +117,11 @@ internal abstract class GatewayListener
         }
 
         _socket = socket;
-        Port = ((IPEndPoint)socket.LocalEndPoint!).Port;
+        if (socket.LocalEndPoint is IPEndPoint bound)
+        {
+            Port = bound.Port;
+        }
+
         _state = ListenerState.Listening;
         _error = null;
     }
@@ -107,9 +140,14 @@ internal abstract class GatewayListener
         await _stopping.CancelAsync().ConfigureAwait(false);
         _socket?.Dispose();
         await _loop.ConfigureAwait(false);
+        if (Protocol == ListenerProtocol.Unix)
+        {
+            TryDelete(Path!);
+        }
+
         _state = ListenerState.Stopped;
-        Plane.Bus.Publish(new ListenerChanged(Snapshot()));
         await CloseSessionsAsync(Plane.Sessions.List(Id, SessionFilter.Open), reason, timeout).ConfigureAwait(false);
+        Plane.Bus.Publish(new ListenerChanged(Snapshot()));
     }
 
     /// <summary>Closes sessions gracefully; those still open after <paramref name="timeout"/> are reset.</summary>
@@ -126,15 +164,15 @@ internal abstract class GatewayListener
         }
     }
 
-    internal void OnSessionOpened()
+    public void OnSessionOpened()
     {
         Interlocked.Increment(ref _open);
         Interlocked.Increment(ref _total);
     }
 
-    internal virtual void OnSessionClosed(Session session) => Interlocked.Decrement(ref _open);
+    public virtual void OnSessionClosed(Session session) => Interlocked.Decrement(ref _open);
 
-    internal void OnTraffic(Direction direction, int bytes)
+    public void OnTraffic(Direction direction, int bytes)
     {
         if (direction == Direction.In)
         {
@@ -148,10 +186,49 @@ internal abstract class GatewayListener
 
     protected abstract Socket CreateSocket(AddressFamily family);
 
-    /// <summary>After bind: TCP listens here.</summary>
+    /// <summary>After bind: stream listeners listen here.</summary>
     protected virtual void OnBound(Socket socket)
     {
     }
 
+    protected virtual ListenerTlsInfo? TlsInfo() => null;
+
     protected abstract Task RunAsync(CancellationToken stopping);
+
+    /// <summary>
+    /// A socket file left by a process that died blocks bind. If nothing answers on it, it is stale and
+    /// removed; if something does, the address is in use.
+    /// </summary>
+    private static void RemoveStaleSocketFile(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return;
+        }
+
+        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            probe.Connect(new UnixDomainSocketEndPoint(path));
+        }
+        catch (SocketException)
+        {
+            File.Delete(path);
+            return;
+        }
+
+        throw new SocketException((int)SocketError.AddressAlreadyInUse);
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+            // Someone else's now; leave it.
+        }
+    }
 }

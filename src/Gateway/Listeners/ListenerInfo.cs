@@ -1,26 +1,41 @@
+using Gateway.Framing;
+
 namespace Gateway.Listeners;
 
 /// <summary>A listener as the API and the hub show it.</summary>
-/// <param name="Id">Stable id, used in routes and watch scopes (the configured name).</param>
-/// <param name="Name">Configured name.</param>
-/// <param name="Protocol"><c>tcp</c> or <c>udp</c>.</param>
-/// <param name="Address">Bound IP address.</param>
-/// <param name="Port">Bound port: the real one when 0 was configured.</param>
+/// <param name="Id">Stable id, used in routes and watch scopes (the listener's name).</param>
+/// <param name="Name">The listener's name.</param>
+/// <param name="Protocol"><c>tcp</c>, <c>udp</c> or <c>unix</c>.</param>
+/// <param name="Address">Bound IP address (tcp, udp).</param>
+/// <param name="Port">Bound port: the real one when 0 was asked (tcp, udp).</param>
+/// <param name="Path">Socket file (unix).</param>
 /// <param name="State"><c>listening</c>, <c>stopped</c> or <c>failed</c>.</param>
 /// <param name="Sessions">Sessions open now.</param>
 /// <param name="SessionsTotal">Sessions accepted since start.</param>
 /// <param name="BytesIn">Bytes received from peers.</param>
 /// <param name="BytesOut">Bytes sent to peers.</param>
+/// <param name="Framing">How accepted streams are cut into messages.</param>
+/// <param name="Tls">The certificate when the listener terminates TLS.</param>
 /// <param name="Error">Why the listener failed, when it did.</param>
 public sealed record ListenerInfo(
     string Id,
     string Name,
     ListenerProtocol Protocol,
-    string Address,
+    string? Address,
     int Port,
+    string? Path,
     ListenerState State,
     int Sessions,
     long SessionsTotal,
     long BytesIn,
     long BytesOut,
+    FramingMode Framing,
+    ListenerTlsInfo? Tls,
     string? Error);
+
+/// <summary>The certificate a TLS listener presents.</summary>
+/// <param name="SelfSigned">Made by the gateway at start.</param>
+/// <param name="Fingerprint">SHA-256 of the certificate, <c>AB:CD:…</c> (pin this in clients).</param>
+/// <param name="Subject">The certificate's subject.</param>
+/// <param name="NotAfter">When it expires.</param>
+public sealed record ListenerTlsInfo(bool SelfSigned, string Fingerprint, string Subject, DateTimeOffset NotAfter);

@@ -1,20 +1,26 @@
 using System.Collections.Immutable;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using Gateway.Configuration;
 using Gateway.Sessions;
+using Gateway.Traffic;
 
 namespace Gateway.Listeners;
 
 /// <summary>
 /// Owns the raw listeners: binds the configured ones at start (a listener that cannot bind stops
-/// start-up unless it is optional) and, on stop, closes them and every session in a fixed order:
-/// stop accepting, ask each session to close, wait up to the timeout, reset the rest.
+/// start-up unless it is optional), adds and removes listeners at runtime, and on stop closes them and
+/// every session in a fixed order: stop accepting, ask each session to close, wait up to the timeout,
+/// reset the rest.
 /// </summary>
 internal sealed class ListenerManager(DataPlane plane, ILogger<ListenerManager> logger) : IHostedService
 {
+    private readonly SemaphoreSlim _changes = new(1, 1);
     private ImmutableArray<GatewayListener> _listeners = [];
 
     public ImmutableArray<GatewayListener> Listeners => _listeners;
+
+    private TimeSpan ShutdownTimeout => TimeSpan.FromSeconds(plane.Options.Shutdown.TimeoutSeconds);
 
     public GatewayListener? Find(string id) =>
         _listeners.FirstOrDefault(l => string.Equals(l.Id, id, StringComparison.OrdinalIgnoreCase));
@@ -26,9 +32,7 @@ internal sealed class ListenerManager(DataPlane plane, ILogger<ListenerManager> 
         for (var index = 0; index < configured.Count; index++)
         {
             var options = configured[index];
-            GatewayListener listener = ListenerProtocols.TryParse(options.Protocol, out var protocol) && protocol == ListenerProtocol.Udp
-                ? new UdpGatewayListener(plane, options)
-                : new TcpGatewayListener(plane, options);
+            var listener = Create(options);
             try
             {
                 listener.Bind();
@@ -61,19 +65,104 @@ internal sealed class ListenerManager(DataPlane plane, ILogger<ListenerManager> 
         return Task.CompletedTask;
     }
 
+    /// <summary>Validates, binds and starts a new listener; refusals are <see cref="CommandException"/>s.</summary>
+    public async Task<GatewayListener> AddAsync(ListenerOptions options, string actor)
+    {
+        var errors = ListenerRules.Validate(options, field => char.ToLowerInvariant(field[0]) + field[1..]);
+        if (errors.Count > 0)
+        {
+            throw CommandException.BadInput(string.Join(" ", errors));
+        }
+
+        await _changes.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (Find(options.Name) is not null)
+            {
+                throw CommandException.Conflict($"A listener named '{options.Name}' already exists.");
+            }
+
+            var listener = CreateChecked(options);
+            try
+            {
+                listener.Bind();
+            }
+            catch (SocketException ex)
+            {
+                var detail = $"Cannot bind {listener.Description}: {ex.Message}.";
+                throw ex.SocketErrorCode == SocketError.AddressAlreadyInUse
+                    ? CommandException.Conflict(detail)
+                    : CommandException.BadInput(detail);
+            }
+
+            _listeners = _listeners.Add(listener);
+            listener.Start();
+            ListenerLog.Created(logger, actor, listener.Name, listener.Description);
+            plane.Bus.Publish(new ListenerChanged(listener.Snapshot()));
+            return listener;
+        }
+        finally
+        {
+            _changes.Release();
+        }
+    }
+
+    /// <summary>Stops a listener (configured or not), closes its sessions and forgets it.</summary>
+    public async Task RemoveAsync(string id, string actor)
+    {
+        await _changes.WaitAsync().ConfigureAwait(false);
+        GatewayListener listener;
+        try
+        {
+            listener = Find(id) ?? throw CommandException.NotFound($"Listener '{id}' does not exist.");
+            _listeners = _listeners.Remove(listener);
+        }
+        finally
+        {
+            _changes.Release();
+        }
+
+        ListenerLog.Removed(logger, actor, listener.Name, listener.Snapshot().Sessions);
+        await listener.StopAsync("listener stopped", ShutdownTimeout).ConfigureAwait(false);
+        if (listener.State != ListenerState.Stopped)
+        {
+            // It never bound (an optional listener that failed): still tell watchers it is gone.
+            plane.Bus.Publish(new ListenerChanged(listener.Snapshot() with { State = ListenerState.Stopped }));
+        }
+    }
+
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        var timeout = TimeSpan.FromSeconds(plane.Options.Shutdown.TimeoutSeconds);
         const string reason = "gateway shutting down";
         foreach (var listener in _listeners)
         {
             ListenerLog.Stopping(logger, listener.Name, listener.Snapshot().Sessions);
         }
 
-        await Task.WhenAll(_listeners.Select(l => l.StopAsync(reason, timeout))).ConfigureAwait(false);
+        await Task.WhenAll(_listeners.Select(l => l.StopAsync(reason, ShutdownTimeout))).ConfigureAwait(false);
 
-        // Anything left (a session that raced the listener's stop) goes the same way.
-        await GatewayListener.CloseSessionsAsync(plane.Sessions.Open.ToArray(), reason, timeout).ConfigureAwait(false);
+        // Anything left (outbound sessions, or one that raced a listener's stop) goes the same way.
+        await GatewayListener.CloseSessionsAsync(plane.Sessions.Open.ToArray(), reason, ShutdownTimeout).ConfigureAwait(false);
+    }
+
+    private GatewayListener Create(ListenerOptions options)
+    {
+        ListenerProtocols.TryParse(options.Protocol, out var protocol);
+        return protocol == ListenerProtocol.Udp
+            ? new UdpGatewayListener(plane, options)
+            : new StreamGatewayListener(plane, options, protocol);
+    }
+
+    private GatewayListener CreateChecked(ListenerOptions options)
+    {
+        try
+        {
+            return Create(options);
+        }
+        catch (CryptographicException ex)
+        {
+            throw CommandException.BadInput($"Cannot load the TLS certificate: {ex.Message}");
+        }
     }
 }
 

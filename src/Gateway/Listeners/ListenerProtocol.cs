@@ -5,6 +5,9 @@ public enum ListenerProtocol
 {
     Tcp,
     Udp,
+
+    /// <summary>Unix domain stream socket (<c>AF_UNIX</c>, <c>SOCK_STREAM</c>) at a file system path.</summary>
+    Unix,
 }
 
 internal static class ListenerProtocols
@@ -18,6 +21,9 @@ internal static class ListenerProtocols
                 return true;
             case "udp":
                 protocol = ListenerProtocol.Udp;
+                return true;
+            case "unix":
+                protocol = ListenerProtocol.Unix;
                 return true;
             default:
                 protocol = default;

@@ -21,7 +21,7 @@ internal sealed class UdpGatewayListener(DataPlane plane, ListenerOptions option
     public ValueTask<int> SendToAsync(ReadOnlyMemory<byte> payload, IPEndPoint remote, CancellationToken cancellationToken) =>
         Socket.SendToAsync(payload, SocketFlags.None, remote, cancellationToken);
 
-    internal override void OnSessionClosed(Session session)
+    public override void OnSessionClosed(Session session)
     {
         if (session is UdpSession udp)
         {
@@ -37,7 +37,7 @@ internal sealed class UdpGatewayListener(DataPlane plane, ListenerOptions option
     {
         var sweeper = SweepIdleAsync(stopping);
         var buffer = GC.AllocateUninitializedArray<byte>(MaxDatagram, pinned: true);
-        EndPoint any = new IPEndPoint(Address.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        EndPoint any = new IPEndPoint(Address!.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
         while (!stopping.IsCancellationRequested)
         {
             SocketReceiveFromResult result;
@@ -67,7 +67,8 @@ internal sealed class UdpGatewayListener(DataPlane plane, ListenerOptions option
         await sweeper.ConfigureAwait(false);
     }
 
-    private UdpSession SessionFor(IPEndPoint remote)
+    /// <summary>The session of a remote endpoint, made when it is new (by its first datagram, or by a sendto).</summary>
+    public UdpSession SessionFor(IPEndPoint remote)
     {
         if (_sessions.TryGetValue(remote, out var session) && session.IsOpen)
         {

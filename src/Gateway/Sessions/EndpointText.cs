@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using System.Net;
+using System.Net.Sockets;
 
 namespace Gateway.Sessions;
 
@@ -11,4 +13,32 @@ internal static class EndpointText
         null => "",
         _ => endpoint.ToString() ?? "",
     };
+
+    /// <summary>
+    /// The peer of an accepted socket. Unix peers have no address of their own, so they are named by the
+    /// process on the other end (SO_PEERCRED): <c>unix:pid=1234,uid=1000</c>.
+    /// </summary>
+    public static string Peer(Socket socket)
+    {
+        if (socket.AddressFamily != AddressFamily.Unix)
+        {
+            return Format(socket.RemoteEndPoint);
+        }
+
+        const int SolSocket = 1, SoPeerCred = 17;
+        Span<byte> credentials = stackalloc byte[12]; // struct ucred { pid_t pid; uid_t uid; gid_t gid; }
+        try
+        {
+            if (OperatingSystem.IsLinux() && socket.GetRawSocketOption(SolSocket, SoPeerCred, credentials) == 12)
+            {
+                return $"unix:pid={BinaryPrimitives.ReadInt32LittleEndian(credentials)},uid={BinaryPrimitives.ReadUInt32LittleEndian(credentials[4..])}";
+            }
+        }
+        catch (SocketException)
+        {
+            // Fall through to the generic name.
+        }
+
+        return socket.RemoteEndPoint?.ToString() is { Length: > 0 } path ? $"unix:{path}" : "unix:peer";
+    }
 }

@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Net.Sockets;
 using System.Threading.Channels;
+using Gateway.Framing;
 using Gateway.Listeners;
 using Gateway.Traffic;
 
@@ -28,13 +30,17 @@ internal abstract class Session
     private DateTimeOffset? _closedAt;
     private string? _closeReason;
 
-    protected Session(DataPlane plane, GatewayListener listener, string remote, string local)
+    protected Session(DataPlane plane, ISessionOwner owner, SessionShape shape)
     {
         Plane = plane;
-        Listener = listener;
+        Owner = owner;
         Id = plane.NextSessionId();
-        Remote = remote;
-        Local = local;
+        Protocol = shape.Protocol;
+        Kind = shape.Kind;
+        Framing = shape.Framing;
+        Tls = shape.Tls;
+        Remote = shape.Remote;
+        Local = shape.Local;
         OpenedAt = plane.Now;
         _lastActivityTicks = OpenedAt.UtcTicks;
         _log = new MessageLog(plane.Options.History.MaxMessagesPerSession, plane.Options.History.MaxBytesPerSession);
@@ -43,7 +49,17 @@ internal abstract class Session
 
     public long Id { get; }
 
-    public GatewayListener Listener { get; }
+    public ISessionOwner Owner { get; }
+
+    public string? ListenerId => Owner.ListenerId;
+
+    public ListenerProtocol Protocol { get; }
+
+    public SessionKind Kind { get; }
+
+    public FramingMode Framing { get; }
+
+    public bool Tls { get; }
 
     public string Remote { get; }
 
@@ -82,7 +98,7 @@ internal abstract class Session
         lock (_gate)
         {
             return new SessionInfo(
-                Id, Listener.Id, Listener.Protocol, Remote, Local,
+                Id, ListenerId, Kind, Protocol, Framing, Tls, Remote, Local,
                 _closedAt is null ? SessionState.Open : SessionState.Closed,
                 OpenedAt, _closedAt, _closeReason,
                 _bytesIn, _bytesOut, _messagesIn, _messagesOut);
@@ -102,9 +118,9 @@ internal abstract class Session
     {
         Plane.Sessions.Add(this);
         Plane.Totals.SessionOpened();
-        Listener.OnSessionOpened();
+        Owner.OnSessionOpened();
         Plane.Bus.Publish(new SessionOpened(Snapshot()));
-        SessionLog.Opened(Logger, Id, Listener.Name, Remote);
+        SessionLog.Opened(Logger, Id, Owner.Name, Remote);
         OnStarted();
     }
 
@@ -156,6 +172,12 @@ internal abstract class Session
     /// <summary>Records one chunk read from the peer (copied: the caller's buffer is reused).</summary>
     protected void RecordReceived(ReadOnlySpan<byte> data) => Record(Direction.In, data.ToArray());
 
+    /// <summary>Records one frame cut from the peer's stream (copied out of the pipe's buffers).</summary>
+    protected void RecordReceived(in ReadOnlySequence<byte> data) => Record(Direction.In, data.ToArray());
+
+    /// <summary>Why this payload cannot be sent on this session (e.g. too big for its framing), or null.</summary>
+    public virtual string? CheckPayload(byte[] payload) => null;
+
     protected virtual void OnStarted()
     {
     }
@@ -166,13 +188,15 @@ internal abstract class Session
     /// <summary>Releases the transport: FIN (graceful) or RST (abort) for TCP.</summary>
     protected abstract void CloseTransport(bool abort);
 
-    protected static string Describe(SocketException exception) => exception.SocketErrorCode switch
+    protected static string Describe(SocketException exception) => Describe(exception.SocketErrorCode);
+
+    protected static string Describe(SocketError error) => error switch
     {
         SocketError.ConnectionReset => "connection reset by peer",
         SocketError.ConnectionAborted => "connection aborted",
         SocketError.TimedOut => "connection timed out",
         SocketError.Shutdown => "connection shut down",
-        _ => $"socket error: {exception.SocketErrorCode}",
+        _ => $"socket error: {error}",
     };
 
     private void Record(Direction direction, byte[] payload)
@@ -182,7 +206,7 @@ internal abstract class Session
         lock (_gate)
         {
             var now = Plane.Now;
-            var message = new TrafficMessage(Plane.NextSeq(), Id, Listener.Id, direction, now, payload);
+            var message = new TrafficMessage(Plane.NextSeq(), Id, ListenerId, direction, now, payload);
             if (direction == Direction.In)
             {
                 _bytesIn += payload.Length;
@@ -196,7 +220,7 @@ internal abstract class Session
 
             Interlocked.Exchange(ref _lastActivityTicks, now.UtcTicks);
             _log.Add(message);
-            Listener.OnTraffic(direction, payload.Length);
+            Owner.OnTraffic(direction, payload.Length);
             Plane.Totals.Add(direction, payload.Length);
             Plane.Bus.Publish(message);
         }
@@ -271,10 +295,10 @@ internal abstract class Session
             }
 
             Plane.Sessions.MarkClosed(this);
-            Listener.OnSessionClosed(this);
+            Owner.OnSessionClosed(this);
             var info = Snapshot();
             Plane.Bus.Publish(new SessionClosed(info));
-            SessionLog.Closed(Logger, Id, Listener.Name, Remote, reason, info.BytesIn, info.BytesOut);
+            SessionLog.Closed(Logger, Id, Owner.Name, Remote, reason, info.BytesIn, info.BytesOut);
             _closed.TrySetResult();
         }
     }

@@ -19,7 +19,12 @@ internal sealed partial class SessionCommands(DataPlane plane, ListenerManager l
     public int Send(long sessionId, string? data, string? encoding, string actor)
     {
         var session = GetSession(sessionId);
-        var payload = Decode(data, encoding, session.Listener.Protocol);
+        var payload = Decode(data, encoding, session.Protocol);
+        if (session.CheckPayload(payload) is { } problem)
+        {
+            throw CommandException.BadInput(problem);
+        }
+
         switch (session.TryEnqueue(payload))
         {
             case SendOutcome.Closed:

@@ -1,11 +1,15 @@
+using Gateway.Framing;
 using Gateway.Listeners;
 
 namespace Gateway.Sessions;
 
 /// <summary>A session as the API and the hub show it: a snapshot, taken when asked.</summary>
 /// <param name="Id">Session id, unique while the gateway runs.</param>
-/// <param name="ListenerId">The listener that accepted it.</param>
-/// <param name="Protocol"><c>tcp</c> or <c>udp</c>.</param>
+/// <param name="ListenerId">The listener that accepted it; null for outbound sessions.</param>
+/// <param name="Kind"><c>accepted</c> (a peer connected to a listener) or <c>outbound</c> (the gateway connected out).</param>
+/// <param name="Protocol"><c>tcp</c>, <c>udp</c> or <c>unix</c>.</param>
+/// <param name="Framing">How the stream is cut into messages: <c>raw</c>, <c>line</c>, <c>len16</c>, <c>len32</c>.</param>
+/// <param name="Tls">True when the bytes shown are the decrypted content of a TLS connection.</param>
 /// <param name="Remote">The peer, as <c>127.0.0.1:54321</c> or <c>[::1]:54321</c>.</param>
 /// <param name="Local">The gateway's end.</param>
 /// <param name="State"><c>open</c> or <c>closed</c>.</param>
@@ -18,8 +22,11 @@ namespace Gateway.Sessions;
 /// <param name="MessagesOut">Chunks or datagrams sent.</param>
 public sealed record SessionInfo(
     long Id,
-    string ListenerId,
+    string? ListenerId,
+    SessionKind Kind,
     ListenerProtocol Protocol,
+    FramingMode Framing,
+    bool Tls,
     string Remote,
     string Local,
     SessionState State,

@@ -66,7 +66,7 @@ internal sealed class SessionRegistry(IOptions<GatewayOptions> options)
 
         if (listenerId is not null)
         {
-            result.RemoveAll(s => !string.Equals(s.Listener.Id, listenerId, StringComparison.Ordinal));
+            result.RemoveAll(s => !string.Equals(s.ListenerId, listenerId, StringComparison.OrdinalIgnoreCase));
         }
 
         // A session moving from open to closed may have been picked up twice.

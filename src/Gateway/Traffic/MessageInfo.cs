@@ -3,7 +3,7 @@ namespace Gateway.Traffic;
 /// <summary>A message as the API and the hub show it.</summary>
 /// <param name="Seq">Gateway-wide, strictly increasing sequence number.</param>
 /// <param name="SessionId">The session it belongs to.</param>
-/// <param name="ListenerId">The listener of that session.</param>
+/// <param name="ListenerId">The listener of that session; null for outbound sessions.</param>
 /// <param name="Direction"><c>in</c> (from the peer) or <c>out</c> (to the peer).</param>
 /// <param name="At">UTC time it was read or written.</param>
 /// <param name="Size">Full payload size in bytes.</param>
@@ -12,7 +12,7 @@ namespace Gateway.Traffic;
 public sealed record MessageInfo(
     long Seq,
     long SessionId,
-    string ListenerId,
+    string? ListenerId,
     Direction Direction,
     DateTimeOffset At,
     int Size,

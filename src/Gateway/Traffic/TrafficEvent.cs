@@ -10,7 +10,7 @@ internal abstract record TrafficEvent;
 internal sealed record TrafficMessage(
     long Seq,
     long SessionId,
-    string ListenerId,
+    string? ListenerId,
     Direction Direction,
     DateTimeOffset At,
     byte[] Data) : TrafficEvent

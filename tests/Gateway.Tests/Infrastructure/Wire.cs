@@ -4,11 +4,13 @@ namespace Gateway.Tests.Infrastructure;
 // gives them. Deserialising into these (not the server's own types) is what makes the shape tested.
 
 public sealed record WireListener(
-    string Id, string Name, string Protocol, string Address, int Port, string State,
-    int Sessions, long BytesIn, long BytesOut);
+    string Id, string Name, string Protocol, string? Address, int Port, string? Path, string State,
+    int Sessions, long BytesIn, long BytesOut, string Framing, WireListenerTls? Tls);
+
+public sealed record WireListenerTls(bool SelfSigned, string Fingerprint);
 
 public sealed record WireSession(
-    long Id, string ListenerId, string Protocol, string Remote, string Local, string State,
+    long Id, string? ListenerId, string Kind, string Protocol, string Framing, bool Tls, string Remote, string Local, string State,
     DateTimeOffset OpenedAt, DateTimeOffset? ClosedAt, string? CloseReason,
     long BytesIn, long BytesOut, long MessagesIn, long MessagesOut);
 

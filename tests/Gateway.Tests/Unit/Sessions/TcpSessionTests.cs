@@ -17,14 +17,14 @@ public sealed class TcpSessionTests : IAsyncLifetime
     private readonly TrafficEventBus _bus = new();
     private readonly ObserverSubscription _events;
     private readonly DataPlane _plane;
-    private readonly TcpGatewayListener _listener;
+    private readonly StreamGatewayListener _listener;
 
     public TcpSessionTests()
     {
         var options = Options.Create(new GatewayOptions { Tcp = { ReceiveBufferBytes = 1024 } });
         _plane = new DataPlane(options, _bus, new SessionRegistry(options), new TrafficTotals(), NullLoggerFactory.Instance, TimeProvider.System);
         _events = _bus.Subscribe("test", 10_000, long.MaxValue);
-        _listener = new TcpGatewayListener(_plane, new ListenerOptions { Name = "t", Address = "127.0.0.1", Port = 0 });
+        _listener = new StreamGatewayListener(_plane, new ListenerOptions { Name = "t", Address = "127.0.0.1", Port = 0 }, ListenerProtocol.Tcp);
     }
 
     public Task InitializeAsync()

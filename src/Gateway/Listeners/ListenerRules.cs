@@ -1,0 +1,104 @@
+using System.Net;
+using System.Text;
+using Gateway.Configuration;
+using Gateway.Framing;
+
+namespace Gateway.Listeners;
+
+/// <summary>
+/// What makes a listener definition valid, shared by configuration (keys named as in appsettings) and
+/// <c>POST /api/listeners</c> (fields named as in JSON).
+/// </summary>
+internal static class ListenerRules
+{
+    /// <summary>The longest Unix socket path Linux accepts (sun_path is 108 bytes with its terminator).</summary>
+    public const int MaxUnixPathBytes = 107;
+
+    private static readonly Dictionary<string, string> Unsupported = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["raw"] = "raw IP sockets (SOCK_RAW) need CAP_NET_RAW and carry whole IP packets with no connection or peer to make a session of",
+        ["icmp"] = "ICMP is carried by raw IP sockets (SOCK_RAW), which need CAP_NET_RAW and have no connection or peer to make a session of",
+        ["can"] = "CAN sockets (AF_CAN) need a CAN bus interface and carry 8- or 64-byte bus frames addressed by CAN id, not endpoints to accept or connect to",
+        ["rds"] = "RDS sockets (AF_RDS) need the rds kernel module and an RDS transport, and .NET offers no endpoint type for them",
+        ["sctp"] = "SCTP (multi-stream associations) is not offered by .NET's Socket on Linux in a portable way",
+        ["packet"] = "packet sockets (AF_PACKET) capture and inject link-layer frames on an interface and need CAP_NET_RAW",
+        ["bluetooth"] = "Bluetooth sockets (AF_BLUETOOTH) need a Bluetooth adapter, and .NET offers no endpoint type for them",
+        ["netlink"] = "netlink sockets talk to the kernel, not to network peers",
+        ["vsock"] = "vsock (AF_VSOCK) connects virtual machines to their host, and .NET offers no endpoint type for it",
+        ["tipc"] = "TIPC needs the tipc kernel module and a TIPC cluster, and .NET offers no endpoint type for it",
+        ["dccp"] = "DCCP is not enabled on common kernels and .NET offers no socket type for it",
+        ["quic"] = "QUIC is not a raw socket family; it runs over UDP and needs TLS 1.3 and a QUIC stack",
+    };
+
+    /// <param name="key">Names a field for the messages: e.g. <c>Gateway:Listeners:0:Port</c> or <c>port</c>.</param>
+    public static List<string> Validate(ListenerOptions listener, Func<string, string> key)
+    {
+        var errors = new List<string>();
+        if (!ListenerNames.IsValid(listener.Name))
+        {
+            errors.Add($"{key("Name")} '{listener.Name}' is not a valid name ({ListenerNames.Rule}).");
+        }
+
+        if (!ListenerProtocols.TryParse(listener.Protocol, out var protocol))
+        {
+            errors.Add(DescribeUnsupported(key("Protocol"), listener.Protocol));
+            return errors;
+        }
+
+        if (protocol == ListenerProtocol.Unix)
+        {
+            if (string.IsNullOrWhiteSpace(listener.Path))
+            {
+                errors.Add($"{key("Path")} is required for a unix listener (the socket file to create).");
+            }
+            else if (Encoding.UTF8.GetByteCount(listener.Path) > MaxUnixPathBytes)
+            {
+                errors.Add($"{key("Path")} is longer than the {MaxUnixPathBytes} bytes a Unix socket path may have.");
+            }
+        }
+        else
+        {
+            if (!IPAddress.TryParse(listener.Address, out _))
+            {
+                errors.Add($"{key("Address")} '{listener.Address}' is not an IP address (e.g. 127.0.0.1, 0.0.0.0, ::1, :: for dual-mode).");
+            }
+
+            if (listener.Port is < 0 or > 65535)
+            {
+                errors.Add($"{key("Port")} {listener.Port} is out of range (0-65535, 0 = any free port).");
+            }
+        }
+
+        if (!FramingModes.TryParse(listener.Framing, out var framing))
+        {
+            errors.Add($"{key("Framing")} '{listener.Framing}' is not a framing ({FramingModes.Names}).");
+        }
+        else if (protocol == ListenerProtocol.Udp && framing != FramingMode.Raw)
+        {
+            errors.Add($"{key("Framing")} must be raw for udp: each datagram is already one message.");
+        }
+
+        if (listener.Tls is { } tls)
+        {
+            if (protocol == ListenerProtocol.Udp)
+            {
+                errors.Add($"{key("Tls")}: TLS runs over stream sockets; DTLS for udp is not supported.");
+            }
+            else if (tls.SelfSigned == !string.IsNullOrWhiteSpace(tls.CertificatePath))
+            {
+                errors.Add($"{key("Tls")}: give either certificatePath (with password if it has one) or selfSigned: true.");
+            }
+            else if (!tls.SelfSigned && !File.Exists(tls.CertificatePath))
+            {
+                errors.Add($"{key("Tls")}: certificate file '{tls.CertificatePath}' does not exist.");
+            }
+        }
+
+        return errors;
+    }
+
+    public static string DescribeUnsupported(string key, string? protocol) =>
+        protocol is not null && Unsupported.TryGetValue(protocol.Trim(), out var why)
+            ? $"{key} '{protocol}': this socket family is not supported by this gateway: {why}. Use tcp, udp or unix."
+            : $"{key} '{protocol}' is not supported by this gateway: use tcp, udp or unix.";
+}

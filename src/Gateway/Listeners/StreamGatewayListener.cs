@@ -1,0 +1,94 @@
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using Gateway.Configuration;
+using Gateway.Sessions;
+
+namespace Gateway.Listeners;
+
+/// <summary>
+/// Accepts TCP or Unix stream connections; each one is a <see cref="StreamSession"/>, inside TLS when the
+/// listener has a certificate.
+/// </summary>
+internal sealed class StreamGatewayListener : GatewayListener
+{
+    private readonly X509Certificate2? _certificate;
+    private readonly bool _selfSigned;
+
+    public StreamGatewayListener(DataPlane plane, ListenerOptions options, ListenerProtocol protocol)
+        : base(plane, options, protocol)
+    {
+        if (options.Tls is { } tls)
+        {
+            _selfSigned = tls.SelfSigned;
+            _certificate = tls.SelfSigned
+                ? TlsCertificates.CreateSelfSigned(options.Name)
+                : TlsCertificates.Load(tls.CertificatePath!, tls.Password);
+        }
+    }
+
+    protected override Socket CreateSocket(AddressFamily family) =>
+        family == AddressFamily.Unix
+            ? new Socket(family, SocketType.Stream, ProtocolType.Unspecified)
+            : new Socket(family, SocketType.Stream, ProtocolType.Tcp);
+
+    protected override void OnBound(Socket socket) => socket.Listen(Plane.Options.Tcp.Backlog);
+
+    protected override ListenerTlsInfo? TlsInfo() => _certificate is null
+        ? null
+        : new ListenerTlsInfo(_selfSigned, TlsCertificates.Fingerprint(_certificate), _certificate.Subject, _certificate.NotAfter.ToUniversalTime());
+
+    protected override async Task RunAsync(CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await Socket.AcceptAsync(stopping).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.OperationAborted or SocketError.Interrupted)
+            {
+                return;
+            }
+            catch (SocketException ex)
+            {
+                // A connection that died between SYN and accept, or fd exhaustion: keep accepting.
+                ListenerLog.AcceptFailed(Logger, Name, ex.SocketErrorCode.ToString());
+                continue;
+            }
+
+            var shape = new SessionShape(Protocol, SessionKind.Accepted,
+                Remote: EndpointText.Peer(client), Local: Protocol == ListenerProtocol.Unix ? Path! : EndpointText.Format(client.LocalEndPoint),
+                Framing, Tls: _certificate is not null);
+            if (Protocol == ListenerProtocol.Tcp)
+            {
+                client.NoDelay = true;
+            }
+
+            var session = new StreamSession(Plane, this, client, shape, handshake: _certificate is null ? null : AuthenticateAsync);
+            session.Start();
+            _ = session.RunAsync();
+        }
+    }
+
+    private async Task<Stream> AuthenticateAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
+        try
+        {
+            await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = _certificate }, cancellationToken)
+                .ConfigureAwait(false);
+            return ssl;
+        }
+        catch
+        {
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+}

@@ -1,0 +1,10 @@
+namespace Gateway.Sessions;
+
+public enum SessionKind
+{
+    /// <summary>A peer connected to one of the gateway's listeners.</summary>
+    Accepted,
+
+    /// <summary>The gateway connected out to a server.</summary>
+    Outbound,
+}

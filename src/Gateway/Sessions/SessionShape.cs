@@ -1,0 +1,13 @@
+using Gateway.Framing;
+using Gateway.Listeners;
+
+namespace Gateway.Sessions;
+
+/// <summary>What a session is, fixed when it is made: transport, who opened it, framing, endpoints.</summary>
+internal sealed record SessionShape(
+    ListenerProtocol Protocol,
+    SessionKind Kind,
+    string Remote,
+    string Local,
+    FramingMode Framing = FramingMode.Raw,
+    bool Tls = false);
