@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Gateway.Api;
 using Gateway.Configuration;
+using Gateway.Connections;
 using Gateway.Hubs;
 using Gateway.Listeners;
 using Gateway.Sessions;
@@ -32,6 +33,8 @@ internal static class GatewayComposition
         // Control plane. The broadcaster is registered before the listeners so that it subscribes
         // before the first session opens, and stops after they are closed.
         services.AddSingleton<SessionCommands>();
+        services.AddSingleton<OutboundSessions>();
+        services.AddSingleton<OutboundConnector>();
         services.AddSingleton<TrafficBroadcaster>();
         services.AddHostedService(sp => sp.GetRequiredService<TrafficBroadcaster>());
         services.AddHostedService(sp => sp.GetRequiredService<ListenerManager>());
@@ -72,6 +75,7 @@ internal static class GatewayComposition
         var api = app.MapGroup("/api");
         api.MapListenerEndpoints();
         api.MapSessionEndpoints();
+        api.MapConnectionEndpoints();
         api.MapStatsEndpoints();
 
         app.MapHub<TrafficHub>("/hubs/traffic");

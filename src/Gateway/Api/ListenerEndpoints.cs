@@ -17,6 +17,31 @@ internal static class ListenerEndpoints
             .Produces<ListenerInfo>()
             .ProducesProblem(StatusCodes.Status404NotFound);
 
+        group.MapPost("/", async (CreateListenerRequest request, ListenerManager listeners, HttpContext context) =>
+            {
+                var listener = await listeners.AddAsync(request.ToOptions(), Actors.Of(context));
+                return TypedResults.Created($"/api/listeners/{Uri.EscapeDataString(listener.Id)}", listener.Snapshot());
+            })
+            .WithSummary("Opens a listener at runtime (tcp, udp or unix; optional framing and TLS).")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        group.MapDelete("/{id}", async (string id, ListenerManager listeners, HttpContext context) =>
+            {
+                await listeners.RemoveAsync(id, Actors.Of(context));
+                return TypedResults.NoContent();
+            })
+            .WithSummary("Stops a listener (configured ones too) and closes its sessions (reason \"listener stopped\").")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        group.MapPost("/{id}/sendto", async (string id, SendToRequest request, SessionCommands commands, HttpContext context) =>
+                TypedResults.Accepted((string?)null, await commands.SendToAsync(
+                    id, request.Host, request.Port, request.Data, request.Encoding, Actors.Of(context))))
+            .WithSummary("Sends one datagram from a UDP listener's socket to any address (the socket API's sendto).")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+
         group.MapPost("/{id}/broadcast", (string id, SendRequest request, SessionCommands commands, HttpContext context) =>
                 TypedResults.Accepted((string?)null, commands.Broadcast(id, request.Data, request.Encoding, Actors.Of(context))))
             .WithSummary("Injects one payload into every open session of the listener.")

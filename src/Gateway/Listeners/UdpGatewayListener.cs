@@ -67,6 +67,25 @@ internal sealed class UdpGatewayListener(DataPlane plane, ListenerOptions option
         await sweeper.ConfigureAwait(false);
     }
 
+    /// <summary>An address of <paramref name="host"/> this socket can send to (IPv4 needs an IPv4 or dual-mode socket), or null.</summary>
+    public async Task<IPEndPoint?> ResolveAsync(string host, int port)
+    {
+        IPAddress[] addresses;
+        try
+        {
+            addresses = IPAddress.TryParse(host, out var ip) ? [ip] : await Dns.GetHostAddressesAsync(host).ConfigureAwait(false);
+        }
+        catch (SocketException)
+        {
+            return null; // unknown host
+        }
+
+        var family = Socket.AddressFamily;
+        var usable = addresses.FirstOrDefault(a => a.AddressFamily == family)
+            ?? (Socket.DualMode ? addresses.FirstOrDefault()?.MapToIPv6() : null);
+        return usable is null ? null : new IPEndPoint(usable, port);
+    }
+
     /// <summary>The session of a remote endpoint, made when it is new (by its first datagram, or by a sendto).</summary>
     public UdpSession SessionFor(IPEndPoint remote)
     {

@@ -4,8 +4,8 @@ using Gateway.Traffic;
 namespace Gateway.Sessions;
 
 /// <summary>
-/// The control plane's commands on the data plane: inject, broadcast, close. REST endpoints and hub
-/// methods only translate to and from these; every refusal is a <see cref="CommandException"/>.
+/// The control plane's commands on the data plane: inject, sendto, broadcast, close. REST endpoints and
+/// hub methods only translate to and from these; every refusal is a <see cref="CommandException"/>.
 /// </summary>
 internal sealed partial class SessionCommands(DataPlane plane, ListenerManager listeners, ILogger<SessionCommands> logger)
 {
@@ -19,23 +19,30 @@ internal sealed partial class SessionCommands(DataPlane plane, ListenerManager l
     public int Send(long sessionId, string? data, string? encoding, string actor)
     {
         var session = GetSession(sessionId);
-        var payload = Decode(data, encoding, session.Protocol);
-        if (session.CheckPayload(payload) is { } problem)
+        return Enqueue(session, Decode(data, encoding, session.Protocol), actor);
+    }
+
+    /// <summary>
+    /// The tutorial's <c>sendto</c>: one datagram from a UDP listener's socket to any address. It goes
+    /// through (and, if new, opens) the session of that remote endpoint, so replies land beside it.
+    /// </summary>
+    public async Task<SendToResult> SendToAsync(string listenerId, string? host, int? port, string? data, string? encoding, string actor)
+    {
+        if (GetListener(listenerId) is not UdpGatewayListener listener)
         {
-            throw CommandException.BadInput(problem);
+            throw CommandException.BadInput($"Listener '{listenerId}' is not a udp listener: sendto sends datagrams.");
         }
 
-        switch (session.TryEnqueue(payload))
+        if (string.IsNullOrWhiteSpace(host) || port is not (>= 1 and <= 65535))
         {
-            case SendOutcome.Closed:
-                throw CommandException.Conflict($"Session {sessionId} is closed.");
-            case SendOutcome.QueueFull:
-                throw CommandException.Conflict(
-                    $"Session {sessionId} already has {session.PendingSendBytes} bytes waiting: the peer is not reading. Retry later.");
+            throw CommandException.BadInput("host and port (1-65535) are required.");
         }
 
-        Injected(logger, actor, sessionId, payload.Length);
-        return payload.Length;
+        var payload = Decode(data, encoding, ListenerProtocol.Udp);
+        var remote = await listener.ResolveAsync(host, port.Value).ConfigureAwait(false)
+            ?? throw CommandException.BadInput($"'{host}' has no address this listener ({listener.Description}) can send to.");
+        var session = listener.SessionFor(remote);
+        return new SendToResult(Enqueue(session, payload, actor), session.Id);
     }
 
     /// <summary>Queues the payload for every open session of a listener.</summary>
@@ -46,7 +53,7 @@ internal sealed partial class SessionCommands(DataPlane plane, ListenerManager l
         var delivered = 0;
         foreach (var session in plane.Sessions.List(listener.Id, SessionFilter.Open))
         {
-            if (session.TryEnqueue(payload) == SendOutcome.Accepted)
+            if (session.CheckPayload(payload) is null && session.TryEnqueue(payload) == SendOutcome.Accepted)
             {
                 delivered++;
             }
@@ -69,6 +76,26 @@ internal sealed partial class SessionCommands(DataPlane plane, ListenerManager l
         await session.CloseAsync(abort ? $"aborted by {actor}" : $"closed by {actor}", abort).ConfigureAwait(false);
     }
 
+    private int Enqueue(Session session, byte[] payload, string actor)
+    {
+        if (session.CheckPayload(payload) is { } problem)
+        {
+            throw CommandException.BadInput(problem);
+        }
+
+        switch (session.TryEnqueue(payload))
+        {
+            case SendOutcome.Closed:
+                throw CommandException.Conflict($"Session {session.Id} is closed.");
+            case SendOutcome.QueueFull:
+                throw CommandException.Conflict(
+                    $"Session {session.Id} already has {session.PendingSendBytes} bytes waiting: the peer is not reading. Retry later.");
+        }
+
+        Injected(logger, actor, session.Id, payload.Length);
+        return payload.Length;
+    }
+
     private byte[] Decode(string? data, string? encoding, ListenerProtocol protocol)
     {
         if (!PayloadEncoding.TryDecode(data, encoding, out var payload, out var error))
@@ -82,9 +109,9 @@ internal sealed partial class SessionCommands(DataPlane plane, ListenerManager l
             throw CommandException.TooLarge($"The payload is {payload.Length} bytes; at most {max} may be sent at once (Gateway:Limits:MaxSendBytes).");
         }
 
-        if (payload.Length == 0 && protocol == ListenerProtocol.Tcp)
+        if (payload.Length == 0 && protocol != ListenerProtocol.Udp)
         {
-            throw CommandException.BadInput("'data' is empty: there is nothing to send on a TCP stream.");
+            throw CommandException.BadInput("'data' is empty: there is nothing to send on a stream.");
         }
 
         return payload;
@@ -102,6 +129,11 @@ internal sealed partial class SessionCommands(DataPlane plane, ListenerManager l
         Message = "{Actor} requested {Action} of session {SessionId}")]
     private static partial void CloseRequested(ILogger logger, string actor, long sessionId, string action);
 }
+
+/// <summary>Result of a sendto.</summary>
+/// <param name="Bytes">Bytes queued as one datagram.</param>
+/// <param name="SessionId">The session of the destination endpoint (replies arrive there).</param>
+public sealed record SendToResult(int Bytes, long SessionId);
 
 /// <summary>Result of a broadcast.</summary>
 /// <param name="Sessions">Open sessions the payload was queued for.</param>

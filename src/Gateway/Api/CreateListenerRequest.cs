@@ -1,0 +1,39 @@
+using Gateway.Configuration;
+
+namespace Gateway.Api;
+
+/// <summary>A listener to open at runtime.</summary>
+/// <param name="Name">Unique name; also the listener's id.</param>
+/// <param name="Protocol"><c>tcp</c>, <c>udp</c> or <c>unix</c>.</param>
+/// <param name="Address">IP address to bind (tcp, udp; default 127.0.0.1; <c>::</c> is dual-mode).</param>
+/// <param name="Port">Port (tcp, udp; 0 or absent = any free port).</param>
+/// <param name="Path">Socket file (unix).</param>
+/// <param name="Framing"><c>raw</c> (default), <c>line</c>, <c>len16</c> or <c>len32</c>.</param>
+/// <param name="Tls">Terminate TLS: <c>{certificatePath, password}</c> or <c>{selfSigned: true}</c>.</param>
+public sealed record CreateListenerRequest(
+    string? Name,
+    string? Protocol,
+    string? Address,
+    int? Port,
+    string? Path,
+    string? Framing,
+    ListenerTlsOptions? Tls)
+{
+    internal ListenerOptions ToOptions() => new()
+    {
+        Name = Name ?? "",
+        Protocol = Protocol ?? "",
+        Address = string.IsNullOrWhiteSpace(Address) ? "127.0.0.1" : Address,
+        Port = Port ?? 0,
+        Path = Path,
+        Framing = Framing,
+        Tls = Tls,
+    };
+}
+
+/// <summary>A datagram to send from a UDP listener's socket.</summary>
+/// <param name="Host">Destination host name or IP address.</param>
+/// <param name="Port">Destination port.</param>
+/// <param name="Data">The payload, written in <paramref name="Encoding"/>.</param>
+/// <param name="Encoding"><c>utf8</c> (default), <c>hex</c> or <c>base64</c>.</param>
+public sealed record SendToRequest(string? Host, int? Port, string? Data, string? Encoding);

@@ -1,0 +1,25 @@
+using Gateway.Sessions;
+using Gateway.Traffic;
+
+namespace Gateway.Connections;
+
+/// <summary>The owner of sessions the gateway opened itself (<c>kind: outbound</c>); they belong to no listener.</summary>
+internal sealed class OutboundSessions : ISessionOwner
+{
+    private int _open;
+
+    public string? ListenerId => null;
+
+    public string Name => "outbound";
+
+    public int Open => Volatile.Read(ref _open);
+
+    public void OnSessionOpened() => Interlocked.Increment(ref _open);
+
+    public void OnSessionClosed(Session session) => Interlocked.Decrement(ref _open);
+
+    public void OnTraffic(Direction direction, int bytes)
+    {
+        // Totals are kept per session and gateway-wide; outbound sessions have no listener to count them.
+    }
+}
