@@ -78,15 +78,46 @@ public sealed class GatewayApp : IAsyncDisposable
     /// <summary>The session the gateway made for a client socket, found by the client's own address.</summary>
     public Task<WireSession> SessionOfAsync(Socket client, string? state = null) => SessionOfAsync(client.LocalEndPoint!, state);
 
-    public Task<WireSession> SessionOfAsync(EndPoint clientEndPoint, string? state = null) =>
-        Timeouts.Eventually(async () =>
+    public Task<WireSession> SessionOfAsync(EndPoint clientEndPoint, string? state = null)
+    {
+        // A dual-mode client socket reports IPv4 as ::ffff:a.b.c.d; the gateway shows plain IPv4.
+        var remote = clientEndPoint is IPEndPoint { Address.IsIPv4MappedToIPv6: true } mapped
+            ? new IPEndPoint(mapped.Address.MapToIPv4(), mapped.Port).ToString()
+            : clientEndPoint.ToString();
+        return Timeouts.Eventually(async () =>
         {
             var sessions = await GetAsync<WireSession[]>("/api/sessions?state=all");
-            return sessions.FirstOrDefault(s => s.Remote == clientEndPoint.ToString() && (state is null || s.State == state));
-        }, $"a {state ?? "any"} session for {clientEndPoint}");
+            return sessions.FirstOrDefault(s => s.Remote == remote && (state is null || s.State == state));
+        }, $"a {state ?? "any"} session for {remote}");
+    }
 
     public async Task<WireMessage[]> MessagesAsync(long sessionId) =>
         await GetAsync<WireMessage[]>($"/api/sessions/{sessionId}/messages");
+
+    /// <summary>POST /api/listeners, asserting 201.</summary>
+    public async Task<WireListener> CreateListenerAsync(object body)
+    {
+        var response = await PostAsync("/api/listeners", body);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<WireListener>(Json).Within())!;
+    }
+
+    /// <summary>POST /api/connections, asserting 201.</summary>
+    public async Task<WireSession> ConnectOutAsync(object body)
+    {
+        var response = await PostAsync("/api/connections", body);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        Assert.StartsWith("/api/sessions/", response.Headers.Location?.OriginalString);
+        return (await response.Content.ReadFromJsonAsync<WireSession>(Json).Within())!;
+    }
+
+    /// <summary>Waits until the session has recorded messages matching <paramref name="done"/>.</summary>
+    public Task<WireMessage[]> MessagesUntilAsync(long sessionId, Func<WireMessage[], bool> done, string what) =>
+        Timeouts.Eventually(async () =>
+        {
+            var messages = await MessagesAsync(sessionId);
+            return done(messages) ? messages : null;
+        }, what);
 
     public async Task<HubConnection> ConnectHubAsync()
     {
