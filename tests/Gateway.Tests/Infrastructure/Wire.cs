@@ -19,6 +19,8 @@ public sealed record WireMessage(
 
 public sealed record WireSendResult(int Bytes);
 
+public sealed record WireSendToResult(int Bytes, long SessionId);
+
 public sealed record WireBroadcastResult(int Sessions, int Bytes);
 
 public sealed record WireStats(long SessionsOpen, long SessionsTotal, long BytesIn, long BytesOut, long Dropped, int HubClients);
