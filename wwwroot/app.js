@@ -115,8 +115,14 @@
       let card = host.querySelector(`[data-listener-id="${CSS.escape(l.id)}"]`);
       if (!card) card = buildListenerCard(l.id);
       card.querySelector(".listener-name").textContent = l.name;
-      card.querySelector(".listener-addr").textContent =
-        `${l.protocol} ${l.address.includes(":") ? "[" + l.address + "]" : l.address}:${l.port}`;
+      card.querySelector(".listener-addr").textContent = l.protocol === "unix"
+        ? `unix ${l.path}`
+        : `${l.protocol} ${l.address.includes(":") ? "[" + l.address + "]" : l.address}:${l.port}`
+          + (l.framing && l.framing !== "raw" ? ` · ${l.framing}` : "") + (l.tls ? " · tls" : "");
+      const tls = card.querySelector(".listener-tls");
+      tls.hidden = !l.tls;
+      tls.textContent = l.tls ? `sha256 ${l.tls.fingerprint}` : "";
+      tls.title = l.tls ? `${l.tls.subject}${l.tls.selfSigned ? " (self-signed)" : ""}, SHA-256 ${l.tls.fingerprint}` : "";
       const badge = card.querySelector(".badge");
       badge.textContent = l.state;
       badge.className = "badge " + l.state;
@@ -135,8 +141,21 @@
     const name = document.createElement("span"); name.className = "listener-name";
     const addr = document.createElement("span"); addr.className = "listener-addr";
     const badge = document.createElement("span"); badge.className = "badge";
+    const stop = document.createElement("button");
+    stop.type = "button"; stop.className = "danger stop-listener"; stop.textContent = "Stop";
+    stop.title = "Stop accepting and close this listener's sessions";
+    stop.addEventListener("click", async () => {
+      try {
+        await api(`/api/listeners/${encodeURIComponent(id)}`, { method: "DELETE" });
+        state.listeners.delete(id);
+        renderListeners();
+        toast(`Listener ${id} stopped`);
+      } catch (err) { toast(err.message, true); }
+    });
+    const actions = document.createElement("span"); actions.className = "listener-actions"; actions.append(badge, stop);
     const left = document.createElement("span"); left.append(name, " ", addr);
-    head.append(left, badge);
+    head.append(left, actions);
+    const tls = document.createElement("div"); tls.className = "listener-tls"; tls.hidden = true;
     const stats = document.createElement("div"); stats.className = "listener-stats";
     const form = document.createElement("form"); form.className = "broadcast";
     const input = document.createElement("input");
@@ -154,7 +173,7 @@
         input.value = "";
       } catch (err) { toast(err.message, true); }
     });
-    card.append(head, stats, form);
+    card.append(head, tls, stats, form);
     return card;
   }
 
@@ -178,10 +197,11 @@
       const tr = document.createElement("tr");
       tr.dataset.sessionId = s.id;
       tr.className = (s.state === "closed" ? "closed" : "") + (s.id === state.selected ? " selected" : "");
-      const cells = [s.id, s.listenerId, s.remote, s.state, bytes(s.bytesIn), bytes(s.bytesOut)];
+      const cells = [s.id, s.listenerId ?? "outbound", s.remote, s.state, bytes(s.bytesIn), bytes(s.bytesOut)];
       cells.forEach((value, i) => {
         const td = document.createElement("td");
         td.textContent = value;
+        if (i === 1 && s.kind === "outbound") { td.textContent = ""; const b = document.createElement("span"); b.className = "badge outbound"; b.textContent = "→ outbound"; td.append(b); }
         if (i === 2) td.className = "remote";
         if (i >= 4) td.className = "num";
         if (i === 3) { td.textContent = ""; const b = document.createElement("span"); b.className = "badge " + s.state; b.textContent = s.state; td.append(b); }
@@ -240,7 +260,7 @@
     if (!s) return;
     $("session-title").textContent = `Session ${s.id} · ${s.remote}`;
     $("session-meta").textContent =
-      `${s.protocol} ${s.local} ← ${s.remote} · ${s.state}` +
+      `${s.kind} ${s.protocol}${s.tls ? "+tls" : ""}${s.framing !== "raw" ? " " + s.framing : ""} ${s.local} ${s.kind === "outbound" ? "→" : "←"} ${s.remote} · ${s.state}` +
       (s.closeReason ? ` (${s.closeReason})` : "") +
       ` · in ${bytes(s.bytesIn)} / ${s.messagesIn} msg · out ${bytes(s.bytesOut)} / ${s.messagesOut} msg`;
     const open = s.state === "open";
@@ -341,6 +361,55 @@
     return i >= 0 ? message.slice(i + "HubException: ".length) : message;
   }
 
+  // ---------- new listener / connect to ----------
+  // Show the fields that apply to the chosen protocol: address+port for tcp/udp, path for unix,
+  // framing and TLS for stream sockets.
+  function fitFields(form) {
+    const protocol = form.elements.protocol.value;
+    for (const label of form.querySelectorAll("label[data-for]")) {
+      const want = label.dataset.for;
+      label.hidden = want === "ip" ? protocol === "unix" : want === "unix" ? protocol !== "unix" : protocol === "udp";
+    }
+  }
+  function formValues(form) {
+    const f = form.elements;
+    const protocol = f.protocol.value;
+    const body = { protocol };
+    if (protocol === "unix") body.path = f.path.value;
+    if (protocol !== "udp") body.framing = f.framing.value;
+    return body;
+  }
+  async function createListener(e) {
+    e.preventDefault();
+    const form = e.target, f = form.elements;
+    const body = { name: f.name.value, ...formValues(form) };
+    if (body.protocol !== "unix") { body.address = f.address.value; body.port = Number(f.port.value || 0); }
+    if (body.protocol !== "udp" && f.tls.checked) body.tls = { selfSigned: true };
+    try {
+      const l = await post("/api/listeners", body);
+      state.listeners.set(l.id, l);
+      renderListeners();
+      toast(`Listening: ${l.protocol === "unix" ? l.path : l.address + ":" + l.port}`);
+      f.name.value = "";
+    } catch (err) { toast(err.message, true); }
+  }
+  async function connectTo(e) {
+    e.preventDefault();
+    const form = e.target, f = form.elements;
+    const body = formValues(form);
+    if (body.protocol !== "unix") { body.host = f.host.value; body.port = Number(f.port.value || 0); }
+    if (body.protocol !== "udp" && f.tls.checked) body.tls = { allowUntrusted: f.allowUntrusted.checked };
+    const button = form.querySelector("button");
+    button.disabled = true;
+    try {
+      const s = await post("/api/connections", body);
+      upsertSession(s);
+      toast(`Connected to ${s.remote}`);
+      await select(s.id);
+    } catch (err) { toast(err.message, true); }
+    finally { button.disabled = false; }
+  }
+
   // ---------- polling for counters ----------
   async function poll() {
     try {
@@ -372,7 +441,11 @@
     hub.on("traffic", (batch) => enqueueMessages(batch));
     hub.on("sessionOpened", upsertSession);
     hub.on("sessionClosed", upsertSession);
-    hub.on("listenerChanged", (l) => { state.listeners.set(l.id, l); renderListeners(); });
+    // A stopped listener is gone from the API; show it no longer.
+    hub.on("listenerChanged", (l) => {
+      if (l.state === "stopped") state.listeners.delete(l.id); else state.listeners.set(l.id, l);
+      renderListeners();
+    });
     hub.onreconnecting(() => setStatus("reconnecting", "reconnecting…"));
     hub.onreconnected(async () => {
       setStatus("connected");
@@ -410,6 +483,12 @@
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) $("composer").requestSubmit();
   });
   $("close-session").addEventListener("click", () => closeSelected(false));
+  for (const form of [$("listener-form"), $("connect-form")]) {
+    form.elements.protocol.addEventListener("change", () => fitFields(form));
+    fitFields(form);
+  }
+  $("listener-form").addEventListener("submit", createListener);
+  $("connect-form").addEventListener("submit", connectTo);
   $("abort-session").addEventListener("click", () => closeSelected(true));
 
   poll();
