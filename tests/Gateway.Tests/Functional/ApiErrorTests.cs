@@ -19,7 +19,7 @@ public sealed class ApiErrorTests(AppFixture fixture) : IClassFixture<AppFixture
     {
         var response = await App.Http.SendAsync(new HttpRequestMessage(new HttpMethod(method), path)).Within();
 
-        await AssertProblemAsync(response, HttpStatusCode.NotFound);
+        await ApiAssert.ProblemAsync(response, HttpStatusCode.NotFound);
     }
 
     [Fact]
@@ -27,7 +27,7 @@ public sealed class ApiErrorTests(AppFixture fixture) : IClassFixture<AppFixture
     {
         var response = await App.PostAsync("/api/sessions/987654/send", new { data = "x" });
 
-        var problem = await AssertProblemAsync(response, HttpStatusCode.NotFound);
+        var problem = await ApiAssert.ProblemAsync(response, HttpStatusCode.NotFound);
         Assert.Contains("987654", problem.Detail);
     }
 
@@ -43,7 +43,7 @@ public sealed class ApiErrorTests(AppFixture fixture) : IClassFixture<AppFixture
 
         var response = await App.PostAsync($"/api/sessions/{session.Id}/send", new { data, encoding });
 
-        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        var problem = await ApiAssert.ProblemAsync(response, HttpStatusCode.BadRequest);
         Assert.Contains(expectedInDetail, problem.Detail, StringComparison.OrdinalIgnoreCase);
     }
 
@@ -59,7 +59,7 @@ public sealed class ApiErrorTests(AppFixture fixture) : IClassFixture<AppFixture
         var response = await App.Http.PostAsync($"/api/sessions/{session.Id}/send",
             new StringContent(body, Encoding.UTF8, "application/json")).Within();
 
-        await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        await ApiAssert.ProblemAsync(response, HttpStatusCode.BadRequest);
     }
 
     [Fact]
@@ -70,7 +70,7 @@ public sealed class ApiErrorTests(AppFixture fixture) : IClassFixture<AppFixture
 
         var response = await App.PostAsync($"/api/sessions/{session.Id}/send", new { data = new string('a', (1024 * 1024) + 1) });
 
-        var problem = await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
+        var problem = await ApiAssert.ProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
         Assert.Contains("MaxSendBytes", problem.Detail);
     }
 
@@ -81,8 +81,8 @@ public sealed class ApiErrorTests(AppFixture fixture) : IClassFixture<AppFixture
         var session = await App.SessionOfAsync(client);
         Assert.Equal(HttpStatusCode.NoContent, (await App.Http.DeleteAsync($"/api/sessions/{session.Id}").Within()).StatusCode);
 
-        await AssertProblemAsync(await App.PostAsync($"/api/sessions/{session.Id}/send", new { data = "late" }), HttpStatusCode.Conflict);
-        await AssertProblemAsync(await App.Http.DeleteAsync($"/api/sessions/{session.Id}").Within(), HttpStatusCode.Conflict);
+        await ApiAssert.ProblemAsync(await App.PostAsync($"/api/sessions/{session.Id}/send", new { data = "late" }), HttpStatusCode.Conflict);
+        await ApiAssert.ProblemAsync(await App.Http.DeleteAsync($"/api/sessions/{session.Id}").Within(), HttpStatusCode.Conflict);
     }
 
     [Theory]
@@ -95,22 +95,12 @@ public sealed class ApiErrorTests(AppFixture fixture) : IClassFixture<AppFixture
         using var client = await App.ConnectTcpAsync();
         await App.SessionOfAsync(client);
 
-        await AssertProblemAsync(await App.Http.GetAsync(path).Within(), HttpStatusCode.BadRequest);
+        await ApiAssert.ProblemAsync(await App.Http.GetAsync(path).Within(), HttpStatusCode.BadRequest);
     }
 
     [Fact]
     public async Task BroadcastToUnknownListener_Returns404Problem()
     {
-        await AssertProblemAsync(await App.PostAsync("/api/listeners/nope/broadcast", new { data = "x" }), HttpStatusCode.NotFound);
-    }
-
-    private static async Task<WireProblem> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode expected)
-    {
-        Assert.Equal(expected, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = await response.Content.ReadFromJsonAsync<WireProblem>(GatewayApp.Json).Within();
-        Assert.Equal((int)expected, problem!.Status);
-        Assert.False(string.IsNullOrWhiteSpace(problem.Title));
-        return problem;
+        await ApiAssert.ProblemAsync(await App.PostAsync("/api/listeners/nope/broadcast", new { data = "x" }), HttpStatusCode.NotFound);
     }
 }
