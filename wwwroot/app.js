@@ -1,497 +1,379 @@
 // Socket Gateway dashboard: REST for state and commands' fallbacks, the SignalR hub for live events.
 // No build step. Everything is rendered with textContent (never innerHTML) because payloads are hostile.
-"use strict";
+import { api, post } from "./js/api.js";
+import { bytes, decodeBase64, renderHex, renderText, time } from "./js/format.js";
+import { wireForms } from "./js/forms.js";
 
-(() => {
-  const MAX_ROWS = 500;          // message rows kept in the DOM for the selected session
-  const MAX_SESSION_ROWS = 300;  // rows in the sessions table
-  const POLL_MS = 1000;
+const MAX_ROWS = 500;          // message rows kept in the DOM for the selected session
+const MAX_SESSION_ROWS = 300;  // rows in the sessions table
+const POLL_MS = 1000;
 
-  const $ = (id) => document.getElementById(id);
-  const state = {
-    listeners: new Map(),
-    sessions: new Map(),
-    selected: null,              // session id
-    lastSeq: 0,                  // newest seq rendered for the selected session
-    pending: [],                 // messages waiting for the next animation frame
-    loading: false,              // history request in flight: live messages wait in `held`
-    held: [],
-    view: "text",
-    hub: null,
-    renderQueued: false,
-    tableQueued: false,
-  };
+const $ = (id) => document.getElementById(id);
+const state = {
+  listeners: new Map(),
+  sessions: new Map(),
+  selected: null,              // session id
+  lastSeq: 0,                  // newest seq rendered for the selected session
+  pending: [],                 // messages waiting for the next animation frame
+  loading: false,              // history request in flight: live messages wait in `held`
+  held: [],
+  view: "text",
+  hub: null,
+  renderQueued: false,
+  tableQueued: false,
+};
 
-  // ---------- formatting ----------
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  function bytes(n) {
-    let i = 0;
-    while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
-    return (i === 0 ? n : n.toFixed(1)) + " " + units[i];
-  }
-  function time(iso) {
-    const d = new Date(iso);
-    return d.toLocaleTimeString([], { hour12: false }) + "." + String(d.getMilliseconds()).padStart(3, "0");
-  }
-  function decodeBase64(b64) {
-    const bin = atob(b64 || "");
-    const out = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-    return out;
-  }
-  const utf8 = new TextDecoder("utf-8", { fatal: false });
-  function hex2(b) { return b.toString(16).padStart(2, "0"); }
+// ---------- toasts & status ----------
+let toastTimer = 0;
+function toast(text, isError) {
+  const el = $("toast");
+  el.textContent = text;
+  el.className = "toast" + (isError ? " error" : "");
+  el.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { el.hidden = true; }, isError ? 6000 : 2500);
+}
+function setStatus(s, text) {
+  const el = $("status");
+  el.dataset.state = s;
+  el.className = "status status-" + s;
+  el.textContent = text || s;
+}
 
-  // Text view: printable text as is; control bytes as visible escapes (\r, \t, \x00) and line feeds as
-  // a visible \n followed by a real line break, so line endings can be told apart.
-  function renderText(target, data) {
-    const text = utf8.decode(data);
-    const re = /[\x00-\x1f\x7f]/g;
-    let last = 0, m;
-    while ((m = re.exec(text)) !== null) {
-      if (m.index > last) target.append(text.slice(last, m.index));
-      const span = document.createElement("span");
-      span.className = "ctl";
-      const c = m[0].charCodeAt(0);
-      span.textContent = c === 10 ? "\\n" : c === 13 ? "\\r" : c === 9 ? "\\t" : "\\x" + hex2(c);
-      target.append(span);
-      if (c === 10 && m.index + 1 < text.length) target.append("\n");
-      last = m.index + 1;
-    }
-    if (last < text.length) target.append(text.slice(last));
+// ---------- listeners ----------
+function renderListeners() {
+  const host = $("listeners");
+  const cards = [];
+  for (const l of state.listeners.values()) {
+    let card = host.querySelector(`[data-listener-id="${CSS.escape(l.id)}"]`);
+    if (!card) card = buildListenerCard(l.id);
+    card.querySelector(".listener-name").textContent = l.name;
+    card.querySelector(".listener-addr").textContent = l.protocol === "unix"
+      ? `unix ${l.path}`
+      : `${l.protocol} ${l.address.includes(":") ? "[" + l.address + "]" : l.address}:${l.port}`
+        + (l.framing && l.framing !== "raw" ? ` · ${l.framing}` : "") + (l.tls ? " · tls" : "");
+    const tls = card.querySelector(".listener-tls");
+    tls.hidden = !l.tls;
+    tls.textContent = l.tls ? `sha256 ${l.tls.fingerprint}` : "";
+    tls.title = l.tls ? `${l.tls.subject}${l.tls.selfSigned ? " (self-signed)" : ""}, SHA-256 ${l.tls.fingerprint}` : "";
+    const badge = card.querySelector(".badge");
+    badge.textContent = l.state;
+    badge.className = "badge " + l.state;
+    card.querySelector(".listener-stats").textContent =
+      `${l.sessions} open · ${bytes(l.bytesIn)} in · ${bytes(l.bytesOut)} out` + (l.error ? ` · ${l.error}` : "");
+    cards.push(card);
   }
-
-  // Hex view: offset, 16 bytes, ASCII gutter.
-  function renderHex(target, data) {
-    const lines = [];
-    for (let off = 0; off < data.length; off += 16) {
-      const row = data.subarray(off, off + 16);
-      const hex = Array.from(row, hex2).join(" ").padEnd(47, " ");
-      const ascii = Array.from(row, (b) => (b >= 32 && b < 127 ? String.fromCharCode(b) : ".")).join("");
-      lines.push(off.toString(16).padStart(6, "0") + "  " + hex + "  " + ascii);
-    }
-    target.textContent = lines.join("\n");
-  }
-
-  // ---------- toasts & status ----------
-  let toastTimer = 0;
-  function toast(text, isError) {
-    const el = $("toast");
-    el.textContent = text;
-    el.className = "toast" + (isError ? " error" : "");
-    el.hidden = false;
-    clearTimeout(toastTimer);
-    toastTimer = setTimeout(() => { el.hidden = true; }, isError ? 6000 : 2500);
-  }
-  function setStatus(s, text) {
-    const el = $("status");
-    el.dataset.state = s;
-    el.className = "status status-" + s;
-    el.textContent = text || s;
-  }
-
-  // ---------- REST ----------
-  async function api(path, options) {
-    const response = await fetch(path, options);
-    if (!response.ok) {
-      let detail = response.status + " " + response.statusText;
-      try {
-        const problem = await response.json();
-        detail = problem.detail || problem.title || detail;
-      } catch { /* not JSON */ }
-      throw new Error(detail);
-    }
-    return response.status === 204 ? null : response.json();
-  }
-  const post = (path, body) => api(path, {
-    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+  host.replaceChildren(...cards);
+}
+function buildListenerCard(id) {
+  const card = document.createElement("div");
+  card.className = "listener";
+  card.dataset.listenerId = id;
+  const head = document.createElement("div");
+  head.className = "listener-head";
+  const name = document.createElement("span"); name.className = "listener-name";
+  const addr = document.createElement("span"); addr.className = "listener-addr";
+  const badge = document.createElement("span"); badge.className = "badge";
+  const stop = document.createElement("button");
+  stop.type = "button"; stop.className = "danger stop-listener"; stop.textContent = "Stop";
+  stop.title = "Stop accepting and close this listener's sessions";
+  stop.addEventListener("click", async () => {
+    try {
+      await api(`/api/listeners/${encodeURIComponent(id)}`, { method: "DELETE" });
+      state.listeners.delete(id);
+      renderListeners();
+      toast(`Listener ${id} stopped`);
+    } catch (err) { toast(err.message, true); }
   });
+  const actions = document.createElement("span"); actions.className = "listener-actions"; actions.append(badge, stop);
+  const left = document.createElement("span"); left.append(name, " ", addr);
+  head.append(left, actions);
+  const tls = document.createElement("div"); tls.className = "listener-tls"; tls.hidden = true;
+  const stats = document.createElement("div"); stats.className = "listener-stats";
+  const form = document.createElement("form"); form.className = "broadcast";
+  const input = document.createElement("input");
+  input.placeholder = "broadcast to every open session (uses the composer's encoding)";
+  input.setAttribute("aria-label", "broadcast to " + id);
+  const button = document.createElement("button"); button.type = "submit"; button.textContent = "Broadcast";
+  form.append(input, button);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    if (!input.value) return;
+    try {
+      const r = await post(`/api/listeners/${encodeURIComponent(id)}/broadcast`,
+        { data: input.value, encoding: $("composer-encoding").value });
+      toast(`Broadcast ${r.bytes} bytes to ${r.sessions} session(s)`);
+      input.value = "";
+    } catch (err) { toast(err.message, true); }
+  });
+  card.append(head, tls, stats, form);
+  return card;
+}
 
-  // ---------- listeners ----------
-  function renderListeners() {
-    const host = $("listeners");
-    const cards = [];
-    for (const l of state.listeners.values()) {
-      let card = host.querySelector(`[data-listener-id="${CSS.escape(l.id)}"]`);
-      if (!card) card = buildListenerCard(l.id);
-      card.querySelector(".listener-name").textContent = l.name;
-      card.querySelector(".listener-addr").textContent = l.protocol === "unix"
-        ? `unix ${l.path}`
-        : `${l.protocol} ${l.address.includes(":") ? "[" + l.address + "]" : l.address}:${l.port}`
-          + (l.framing && l.framing !== "raw" ? ` · ${l.framing}` : "") + (l.tls ? " · tls" : "");
-      const tls = card.querySelector(".listener-tls");
-      tls.hidden = !l.tls;
-      tls.textContent = l.tls ? `sha256 ${l.tls.fingerprint}` : "";
-      tls.title = l.tls ? `${l.tls.subject}${l.tls.selfSigned ? " (self-signed)" : ""}, SHA-256 ${l.tls.fingerprint}` : "";
-      const badge = card.querySelector(".badge");
-      badge.textContent = l.state;
-      badge.className = "badge " + l.state;
-      card.querySelector(".listener-stats").textContent =
-        `${l.sessions} open · ${bytes(l.bytesIn)} in · ${bytes(l.bytesOut)} out` + (l.error ? ` · ${l.error}` : "");
-      cards.push(card);
-    }
-    host.replaceChildren(...cards);
-  }
-  function buildListenerCard(id) {
-    const card = document.createElement("div");
-    card.className = "listener";
-    card.dataset.listenerId = id;
-    const head = document.createElement("div");
-    head.className = "listener-head";
-    const name = document.createElement("span"); name.className = "listener-name";
-    const addr = document.createElement("span"); addr.className = "listener-addr";
-    const badge = document.createElement("span"); badge.className = "badge";
-    const stop = document.createElement("button");
-    stop.type = "button"; stop.className = "danger stop-listener"; stop.textContent = "Stop";
-    stop.title = "Stop accepting and close this listener's sessions";
-    stop.addEventListener("click", async () => {
-      try {
-        await api(`/api/listeners/${encodeURIComponent(id)}`, { method: "DELETE" });
-        state.listeners.delete(id);
-        renderListeners();
-        toast(`Listener ${id} stopped`);
-      } catch (err) { toast(err.message, true); }
+// ---------- sessions table ----------
+function upsertSession(s) {
+  state.sessions.set(s.id, s);
+  if (s.id === state.selected) renderSessionHead();
+  queueTable();
+}
+function queueTable() {
+  if (state.tableQueued) return;
+  state.tableQueued = true;
+  requestAnimationFrame(() => { state.tableQueued = false; renderTable(); });
+}
+function renderTable() {
+  const showClosed = $("show-closed").checked;
+  const all = [...state.sessions.values()].filter((s) => showClosed || s.state === "open");
+  all.sort((a, b) => b.id - a.id);
+  const shown = all.slice(0, MAX_SESSION_ROWS);
+  const rows = shown.map((s) => {
+    const tr = document.createElement("tr");
+    tr.dataset.sessionId = s.id;
+    tr.className = (s.state === "closed" ? "closed" : "") + (s.id === state.selected ? " selected" : "");
+    const cells = [s.id, s.listenerId ?? "outbound", s.remote, s.state, bytes(s.bytesIn), bytes(s.bytesOut)];
+    cells.forEach((value, i) => {
+      const td = document.createElement("td");
+      td.textContent = value;
+      if (i === 1 && s.kind === "outbound") { td.textContent = ""; const b = document.createElement("span"); b.className = "badge outbound"; b.textContent = "→ outbound"; td.append(b); }
+      if (i === 2) td.className = "remote";
+      if (i >= 4) td.className = "num";
+      if (i === 3) { td.textContent = ""; const b = document.createElement("span"); b.className = "badge " + s.state; b.textContent = s.state; td.append(b); }
+      tr.append(td);
     });
-    const actions = document.createElement("span"); actions.className = "listener-actions"; actions.append(badge, stop);
-    const left = document.createElement("span"); left.append(name, " ", addr);
-    head.append(left, actions);
-    const tls = document.createElement("div"); tls.className = "listener-tls"; tls.hidden = true;
-    const stats = document.createElement("div"); stats.className = "listener-stats";
-    const form = document.createElement("form"); form.className = "broadcast";
-    const input = document.createElement("input");
-    input.placeholder = "broadcast to every open session (uses the composer's encoding)";
-    input.setAttribute("aria-label", "broadcast to " + id);
-    const button = document.createElement("button"); button.type = "submit"; button.textContent = "Broadcast";
-    form.append(input, button);
-    form.addEventListener("submit", async (e) => {
-      e.preventDefault();
-      if (!input.value) return;
-      try {
-        const r = await post(`/api/listeners/${encodeURIComponent(id)}/broadcast`,
-          { data: input.value, encoding: $("composer-encoding").value });
-        toast(`Broadcast ${r.bytes} bytes to ${r.sessions} session(s)`);
-        input.value = "";
-      } catch (err) { toast(err.message, true); }
-    });
-    card.append(head, tls, stats, form);
-    return card;
-  }
+    if (s.closeReason) tr.title = "closed: " + s.closeReason;
+    return tr;
+  });
+  $("sessions").tBodies[0].replaceChildren(...rows);
+  $("sessions-note").textContent = all.length > shown.length
+    ? `showing the newest ${shown.length} of ${all.length}`
+    : all.length === 0 ? "No sessions yet." : "";
+}
 
-  // ---------- sessions table ----------
-  function upsertSession(s) {
-    state.sessions.set(s.id, s);
-    if (s.id === state.selected) renderSessionHead();
-    queueTable();
+// ---------- selected session ----------
+async function select(id) {
+  if (state.selected === id) return;
+  const previous = state.selected;
+  state.selected = id;
+  state.lastSeq = 0;
+  state.pending = [];
+  state.held = [];
+  $("messages").replaceChildren();
+  $("empty-detail").hidden = true;
+  $("session-view").hidden = false;
+  $("composer-result").textContent = "";
+  renderSessionHead();
+  queueTable();
+  if (state.hub && state.hub.state === signalR.HubConnectionState.Connected) {
+    if (previous !== null) state.hub.invoke("Unwatch", `session:${previous}`).catch(() => {});
+    await watchSelected();
   }
-  function queueTable() {
-    if (state.tableQueued) return;
-    state.tableQueued = true;
-    requestAnimationFrame(() => { state.tableQueued = false; renderTable(); });
-  }
-  function renderTable() {
-    const showClosed = $("show-closed").checked;
-    const all = [...state.sessions.values()].filter((s) => showClosed || s.state === "open");
-    all.sort((a, b) => b.id - a.id);
-    const shown = all.slice(0, MAX_SESSION_ROWS);
-    const rows = shown.map((s) => {
-      const tr = document.createElement("tr");
-      tr.dataset.sessionId = s.id;
-      tr.className = (s.state === "closed" ? "closed" : "") + (s.id === state.selected ? " selected" : "");
-      const cells = [s.id, s.listenerId ?? "outbound", s.remote, s.state, bytes(s.bytesIn), bytes(s.bytesOut)];
-      cells.forEach((value, i) => {
-        const td = document.createElement("td");
-        td.textContent = value;
-        if (i === 1 && s.kind === "outbound") { td.textContent = ""; const b = document.createElement("span"); b.className = "badge outbound"; b.textContent = "→ outbound"; td.append(b); }
-        if (i === 2) td.className = "remote";
-        if (i >= 4) td.className = "num";
-        if (i === 3) { td.textContent = ""; const b = document.createElement("span"); b.className = "badge " + s.state; b.textContent = s.state; td.append(b); }
-        tr.append(td);
-      });
-      if (s.closeReason) tr.title = "closed: " + s.closeReason;
-      return tr;
-    });
-    $("sessions").tBodies[0].replaceChildren(...rows);
-    $("sessions-note").textContent = all.length > shown.length
-      ? `showing the newest ${shown.length} of ${all.length}`
-      : all.length === 0 ? "No sessions yet." : "";
-  }
+  await loadHistory();
+}
+async function watchSelected() {
+  if (state.selected === null) return;
+  try { await state.hub.invoke("Watch", `session:${state.selected}`); }
+  catch (err) { toast(err.message, true); }
+}
+// Live traffic for the session may arrive while its history is loading: it is held, then merged by seq.
+async function loadHistory() {
+  const id = state.selected;
+  state.loading = true;
+  let history = [];
+  try {
+    history = await api(`/api/sessions/${id}/messages?afterSeq=${state.lastSeq}`);
+  } catch (err) { toast(err.message, true); }
+  if (id !== state.selected) return;
+  state.loading = false;
+  const merged = history.concat(state.held).sort((a, b) => a.seq - b.seq);
+  state.held = [];
+  enqueueMessages(merged);
+}
+function renderSessionHead() {
+  const s = state.sessions.get(state.selected);
+  if (!s) return;
+  $("session-title").textContent = `Session ${s.id} · ${s.remote}`;
+  $("session-meta").textContent =
+    `${s.kind} ${s.protocol}${s.tls ? "+tls" : ""}${s.framing !== "raw" ? " " + s.framing : ""} ${s.local} ${s.kind === "outbound" ? "→" : "←"} ${s.remote} · ${s.state}` +
+    (s.closeReason ? ` (${s.closeReason})` : "") +
+    ` · in ${bytes(s.bytesIn)} / ${s.messagesIn} msg · out ${bytes(s.bytesOut)} / ${s.messagesOut} msg`;
+  const open = s.state === "open";
+  $("close-session").disabled = !open;
+  $("abort-session").disabled = !open;
+  $("composer-send").disabled = !open;
+}
 
-  // ---------- selected session ----------
-  async function select(id) {
-    if (state.selected === id) return;
-    const previous = state.selected;
-    state.selected = id;
-    state.lastSeq = 0;
-    state.pending = [];
-    state.held = [];
-    $("messages").replaceChildren();
-    $("empty-detail").hidden = true;
-    $("session-view").hidden = false;
+function enqueueMessages(messages) {
+  if (state.loading) {
+    for (const m of messages) if (m.sessionId === state.selected) state.held.push(m);
+    return;
+  }
+  for (const m of messages) {
+    if (m.sessionId !== state.selected || m.seq <= state.lastSeq) continue;
+    state.lastSeq = m.seq;
+    state.pending.push(m);
+  }
+  if (state.pending.length > MAX_ROWS) state.pending.splice(0, state.pending.length - MAX_ROWS);
+  if (!state.renderQueued && state.pending.length) {
+    state.renderQueued = true;
+    requestAnimationFrame(flushMessages);
+  }
+}
+function flushMessages() {
+  state.renderQueued = false;
+  const box = $("messages");
+  const follow = $("autoscroll").checked;
+  const fragment = document.createDocumentFragment();
+  for (const m of state.pending) fragment.append(buildMessage(m));
+  state.pending = [];
+  box.append(fragment);
+  while (box.childElementCount > MAX_ROWS) box.firstElementChild.remove();
+  if (follow) box.scrollTop = box.scrollHeight;
+}
+function buildMessage(m) {
+  const row = document.createElement("div");
+  row.className = "msg " + m.direction;
+  row.dataset.seq = m.seq;
+  row.dataset.direction = m.direction;
+  row._data = m.data;
+  row._truncated = m.truncated;
+  row._size = m.size;
+  const at = document.createElement("span"); at.className = "at"; at.textContent = time(m.at); at.title = m.at;
+  const dir = document.createElement("span"); dir.className = "dir";
+  dir.textContent = m.direction === "in" ? "IN →" : "← OUT";
+  dir.title = m.direction === "in" ? "received from the peer" : "sent to the peer";
+  const payload = document.createElement("pre"); payload.className = "payload";
+  fillPayload(payload, m.data);
+  const meta = document.createElement("span"); meta.className = "meta";
+  meta.textContent = `#${m.seq} · ${m.size} bytes` + (m.truncated ? ` · preview of the first ${decodeBase64(m.data).length}` : "");
+  row.append(at, dir, payload, meta);
+  return row;
+}
+function fillPayload(payload, b64) {
+  payload.replaceChildren();
+  const data = decodeBase64(b64);
+  if (state.view === "hex") renderHex(payload, data); else renderText(payload, data);
+}
+function setView(view) {
+  state.view = view;
+  $("view-text").classList.toggle("on", view === "text");
+  $("view-hex").classList.toggle("on", view === "hex");
+  for (const row of $("messages").children) fillPayload(row.querySelector(".payload"), row._data);
+}
+
+// ---------- commands ----------
+async function send(e) {
+  e.preventDefault();
+  const id = state.selected;
+  let data = $("composer-text").value;
+  const encoding = $("composer-encoding").value;
+  if ($("composer-newline").checked) {
+    data += encoding === "hex" ? " 0a" : encoding === "base64" ? "" : "\n";
+  }
+  if (!data) return;
+  try {
+    const sent = state.hub && state.hub.state === signalR.HubConnectionState.Connected
+      ? await state.hub.invoke("Send", id, data, encoding)
+      : (await post(`/api/sessions/${id}/send`, { data, encoding })).bytes;
+    $("composer-result").textContent = `sent ${sent} bytes`;
+    $("composer-text").value = "";
+  } catch (err) {
     $("composer-result").textContent = "";
-    renderSessionHead();
-    queueTable();
-    if (state.hub && state.hub.state === signalR.HubConnectionState.Connected) {
-      if (previous !== null) state.hub.invoke("Unwatch", `session:${previous}`).catch(() => {});
-      await watchSelected();
-    }
-    await loadHistory();
+    toast(cleanHubError(err.message), true);
   }
-  async function watchSelected() {
-    if (state.selected === null) return;
-    try { await state.hub.invoke("Watch", `session:${state.selected}`); }
-    catch (err) { toast(err.message, true); }
-  }
-  // Live traffic for the session may arrive while its history is loading: it is held, then merged by seq.
-  async function loadHistory() {
-    const id = state.selected;
-    state.loading = true;
-    let history = [];
-    try {
-      history = await api(`/api/sessions/${id}/messages?afterSeq=${state.lastSeq}`);
-    } catch (err) { toast(err.message, true); }
-    if (id !== state.selected) return;
-    state.loading = false;
-    const merged = history.concat(state.held).sort((a, b) => a.seq - b.seq);
-    state.held = [];
-    enqueueMessages(merged);
-  }
-  function renderSessionHead() {
-    const s = state.sessions.get(state.selected);
-    if (!s) return;
-    $("session-title").textContent = `Session ${s.id} · ${s.remote}`;
-    $("session-meta").textContent =
-      `${s.kind} ${s.protocol}${s.tls ? "+tls" : ""}${s.framing !== "raw" ? " " + s.framing : ""} ${s.local} ${s.kind === "outbound" ? "→" : "←"} ${s.remote} · ${s.state}` +
-      (s.closeReason ? ` (${s.closeReason})` : "") +
-      ` · in ${bytes(s.bytesIn)} / ${s.messagesIn} msg · out ${bytes(s.bytesOut)} / ${s.messagesOut} msg`;
-    const open = s.state === "open";
-    $("close-session").disabled = !open;
-    $("abort-session").disabled = !open;
-    $("composer-send").disabled = !open;
-  }
+}
+async function closeSelected(abort) {
+  const id = state.selected;
+  try {
+    await api(`/api/sessions/${id}${abort ? "?abort=true" : ""}`, { method: "DELETE" });
+    toast(abort ? `Session ${id} reset` : `Session ${id} closed`);
+  } catch (err) { toast(err.message, true); }
+}
+// SignalR wraps server errors as "An unexpected error occurred invoking 'X' on the server. HubException: ...".
+function cleanHubError(message) {
+  const i = message.indexOf("HubException: ");
+  return i >= 0 ? message.slice(i + "HubException: ".length) : message;
+}
 
-  function enqueueMessages(messages) {
-    if (state.loading) {
-      for (const m of messages) if (m.sessionId === state.selected) state.held.push(m);
-      return;
-    }
-    for (const m of messages) {
-      if (m.sessionId !== state.selected || m.seq <= state.lastSeq) continue;
-      state.lastSeq = m.seq;
-      state.pending.push(m);
-    }
-    if (state.pending.length > MAX_ROWS) state.pending.splice(0, state.pending.length - MAX_ROWS);
-    if (!state.renderQueued && state.pending.length) {
-      state.renderQueued = true;
-      requestAnimationFrame(flushMessages);
-    }
-  }
-  function flushMessages() {
-    state.renderQueued = false;
-    const box = $("messages");
-    const follow = $("autoscroll").checked;
-    const fragment = document.createDocumentFragment();
-    for (const m of state.pending) fragment.append(buildMessage(m));
-    state.pending = [];
-    box.append(fragment);
-    while (box.childElementCount > MAX_ROWS) box.firstElementChild.remove();
-    if (follow) box.scrollTop = box.scrollHeight;
-  }
-  function buildMessage(m) {
-    const row = document.createElement("div");
-    row.className = "msg " + m.direction;
-    row.dataset.seq = m.seq;
-    row.dataset.direction = m.direction;
-    row._data = m.data;
-    row._truncated = m.truncated;
-    row._size = m.size;
-    const at = document.createElement("span"); at.className = "at"; at.textContent = time(m.at); at.title = m.at;
-    const dir = document.createElement("span"); dir.className = "dir";
-    dir.textContent = m.direction === "in" ? "IN →" : "← OUT";
-    dir.title = m.direction === "in" ? "received from the peer" : "sent to the peer";
-    const payload = document.createElement("pre"); payload.className = "payload";
-    fillPayload(payload, m.data);
-    const meta = document.createElement("span"); meta.className = "meta";
-    meta.textContent = `#${m.seq} · ${m.size} bytes` + (m.truncated ? ` · preview of the first ${decodeBase64(m.data).length}` : "");
-    row.append(at, dir, payload, meta);
-    return row;
-  }
-  function fillPayload(payload, b64) {
-    payload.replaceChildren();
-    const data = decodeBase64(b64);
-    if (state.view === "hex") renderHex(payload, data); else renderText(payload, data);
-  }
-  function setView(view) {
-    state.view = view;
-    $("view-text").classList.toggle("on", view === "text");
-    $("view-hex").classList.toggle("on", view === "hex");
-    for (const row of $("messages").children) fillPayload(row.querySelector(".payload"), row._data);
-  }
+// ---------- polling for counters ----------
+async function poll() {
+  try {
+    const [listeners, sessions, stats] = await Promise.all([
+      api("/api/listeners"), api("/api/sessions?state=all"), api("/api/stats"),
+    ]);
+    state.listeners = new Map(listeners.map((l) => [l.id, l]));
+    renderListeners();
+    const known = new Set(sessions.map((s) => s.id));
+    for (const id of state.sessions.keys()) if (!known.has(id) && id !== state.selected) state.sessions.delete(id);
+    sessions.forEach(upsertSession);
+    $("stat-open").textContent = stats.sessionsOpen;
+    $("stat-total").textContent = stats.sessionsTotal;
+    $("stat-in").textContent = bytes(stats.bytesIn);
+    $("stat-out").textContent = bytes(stats.bytesOut);
+    $("stat-dropped").textContent = stats.dropped;
+    $("stat-dropped").parentElement.classList.toggle("warn", stats.dropped > 0);
+  } catch { /* the status pill tells the story; try again next tick */ }
+}
 
-  // ---------- commands ----------
-  async function send(e) {
-    e.preventDefault();
-    const id = state.selected;
-    let data = $("composer-text").value;
-    const encoding = $("composer-encoding").value;
-    if ($("composer-newline").checked) {
-      data += encoding === "hex" ? " 0a" : encoding === "base64" ? "" : "\n";
-    }
-    if (!data) return;
-    try {
-      const sent = state.hub && state.hub.state === signalR.HubConnectionState.Connected
-        ? await state.hub.invoke("Send", id, data, encoding)
-        : (await post(`/api/sessions/${id}/send`, { data, encoding })).bytes;
-      $("composer-result").textContent = `sent ${sent} bytes`;
-      $("composer-text").value = "";
-    } catch (err) {
-      $("composer-result").textContent = "";
-      toast(cleanHubError(err.message), true);
-    }
-  }
-  async function closeSelected(abort) {
-    const id = state.selected;
-    try {
-      await api(`/api/sessions/${id}${abort ? "?abort=true" : ""}`, { method: "DELETE" });
-      toast(abort ? `Session ${id} reset` : `Session ${id} closed`);
-    } catch (err) { toast(err.message, true); }
-  }
-  // SignalR wraps server errors as "An unexpected error occurred invoking 'X' on the server. HubException: ...".
-  function cleanHubError(message) {
-    const i = message.indexOf("HubException: ");
-    return i >= 0 ? message.slice(i + "HubException: ".length) : message;
-  }
+// ---------- hub ----------
+async function connect() {
+  const hub = new signalR.HubConnectionBuilder()
+    .withUrl("hubs/traffic")
+    .withAutomaticReconnect({ nextRetryDelayInMilliseconds: (ctx) => Math.min(5000, 250 * 2 ** ctx.previousRetryCount) })
+    .configureLogging(signalR.LogLevel.Warning)
+    .build();
+  state.hub = hub;
+  hub.on("traffic", (batch) => enqueueMessages(batch));
+  hub.on("sessionOpened", upsertSession);
+  hub.on("sessionClosed", upsertSession);
+  // A stopped listener is gone from the API; show it no longer.
+  hub.on("listenerChanged", (l) => {
+    if (l.state === "stopped") state.listeners.delete(l.id); else state.listeners.set(l.id, l);
+    renderListeners();
+  });
+  hub.onreconnecting(() => setStatus("reconnecting", "reconnecting…"));
+  hub.onreconnected(async () => {
+    setStatus("connected");
+    await watchSelected();
+    await loadHistory(); // whatever arrived while we were away
+    poll();
+  });
+  hub.onclose(() => { setStatus("disconnected"); setTimeout(start, 2000); });
 
-  // ---------- new listener / connect to ----------
-  // Show the fields that apply to the chosen protocol: address+port for tcp/udp, path for unix,
-  // framing and TLS for stream sockets.
-  function fitFields(form) {
-    const protocol = form.elements.protocol.value;
-    for (const label of form.querySelectorAll("label[data-for]")) {
-      const want = label.dataset.for;
-      label.hidden = want === "ip" ? protocol === "unix" : want === "unix" ? protocol !== "unix" : protocol === "udp";
-    }
-  }
-  function formValues(form) {
-    const f = form.elements;
-    const protocol = f.protocol.value;
-    const body = { protocol };
-    if (protocol === "unix") body.path = f.path.value;
-    if (protocol !== "udp") body.framing = f.framing.value;
-    return body;
-  }
-  async function createListener(e) {
-    e.preventDefault();
-    const form = e.target, f = form.elements;
-    const body = { name: f.name.value, ...formValues(form) };
-    if (body.protocol !== "unix") { body.address = f.address.value; body.port = Number(f.port.value || 0); }
-    if (body.protocol !== "udp" && f.tls.checked) body.tls = { selfSigned: true };
+  async function start() {
     try {
-      const l = await post("/api/listeners", body);
-      state.listeners.set(l.id, l);
-      renderListeners();
-      toast(`Listening: ${l.protocol === "unix" ? l.path : l.address + ":" + l.port}`);
-      f.name.value = "";
-    } catch (err) { toast(err.message, true); }
-  }
-  async function connectTo(e) {
-    e.preventDefault();
-    const form = e.target, f = form.elements;
-    const body = formValues(form);
-    if (body.protocol !== "unix") { body.host = f.host.value; body.port = Number(f.port.value || 0); }
-    if (body.protocol !== "udp" && f.tls.checked) body.tls = { allowUntrusted: f.allowUntrusted.checked };
-    const button = form.querySelector("button");
-    button.disabled = true;
-    try {
-      const s = await post("/api/connections", body);
-      upsertSession(s);
-      toast(`Connected to ${s.remote}`);
-      await select(s.id);
-    } catch (err) { toast(err.message, true); }
-    finally { button.disabled = false; }
-  }
-
-  // ---------- polling for counters ----------
-  async function poll() {
-    try {
-      const [listeners, sessions, stats] = await Promise.all([
-        api("/api/listeners"), api("/api/sessions?state=all"), api("/api/stats"),
-      ]);
-      state.listeners = new Map(listeners.map((l) => [l.id, l]));
-      renderListeners();
-      const known = new Set(sessions.map((s) => s.id));
-      for (const id of state.sessions.keys()) if (!known.has(id) && id !== state.selected) state.sessions.delete(id);
-      sessions.forEach(upsertSession);
-      $("stat-open").textContent = stats.sessionsOpen;
-      $("stat-total").textContent = stats.sessionsTotal;
-      $("stat-in").textContent = bytes(stats.bytesIn);
-      $("stat-out").textContent = bytes(stats.bytesOut);
-      $("stat-dropped").textContent = stats.dropped;
-      $("stat-dropped").parentElement.classList.toggle("warn", stats.dropped > 0);
-    } catch { /* the status pill tells the story; try again next tick */ }
-  }
-
-  // ---------- hub ----------
-  async function connect() {
-    const hub = new signalR.HubConnectionBuilder()
-      .withUrl("hubs/traffic")
-      .withAutomaticReconnect({ nextRetryDelayInMilliseconds: (ctx) => Math.min(5000, 250 * 2 ** ctx.previousRetryCount) })
-      .configureLogging(signalR.LogLevel.Warning)
-      .build();
-    state.hub = hub;
-    hub.on("traffic", (batch) => enqueueMessages(batch));
-    hub.on("sessionOpened", upsertSession);
-    hub.on("sessionClosed", upsertSession);
-    // A stopped listener is gone from the API; show it no longer.
-    hub.on("listenerChanged", (l) => {
-      if (l.state === "stopped") state.listeners.delete(l.id); else state.listeners.set(l.id, l);
-      renderListeners();
-    });
-    hub.onreconnecting(() => setStatus("reconnecting", "reconnecting…"));
-    hub.onreconnected(async () => {
+      setStatus("connecting", "connecting…");
+      await hub.start();
       setStatus("connected");
       await watchSelected();
-      await loadHistory(); // whatever arrived while we were away
-      poll();
-    });
-    hub.onclose(() => { setStatus("disconnected"); setTimeout(start, 2000); });
-
-    async function start() {
-      try {
-        setStatus("connecting", "connecting…");
-        await hub.start();
-        setStatus("connected");
-        await watchSelected();
-        if (state.selected !== null) await loadHistory();
-      } catch {
-        setStatus("disconnected");
-        setTimeout(start, 2000);
-      }
+      if (state.selected !== null) await loadHistory();
+    } catch {
+      setStatus("disconnected");
+      setTimeout(start, 2000);
     }
-    await start();
   }
+  await start();
+}
 
-  // ---------- wiring ----------
-  $("sessions").tBodies[0].addEventListener("click", (e) => {
-    const tr = e.target.closest("tr[data-session-id]");
-    if (tr) select(Number(tr.dataset.sessionId));
-  });
-  $("show-closed").addEventListener("change", renderTable);
-  $("view-text").addEventListener("click", () => setView("text"));
-  $("view-hex").addEventListener("click", () => setView("hex"));
-  $("composer").addEventListener("submit", send);
-  $("composer-text").addEventListener("keydown", (e) => {
-    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) $("composer").requestSubmit();
-  });
-  $("close-session").addEventListener("click", () => closeSelected(false));
-  for (const form of [$("listener-form"), $("connect-form")]) {
-    form.elements.protocol.addEventListener("change", () => fitFields(form));
-    fitFields(form);
-  }
-  $("listener-form").addEventListener("submit", createListener);
-  $("connect-form").addEventListener("submit", connectTo);
-  $("abort-session").addEventListener("click", () => closeSelected(true));
+// ---------- wiring ----------
+$("sessions").tBodies[0].addEventListener("click", (e) => {
+  const tr = e.target.closest("tr[data-session-id]");
+  if (tr) select(Number(tr.dataset.sessionId));
+});
+$("show-closed").addEventListener("change", renderTable);
+$("view-text").addEventListener("click", () => setView("text"));
+$("view-hex").addEventListener("click", () => setView("hex"));
+$("composer").addEventListener("submit", send);
+$("composer-text").addEventListener("keydown", (e) => {
+  if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) $("composer").requestSubmit();
+});
+$("close-session").addEventListener("click", () => closeSelected(false));
+wireForms($("listener-form"), $("connect-form"), {
+  toast,
+  onListener: (l) => { state.listeners.set(l.id, l); renderListeners(); },
+  onSession: async (s) => { upsertSession(s); await select(s.id); },
+});
+$("abort-session").addEventListener("click", () => closeSelected(true));
 
-  poll();
-  setInterval(poll, POLL_MS);
-  connect();
-})();
+poll();
+setInterval(poll, POLL_MS);
+connect();

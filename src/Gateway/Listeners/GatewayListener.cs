@@ -184,6 +184,11 @@ internal abstract class GatewayListener : ISessionOwner
         }
     }
 
+    /// <summary>What an accept or receive throws when the listener's socket is being closed.</summary>
+    protected static bool IsStopping(Exception exception) =>
+        exception is OperationCanceledException or ObjectDisposedException
+        || exception is SocketException { SocketErrorCode: SocketError.OperationAborted or SocketError.Interrupted };
+
     protected abstract Socket CreateSocket(AddressFamily family);
 
     /// <summary>After bind: stream listeners listen here.</summary>

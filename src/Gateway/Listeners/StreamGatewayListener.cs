@@ -47,11 +47,7 @@ internal sealed class StreamGatewayListener : GatewayListener
             {
                 client = await Socket.AcceptAsync(stopping).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
-            {
-                return;
-            }
-            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.OperationAborted or SocketError.Interrupted)
+            catch (Exception ex) when (IsStopping(ex))
             {
                 return;
             }

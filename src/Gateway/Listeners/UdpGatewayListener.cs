@@ -45,11 +45,7 @@ internal sealed class UdpGatewayListener(DataPlane plane, ListenerOptions option
             {
                 result = await Socket.ReceiveFromAsync(buffer, SocketFlags.None, any, stopping).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
-            {
-                break;
-            }
-            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.OperationAborted or SocketError.Interrupted)
+            catch (Exception ex) when (IsStopping(ex))
             {
                 break;
             }

@@ -115,12 +115,10 @@ public sealed class FramingTests
     public async Task OutboundLineFraming_CutsTheServersStream()
     {
         await using var app = await GatewayApp.StartAsync();
-        using var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        server.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        server.Listen();
+        using var server = new LoopbackServer();
         var accepting = server.AcceptAsync();
-        var session = await app.ConnectOutAsync(new { host = "127.0.0.1", port = ((IPEndPoint)server.LocalEndPoint!).Port, framing = "line" });
-        using var peer = await accepting.Within();
+        var session = await app.ConnectOutAsync(new { host = "127.0.0.1", port = server.Port, framing = "line" });
+        using var peer = await accepting;
 
         await peer.SendTextAsync("a\nbb\nccc\n");
 

@@ -14,14 +14,12 @@ public sealed class OutboundTests(AppFixture fixture) : IClassFixture<AppFixture
     [Fact]
     public async Task ConnectTcp_SessionIsOutbound_SendReceiveAndCloseWorkLikeAccepted()
     {
-        using var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        server.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        server.Listen();
-        var port = ((IPEndPoint)server.LocalEndPoint!).Port;
+        using var server = new LoopbackServer();
+        var port = server.Port;
         var accepting = server.AcceptAsync();
 
         var session = await App.ConnectOutAsync(new { protocol = "tcp", host = "localhost", port });
-        using var peer = await accepting.Within();
+        using var peer = await accepting;
 
         Assert.Equal("outbound", session.Kind);
         Assert.Null(session.ListenerId);
@@ -48,13 +46,11 @@ public sealed class OutboundTests(AppFixture fixture) : IClassFixture<AppFixture
     [Fact]
     public async Task ServerClosesOutboundSession_SessionClosedByPeer()
     {
-        using var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        server.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        server.Listen();
+        using var server = new LoopbackServer();
         var accepting = server.AcceptAsync();
-        var session = await App.ConnectOutAsync(new { host = "127.0.0.1", port = ((IPEndPoint)server.LocalEndPoint!).Port });
+        var session = await App.ConnectOutAsync(new { host = "127.0.0.1", port = server.Port });
 
-        (await accepting.Within()).Dispose();
+        (await accepting).Dispose();
 
         var closed = await Timeouts.Eventually(async () =>
         {
@@ -80,10 +76,8 @@ public sealed class OutboundTests(AppFixture fixture) : IClassFixture<AppFixture
     public async Task ConnectNoAnswer_Is504AfterTheTimeout()
     {
         // A listener whose accept queue is full drops further SYNs: the connect hangs, on loopback.
-        using var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        server.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        server.Listen(0);
-        var endpoint = (IPEndPoint)server.LocalEndPoint!;
+        using var server = new LoopbackServer(backlog: 0);
+        var endpoint = server.EndPoint;
         var fillers = new List<Socket>();
         for (var i = 0; i < 3; i++)
         {
@@ -110,18 +104,16 @@ public sealed class OutboundTests(AppFixture fixture) : IClassFixture<AppFixture
     [Fact]
     public async Task TlsHandshakeNeverAnswered_Is504()
     {
-        using var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        server.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        server.Listen();
+        using var server = new LoopbackServer();
         var accepting = server.AcceptAsync(); // accepts, then says nothing
 
         var response = await App.PostAsync("/api/connections", new
         {
-            host = "127.0.0.1", port = ((IPEndPoint)server.LocalEndPoint!).Port, tls = new { serverName = "localhost" }, timeoutSeconds = 0.5,
+            host = "127.0.0.1", port = server.Port, tls = new { serverName = "localhost" }, timeoutSeconds = 0.5,
         });
 
         await ApiAssert.ProblemAsync(response, HttpStatusCode.GatewayTimeout, "TLS handshake");
-        (await accepting.Within()).Dispose();
+        (await accepting).Dispose();
     }
 
     [Theory]
