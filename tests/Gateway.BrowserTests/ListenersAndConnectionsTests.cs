@@ -63,6 +63,42 @@ public sealed class ListenersAndConnectionsTests(ITestOutputHelper output) : Das
     }
 
     [ChromiumFact]
+    public async Task TutorialChatServer_ChatsWithTheDashboard()
+    {
+        int port;
+        using (var probe = new PortSquatter())
+        {
+            port = probe.Port;
+        }
+
+        using var server = TutorialScript.Start("chat_server.py", port.ToString(), "127.0.0.1");
+        await Page.Locator("#connect-to summary").ClickAsync();
+        await Page.Locator("#connect-form input[name=port]").FillAsync(port.ToString());
+
+        // The script needs a moment to bind (it accepts one connection, so it cannot be probed first):
+        // submit until the dashboard shows the new session; a 502 just means "not yet".
+        var submit = Page.Locator("#connect-form button[type=submit]");
+        var opened = Page.Locator("#session-view:not([hidden])");
+        for (var attempt = 0; attempt < 40 && !await opened.IsVisibleAsync(); attempt++)
+        {
+            await submit.ClickAsync();
+            await Expect(submit).ToBeEnabledAsync();
+            await Task.Delay(attempt == 0 ? 0 : 250);
+        }
+
+        await Expect(Page.Locator("#session-meta")).ToContainTextAsync("outbound", Soon);
+        await Page.Locator("#composer-text").FillAsync("hello from the dashboard");
+        await Page.Locator("#composer-send").ClickAsync();
+        await server.TypeAsync("hello from python");
+
+        await Expect(Page.Locator("#messages .msg.in")).ToContainTextAsync("hello from python", Soon);
+        await Page.Locator("#close-session").ClickAsync();
+        await server.WaitForExitAsync();
+        Assert.Contains("from connected user: hello from the dashboard", await server.Output.Within());
+        await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Browser.ArtifactPath("dashboard-tutorial-server.png"), FullPage = true });
+    }
+
+    [ChromiumFact]
     public async Task ConnectToForm_Refused_ShowsTheReason()
     {
         int port;

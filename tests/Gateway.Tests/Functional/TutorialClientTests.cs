@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using Gateway.Tests.Infrastructure;
 
@@ -11,48 +10,25 @@ public sealed class TutorialClientTests
     public async Task TutorialChatClient_SendsToGateway_PrintsWhatTheGatewaySends()
     {
         await using var app = await GatewayApp.StartAsync();
-        var script = Path.Combine(TestPaths.RepositoryRoot, "tests", "tutorial", "chat_client.py");
-        var info = new ProcessStartInfo("python3")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add("-u");
-        info.ArgumentList.Add(script);
-        info.ArgumentList.Add(app.TcpPort.ToString());
-        using var python = Process.Start(info)!;
-        var stdout = python.StandardOutput.ReadToEndAsync();
-        try
-        {
-            await python.StandardInput.WriteLineAsync("hello gateway");
-            await python.StandardInput.FlushAsync();
+        using var client = TutorialScript.Start("chat_client.py", app.TcpPort.ToString());
 
-            var session = await Timeouts.Eventually(async () =>
-                (await app.GetAsync<WireSession[]>("/api/sessions")).FirstOrDefault(s => s.BytesIn == 13), "the client's message");
-            var sent = await app.PostAsync($"/api/sessions/{session.Id}/send", new { data = "hi from the gateway" });
-            Assert.Equal(System.Net.HttpStatusCode.Accepted, sent.StatusCode);
-            await python.StandardInput.WriteLineAsync("q");
-            await python.StandardInput.FlushAsync();
-            await python.WaitForExitAsync().Within();
+        await client.TypeAsync("hello gateway");
+        var session = await Timeouts.Eventually(async () =>
+            (await app.GetAsync<WireSession[]>("/api/sessions")).FirstOrDefault(s => s.BytesIn == 13), "the client's message");
+        var sent = await app.PostAsync($"/api/sessions/{session.Id}/send", new { data = "hi from the gateway" });
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, sent.StatusCode);
+        await client.TypeAsync("q");
+        await client.WaitForExitAsync();
 
-            Assert.Equal(0, python.ExitCode);
-            Assert.Contains("Received from server: hi from the gateway", await stdout.Within());
-            var message = Assert.Single(await app.MessagesAsync(session.Id), m => m.Direction == "in");
-            Assert.Equal("hello gateway", Encoding.UTF8.GetString(message.Data));
-            var closed = await Timeouts.Eventually(async () =>
-            {
-                var s = await app.GetAsync<WireSession>($"/api/sessions/{session.Id}");
-                return s.State == "closed" ? s : null;
-            }, "the session to close when the client quits");
-            Assert.Equal("closed by peer", closed.CloseReason);
-        }
-        finally
+        Assert.Equal(0, client.ExitCode);
+        Assert.Contains("Received from server: hi from the gateway", await client.Output.Within());
+        var message = Assert.Single(await app.MessagesAsync(session.Id), m => m.Direction == "in");
+        Assert.Equal("hello gateway", Encoding.UTF8.GetString(message.Data));
+        var closed = await Timeouts.Eventually(async () =>
         {
-            if (!python.HasExited)
-            {
-                python.Kill();
-            }
-        }
+            var s = await app.GetAsync<WireSession>($"/api/sessions/{session.Id}");
+            return s.State == "closed" ? s : null;
+        }, "the session to close when the client quits");
+        Assert.Equal("closed by peer", closed.CloseReason);
     }
 }

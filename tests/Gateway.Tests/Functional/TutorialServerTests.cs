@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text;
 using Gateway.Tests.Infrastructure;
@@ -18,43 +17,27 @@ public sealed class TutorialServerTests
             port = probe.Port;
         }
 
-        var info = new ProcessStartInfo("python3") { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
-        info.ArgumentList.Add("-u");
-        info.ArgumentList.Add(Path.Combine(TestPaths.RepositoryRoot, "tests", "tutorial", "chat_server.py"));
-        info.ArgumentList.Add(port.ToString());
-        info.ArgumentList.Add("127.0.0.1");
-        using var python = Process.Start(info)!;
-        var stdout = python.StandardOutput.ReadToEndAsync();
-        try
-        {
-            // The server needs a moment to bind; the gateway reports 502 until it listens.
-            var session = await Timeouts.Eventually(async () =>
-            {
-                var response = await app.PostAsync("/api/connections", new { host = "127.0.0.1", port });
-                return response.StatusCode == HttpStatusCode.Created
-                    ? await response.Content.ReadFromJsonAsync<WireSession>(GatewayApp.Json)
-                    : null;
-            }, "the tutorial server to accept");
+        using var server = TutorialScript.Start("chat_server.py", port.ToString(), "127.0.0.1");
 
-            await app.PostAsync($"/api/sessions/{session.Id}/send", new { data = "hello server" });
-            await python.StandardInput.WriteLineAsync("hello gateway");
-            await python.StandardInput.FlushAsync();
-            var messages = await app.MessagesUntilAsync(session.Id, m => m.Any(x => x.Direction == "in"), "the server's reply");
-
-            Assert.Equal("hello gateway", Encoding.UTF8.GetString(messages.Single(m => m.Direction == "in").Data));
-            Assert.Equal(HttpStatusCode.NoContent, (await app.Http.DeleteAsync($"/api/sessions/{session.Id}").Within()).StatusCode);
-            await python.WaitForExitAsync().Within();
-            Assert.Equal(0, python.ExitCode);
-            var printed = await stdout.Within();
-            Assert.Contains("Connection from: ('127.0.0.1',", printed);
-            Assert.Contains("from connected user: hello server", printed);
-        }
-        finally
+        // The server needs a moment to bind; the gateway reports 502 until it listens.
+        var session = await Timeouts.Eventually(async () =>
         {
-            if (!python.HasExited)
-            {
-                python.Kill();
-            }
-        }
+            var response = await app.PostAsync("/api/connections", new { host = "127.0.0.1", port });
+            return response.StatusCode == HttpStatusCode.Created
+                ? await response.Content.ReadFromJsonAsync<WireSession>(GatewayApp.Json)
+                : null;
+        }, "the tutorial server to accept");
+
+        await app.PostAsync($"/api/sessions/{session.Id}/send", new { data = "hello server" });
+        await server.TypeAsync("hello gateway");
+        var messages = await app.MessagesUntilAsync(session.Id, m => m.Any(x => x.Direction == "in"), "the server's reply");
+
+        Assert.Equal("hello gateway", Encoding.UTF8.GetString(messages.Single(m => m.Direction == "in").Data));
+        Assert.Equal(HttpStatusCode.NoContent, (await app.Http.DeleteAsync($"/api/sessions/{session.Id}").Within()).StatusCode);
+        await server.WaitForExitAsync();
+        Assert.Equal(0, server.ExitCode);
+        var printed = await server.Output.Within();
+        Assert.Contains("Connection from: ('127.0.0.1',", printed);
+        Assert.Contains("from connected user: hello server", printed);
     }
 }
