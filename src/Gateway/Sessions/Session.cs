@@ -16,7 +16,7 @@ internal abstract class Session
 {
     private readonly object _gate = new();
     private readonly MessageLog _log;
-    private readonly Channel<byte[]> _outbox = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<Outgoing> _outbox = Channel.CreateUnbounded<Outgoing>(new UnboundedChannelOptions { SingleReader = true });
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _lifetime = new();
     private Task? _writer;
@@ -36,6 +36,7 @@ internal abstract class Session
         Owner = owner;
         Id = plane.NextSessionId();
         Protocol = shape.Protocol;
+        Upstream = shape.Upstream;
         Kind = shape.Kind;
         Framing = shape.Framing;
         Tls = shape.Tls;
@@ -60,6 +61,9 @@ internal abstract class Session
     public FramingMode Framing { get; }
 
     public bool Tls { get; }
+
+    /// <summary>The server a relay session forwards to; null otherwise.</summary>
+    public string? Upstream { get; }
 
     public string Remote { get; }
 
@@ -98,7 +102,7 @@ internal abstract class Session
         lock (_gate)
         {
             return new SessionInfo(
-                Id, ListenerId, Kind, Protocol, Framing, Tls, Remote, Local,
+                Id, ListenerId, Kind, Protocol, Framing, Tls, Remote, Local, Upstream,
                 _closedAt is null ? SessionState.Open : SessionState.Closed,
                 OpenedAt, _closedAt, _closeReason,
                 _bytesIn, _bytesOut, _messagesIn, _messagesOut);
@@ -125,7 +129,7 @@ internal abstract class Session
     }
 
     /// <summary>Queues a payload for the peer. Never waits: the session's own writer delivers it in order.</summary>
-    public SendOutcome TryEnqueue(byte[] payload)
+    public SendOutcome TryEnqueue(byte[] payload, SendTarget target = SendTarget.Client)
     {
         lock (_gate)
         {
@@ -140,7 +144,7 @@ internal abstract class Session
                 return SendOutcome.QueueFull;
             }
 
-            _outbox.Writer.TryWrite(payload);
+            _outbox.Writer.TryWrite(new Outgoing(payload, target));
             Interlocked.Add(ref _pendingBytes, payload.Length);
             _writer ??= Task.Run(WriteLoopAsync);
             return SendOutcome.Accepted;
@@ -185,6 +189,16 @@ internal abstract class Session
     /// <summary>Writes the whole payload to the peer.</summary>
     protected abstract ValueTask SendToPeerAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken);
 
+    /// <summary>Delivers an injected payload and records it. A relay overrides this to reach either side.</summary>
+    protected virtual async ValueTask DeliverAsync(byte[] payload, SendTarget target, CancellationToken cancellationToken)
+    {
+        await SendToPeerAsync(payload, cancellationToken).ConfigureAwait(false);
+        Record(Direction.Out, payload);
+    }
+
+    /// <summary>Whether injections may target <paramref name="target"/> (only relays have an upstream).</summary>
+    public virtual bool CanSendTo(SendTarget target) => target == SendTarget.Client;
+
     /// <summary>Releases the transport: FIN (graceful) or RST (abort) for TCP.</summary>
     protected abstract void CloseTransport(bool abort);
 
@@ -199,7 +213,8 @@ internal abstract class Session
         _ => $"socket error: {error}",
     };
 
-    private void Record(Direction direction, byte[] payload)
+    /// <summary>Records a message the session owns (not copied).</summary>
+    protected void Record(Direction direction, byte[] payload)
     {
         // One lock orders seq, counters, the log and publication, so every observer sees a session's
         // messages in seq order. Publishing is a non-blocking channel write per observer.
@@ -232,11 +247,10 @@ internal abstract class Session
         {
             while (await _outbox.Reader.WaitToReadAsync(Lifetime).ConfigureAwait(false))
             {
-                while (_outbox.Reader.TryRead(out var payload))
+                while (_outbox.Reader.TryRead(out var outgoing))
                 {
-                    await SendToPeerAsync(payload, Lifetime).ConfigureAwait(false);
-                    Interlocked.Add(ref _pendingBytes, -payload.Length);
-                    Record(Direction.Out, payload);
+                    await DeliverAsync(outgoing.Payload, outgoing.Target, Lifetime).ConfigureAwait(false);
+                    Interlocked.Add(ref _pendingBytes, -outgoing.Payload.Length);
                 }
             }
         }

@@ -12,6 +12,7 @@ namespace Gateway.Sessions;
 /// <param name="Tls">True when the bytes shown are the decrypted content of a TLS connection.</param>
 /// <param name="Remote">The peer, as <c>127.0.0.1:54321</c> or <c>[::1]:54321</c>.</param>
 /// <param name="Local">The gateway's end.</param>
+/// <param name="Upstream">For relay sessions, the server the client's traffic is forwarded to.</param>
 /// <param name="State"><c>open</c> or <c>closed</c>.</param>
 /// <param name="OpenedAt">UTC time of accept (TCP) or first datagram (UDP).</param>
 /// <param name="ClosedAt">UTC time of close, when closed.</param>
@@ -29,6 +30,7 @@ public sealed record SessionInfo(
     bool Tls,
     string Remote,
     string Local,
+    string? Upstream,
     SessionState State,
     DateTimeOffset OpenedAt,
     DateTimeOffset? ClosedAt,

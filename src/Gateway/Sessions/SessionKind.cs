@@ -7,4 +7,7 @@ public enum SessionKind
 
     /// <summary>The gateway connected out to a server.</summary>
     Outbound,
+
+    /// <summary>A client of a relay listener, paired with its own connection to the upstream server.</summary>
+    Relay,
 }

@@ -10,4 +10,5 @@ internal sealed record SessionShape(
     string Remote,
     string Local,
     FramingMode Framing = FramingMode.Raw,
-    bool Tls = false);
+    bool Tls = false,
+    string? Upstream = null);

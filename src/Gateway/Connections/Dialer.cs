@@ -1,0 +1,134 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using Gateway.Listeners;
+using Gateway.Sessions;
+
+namespace Gateway.Connections;
+
+/// <summary>Where to connect: a host and port (tcp, udp) or a socket file (unix), optionally in TLS.</summary>
+internal sealed record DialTarget(ListenerProtocol Protocol, string? Host, int? Port, string? Path, ConnectTls? Tls)
+{
+    /// <summary><c>tcp 127.0.0.1:6379</c>, <c>tcp [::1]:80</c> or <c>unix /run/app.sock</c>; throws 400 when incomplete.</summary>
+    public string Describe()
+    {
+        if (Protocol == ListenerProtocol.Unix)
+        {
+            return string.IsNullOrWhiteSpace(Path)
+                ? throw CommandException.BadInput("path is required for a unix connection (the socket file to connect to).")
+                : $"unix {Path}";
+        }
+
+        if (string.IsNullOrWhiteSpace(Host))
+        {
+            throw CommandException.BadInput($"host is required for a {Protocol.ToString().ToLowerInvariant()} connection.");
+        }
+
+        if (Port is not (>= 1 and <= 65535))
+        {
+            throw CommandException.BadInput($"port must be between 1 and 65535 (was {Port?.ToString() ?? "missing"}).");
+        }
+
+        var host = IPAddress.TryParse(Host, out var ip) && ip.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{ip}]" : Host;
+        return $"{Protocol.ToString().ToLowerInvariant()} {host}:{Port}";
+    }
+}
+
+/// <summary>A connected socket, and its TLS stream when the target asked for TLS.</summary>
+internal sealed record DialedConnection(Socket Socket, SslStream? Tls);
+
+/// <summary>
+/// Connects out, for outbound sessions and for relays' upstream legs. Refusals are
+/// <see cref="CommandException"/>s: 400 incomplete target, 502 refused/unreachable/handshake failed,
+/// 504 no answer in time.
+/// </summary>
+internal static class Dialer
+{
+    public static async Task<DialedConnection> DialAsync(DialTarget target, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var description = target.Describe();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        var socket = await OpenSocketAsync(target, description, timeout, deadline.Token).ConfigureAwait(false);
+        if (target.Tls is not { } tls)
+        {
+            return new DialedConnection(socket, null);
+        }
+
+        try
+        {
+            return new DialedConnection(socket, await HandshakeAsync(socket, tls, target.Host ?? "localhost", description, timeout, deadline.Token).ConfigureAwait(false));
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task<Socket> OpenSocketAsync(DialTarget target, string description, TimeSpan timeout, CancellationToken deadline)
+    {
+        Socket? socket = null;
+        try
+        {
+            if (target.Protocol == ListenerProtocol.Unix)
+            {
+                if (!File.Exists(target.Path))
+                {
+                    throw new CommandException(StatusCodes.Status502BadGateway, "Cannot connect",
+                        $"Cannot connect to {description}: there is no socket file at that path.");
+                }
+
+                socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                await socket.ConnectAsync(new UnixDomainSocketEndPoint(target.Path!), deadline).ConfigureAwait(false);
+                return socket;
+            }
+
+            var addresses = IPAddress.TryParse(target.Host, out var ip) ? [ip] : await Dns.GetHostAddressesAsync(target.Host!, deadline).ConfigureAwait(false);
+            socket = target.Protocol == ListenerProtocol.Udp
+                ? new Socket(SocketType.Dgram, ProtocolType.Udp) // dual-mode IPv6: reaches IPv4 and IPv6 alike
+                : new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            await socket.ConnectAsync(addresses, target.Port!.Value, deadline).ConfigureAwait(false);
+            return socket;
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            socket?.Dispose();
+            throw new CommandException(StatusCodes.Status504GatewayTimeout, "Timed out",
+                $"No answer from {description} within {timeout.TotalSeconds:0.###} s.");
+        }
+        catch (SocketException ex)
+        {
+            socket?.Dispose();
+            throw new CommandException(StatusCodes.Status502BadGateway, "Cannot connect", $"Cannot connect to {description}: {ex.Message}.");
+        }
+    }
+
+    private static async Task<SslStream> HandshakeAsync(
+        Socket socket, ConnectTls tls, string host, string description, TimeSpan timeout, CancellationToken deadline)
+    {
+        var ssl = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
+        try
+        {
+            await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            {
+                TargetHost = tls.ServerName ?? host,
+                RemoteCertificateValidationCallback = tls.AllowUntrusted ? (_, _, _, _) => true : null,
+            }, deadline).ConfigureAwait(false);
+            return ssl;
+        }
+        catch (Exception ex) when (ex is AuthenticationException or IOException or OperationCanceledException)
+        {
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            if (ex is OperationCanceledException && deadline.IsCancellationRequested)
+            {
+                throw new CommandException(StatusCodes.Status504GatewayTimeout, "Timed out",
+                    $"The TLS handshake with {description} did not finish within {timeout.TotalSeconds:0.###} s.");
+            }
+
+            throw new CommandException(StatusCodes.Status502BadGateway, "TLS handshake failed",
+                $"The TLS handshake with {description} failed: {(ex.InnerException ?? ex).Message}");
+        }
+    }
+}
