@@ -48,7 +48,7 @@ public sealed class ListenersAndConnectionsTests(ITestOutputHelper output) : Das
         await Page.Locator("#connect-form input[name=host]").FillAsync("127.0.0.1");
         await Page.Locator("#connect-form input[name=port]").FillAsync(server.Port.ToString());
         await Page.Locator("#connect-form button[type=submit]").ClickAsync();
-        using var peer = await accepting;
+        using var peer = await accepting.Within();
 
         // The new session is selected: what the server says shows up, the composer reaches the server.
         await Expect(Page.Locator("#session-meta")).ToContainTextAsync("outbound", Soon);

@@ -10,6 +10,8 @@ namespace Gateway.Api;
 /// <param name="Path">Socket file (unix).</param>
 /// <param name="Framing"><c>raw</c> (default), <c>line</c>, <c>len16</c> or <c>len32</c>.</param>
 /// <param name="Tls">Terminate TLS: <c>{certificatePath, password}</c> or <c>{selfSigned: true}</c>.</param>
+/// <param name="Upstream">Make it a relay to <c>host:port</c> (or <c>unix:/path</c>).</param>
+/// <param name="UpstreamTls">TLS to the upstream: <c>{serverName, allowUntrusted}</c>.</param>
 public sealed record CreateListenerRequest(
     string? Name,
     string? Protocol,
@@ -17,7 +19,9 @@ public sealed record CreateListenerRequest(
     int? Port,
     string? Path,
     string? Framing,
-    ListenerTlsOptions? Tls)
+    ListenerTlsOptions? Tls,
+    string? Upstream = null,
+    Connections.ConnectTls? UpstreamTls = null)
 {
     internal ListenerOptions ToOptions() => new()
     {
@@ -28,6 +32,8 @@ public sealed record CreateListenerRequest(
         Path = Path,
         Framing = Framing,
         Tls = Tls,
+        Upstream = Upstream,
+        UpstreamTls = UpstreamTls,
     };
 }
 

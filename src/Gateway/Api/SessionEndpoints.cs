@@ -22,7 +22,7 @@ internal static class SessionEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapPost("/{id:long}/send", (long id, SendRequest request, SessionCommands commands, HttpContext context) =>
-                TypedResults.Accepted((string?)null, new SendResult(commands.Send(id, request.Data, request.Encoding, Actors.Of(context)))))
+                TypedResults.Accepted((string?)null, new SendResult(commands.Send(id, request.Data, request.Encoding, Actors.Of(context), request.Target))))
             .WithSummary("Injects a payload (utf8, hex or base64) into the session; for UDP, one datagram.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)

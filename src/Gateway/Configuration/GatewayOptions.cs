@@ -48,6 +48,12 @@ public sealed class ListenerOptions
     /// <summary>Terminates TLS on accepted connections (tcp, unix).</summary>
     public ListenerTlsOptions? Tls { get; set; }
 
+    /// <summary>Makes the listener a relay: <c>host:port</c> (or <c>unix:/path</c>) each client is forwarded to.</summary>
+    public string? Upstream { get; set; }
+
+    /// <summary>TLS to the upstream (<c>serverName</c>, <c>allowUntrusted</c>).</summary>
+    public Connections.ConnectTls? UpstreamTls { get; set; }
+
     /// <summary>0 binds any free port; the bound one is reported by the API.</summary>
     public int Port { get; set; }
 

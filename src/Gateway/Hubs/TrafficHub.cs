@@ -44,6 +44,13 @@ internal sealed class TrafficHub(TrafficBroadcaster broadcaster, SessionCommands
     public int Send(long sessionId, string data, string encoding) =>
         commands.Send(sessionId, data, encoding, Actor);
 
+    /// <summary>
+    /// Like <see cref="Send"/>, with a target: <c>client</c> or <c>upstream</c> (a relay session's server).
+    /// A separate method because SignalR binds arguments by count: Send cannot take an optional fourth.
+    /// </summary>
+    public int SendToTarget(long sessionId, string data, string encoding, string target) =>
+        commands.Send(sessionId, data, encoding, Actor, target);
+
     /// <summary>Closes a session (FIN after anything already queued).</summary>
     public Task Close(long sessionId) => commands.CloseAsync(sessionId, abort: false, Actor);
 

@@ -66,6 +66,9 @@ internal abstract class GatewayListener : ISessionOwner
 
     public FramingMode Framing { get; }
 
+    /// <summary>Where a relay listener forwards its clients; null for plain listeners.</summary>
+    public string? Upstream { get; protected init; }
+
     public ListenerState State => _state;
 
     public EndPoint? LocalEndPoint => _socket?.LocalEndPoint;
@@ -83,7 +86,7 @@ internal abstract class GatewayListener : ISessionOwner
 
     public virtual ListenerInfo Snapshot() => new(
         Id, Name, Protocol, Address?.ToString(), Port, Path, _state, Volatile.Read(ref _open), Interlocked.Read(ref _total),
-        Interlocked.Read(ref _bytesIn), Interlocked.Read(ref _bytesOut), Framing, TlsInfo(), _error);
+        Interlocked.Read(ref _bytesIn), Interlocked.Read(ref _bytesOut), Framing, TlsInfo(), Upstream, _error);
 
     /// <summary>Binds the socket. Throws <see cref="SocketException"/> when the address cannot be had.</summary>
     public void Bind()

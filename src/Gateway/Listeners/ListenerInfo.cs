@@ -16,6 +16,7 @@ namespace Gateway.Listeners;
 /// <param name="BytesOut">Bytes sent to peers.</param>
 /// <param name="Framing">How accepted streams are cut into messages.</param>
 /// <param name="Tls">The certificate when the listener terminates TLS.</param>
+/// <param name="Upstream">For a relay listener, the server each client is forwarded to.</param>
 /// <param name="Error">Why the listener failed, when it did.</param>
 public sealed record ListenerInfo(
     string Id,
@@ -31,6 +32,7 @@ public sealed record ListenerInfo(
     long BytesOut,
     FramingMode Framing,
     ListenerTlsInfo? Tls,
+    string? Upstream,
     string? Error);
 
 /// <summary>The certificate a TLS listener presents.</summary>

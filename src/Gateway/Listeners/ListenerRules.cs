@@ -78,6 +78,33 @@ internal static class ListenerRules
             errors.Add($"{key("Framing")} must be raw for udp: each datagram is already one message.");
         }
 
+        if (!string.IsNullOrWhiteSpace(listener.Upstream))
+        {
+            if (!Connections.UpstreamAddress.TryParse(listener, protocol, out _, out var why))
+            {
+                errors.Add($"{key("Upstream")}: {why}.");
+            }
+
+            if (protocol == ListenerProtocol.Udp)
+            {
+                errors.Add($"{key("Upstream")}: udp relays are not available yet; tcp and unix listeners can relay.");
+            }
+
+            if (framing != FramingMode.Raw)
+            {
+                errors.Add($"{key("Framing")}: a relay forwards bytes as they come; it takes raw framing only.");
+            }
+
+            if (listener.Tls is not null)
+            {
+                errors.Add($"{key("Tls")}: terminating TLS on a relay listener is not available yet; use upstreamTls for TLS to the upstream.");
+            }
+        }
+        else if (listener.UpstreamTls is not null)
+        {
+            errors.Add($"{key("UpstreamTls")} needs an upstream.");
+        }
+
         if (listener.Tls is { } tls)
         {
             if (protocol == ListenerProtocol.Udp)

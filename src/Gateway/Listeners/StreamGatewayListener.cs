@@ -2,6 +2,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using Gateway.Configuration;
+using Gateway.Connections;
 using Gateway.Sessions;
 
 namespace Gateway.Listeners;
@@ -14,10 +15,17 @@ internal sealed class StreamGatewayListener : GatewayListener
 {
     private readonly X509Certificate2? _certificate;
     private readonly bool _selfSigned;
+    private readonly DialTarget? _upstream;
 
     public StreamGatewayListener(DataPlane plane, ListenerOptions options, ListenerProtocol protocol)
         : base(plane, options, protocol)
     {
+        if (!string.IsNullOrWhiteSpace(options.Upstream) && UpstreamAddress.TryParse(options, protocol, out var upstream, out _))
+        {
+            _upstream = upstream;
+            Upstream = options.Upstream.Trim();
+        }
+
         if (options.Tls is { } tls)
         {
             _selfSigned = tls.SelfSigned;
@@ -58,12 +66,20 @@ internal sealed class StreamGatewayListener : GatewayListener
                 continue;
             }
 
-            var shape = new SessionShape(Protocol, SessionKind.Accepted,
+            var shape = new SessionShape(Protocol, _upstream is null ? SessionKind.Accepted : SessionKind.Relay,
                 Remote: EndpointText.Peer(client), Local: Protocol == ListenerProtocol.Unix ? Path! : EndpointText.Format(client.LocalEndPoint),
-                Framing, Tls: _certificate is not null);
+                Framing, Tls: _certificate is not null, Upstream: Upstream);
             if (Protocol == ListenerProtocol.Tcp)
             {
                 client.NoDelay = true;
+            }
+
+            if (_upstream is not null)
+            {
+                var relay = new RelaySession(Plane, this, client, shape, _upstream);
+                relay.Start();
+                _ = relay.RunAsync();
+                continue;
             }
 
             var session = new StreamSession(Plane, this, client, shape, handshake: _certificate is null ? null : AuthenticateAsync);

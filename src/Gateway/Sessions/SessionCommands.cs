@@ -15,11 +15,22 @@ internal sealed partial class SessionCommands(DataPlane plane, ListenerManager l
     public GatewayListener GetListener(string listenerId) =>
         listeners.Find(listenerId) ?? throw CommandException.NotFound($"Listener '{listenerId}' does not exist.");
 
-    /// <summary>Queues <paramref name="data"/> for the session's peer; returns the payload size.</summary>
-    public int Send(long sessionId, string? data, string? encoding, string actor)
+    /// <summary>Queues <paramref name="data"/> for the session's peer (or a relay's upstream); returns the payload size.</summary>
+    public int Send(long sessionId, string? data, string? encoding, string actor, string? target = null)
     {
         var session = GetSession(sessionId);
-        return Enqueue(session, Decode(data, encoding, session.Protocol), actor);
+        var side = target?.Trim().ToLowerInvariant() switch
+        {
+            null or "" or "client" => SendTarget.Client,
+            "upstream" => SendTarget.Upstream,
+            _ => throw CommandException.BadInput($"Unknown target '{target}': use client or upstream."),
+        };
+        if (!session.CanSendTo(side))
+        {
+            throw CommandException.BadInput($"Session {sessionId} is not a relay session: it has no upstream to send to.");
+        }
+
+        return Enqueue(session, Decode(data, encoding, session.Protocol), actor, side);
     }
 
     /// <summary>
@@ -76,14 +87,14 @@ internal sealed partial class SessionCommands(DataPlane plane, ListenerManager l
         await session.CloseAsync(abort ? $"aborted by {actor}" : $"closed by {actor}", abort).ConfigureAwait(false);
     }
 
-    private int Enqueue(Session session, byte[] payload, string actor)
+    private int Enqueue(Session session, byte[] payload, string actor, SendTarget target = SendTarget.Client)
     {
         if (session.CheckPayload(payload) is { } problem)
         {
             throw CommandException.BadInput(problem);
         }
 
-        switch (session.TryEnqueue(payload))
+        switch (session.TryEnqueue(payload, target))
         {
             case SendOutcome.Closed:
                 throw CommandException.Conflict($"Session {session.Id} is closed.");

@@ -118,7 +118,7 @@ public sealed class FramingTests
         using var server = new LoopbackServer();
         var accepting = server.AcceptAsync();
         var session = await app.ConnectOutAsync(new { host = "127.0.0.1", port = server.Port, framing = "line" });
-        using var peer = await accepting;
+        using var peer = await accepting.Within();
 
         await peer.SendTextAsync("a\nbb\nccc\n");
 

@@ -19,7 +19,7 @@ public sealed class OutboundTests(AppFixture fixture) : IClassFixture<AppFixture
         var accepting = server.AcceptAsync();
 
         var session = await App.ConnectOutAsync(new { protocol = "tcp", host = "localhost", port });
-        using var peer = await accepting;
+        using var peer = await accepting.Within();
 
         Assert.Equal("outbound", session.Kind);
         Assert.Null(session.ListenerId);
@@ -50,7 +50,7 @@ public sealed class OutboundTests(AppFixture fixture) : IClassFixture<AppFixture
         var accepting = server.AcceptAsync();
         var session = await App.ConnectOutAsync(new { host = "127.0.0.1", port = server.Port });
 
-        (await accepting).Dispose();
+        (await accepting.Within()).Dispose();
 
         var closed = await Timeouts.Eventually(async () =>
         {
@@ -113,7 +113,7 @@ public sealed class OutboundTests(AppFixture fixture) : IClassFixture<AppFixture
         });
 
         await ApiAssert.ProblemAsync(response, HttpStatusCode.GatewayTimeout, "TLS handshake");
-        (await accepting).Dispose();
+        (await accepting.Within()).Dispose();
     }
 
     [Theory]

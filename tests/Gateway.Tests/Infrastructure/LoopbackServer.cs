@@ -20,7 +20,7 @@ internal sealed class LoopbackServer : IDisposable
     public IPEndPoint EndPoint => new(IPAddress.Loopback, Port);
 
     /// <summary>The next accepted connection (start waiting before the gateway connects).</summary>
-    public Task<Socket> AcceptAsync() => _socket.AcceptAsync().Within();
+    public Task<Socket> AcceptAsync() => _socket.AcceptAsync();
 
     public void Dispose() => _socket.Dispose();
 }

@@ -5,12 +5,12 @@ namespace Gateway.Tests.Infrastructure;
 
 public sealed record WireListener(
     string Id, string Name, string Protocol, string? Address, int Port, string? Path, string State,
-    int Sessions, long BytesIn, long BytesOut, string Framing, WireListenerTls? Tls);
+    int Sessions, long BytesIn, long BytesOut, string Framing, WireListenerTls? Tls, string? Upstream);
 
 public sealed record WireListenerTls(bool SelfSigned, string Fingerprint);
 
 public sealed record WireSession(
-    long Id, string? ListenerId, string Kind, string Protocol, string Framing, bool Tls, string Remote, string Local, string State,
+    long Id, string? ListenerId, string Kind, string Protocol, string Framing, bool Tls, string Remote, string Local, string? Upstream, string State,
     DateTimeOffset OpenedAt, DateTimeOffset? ClosedAt, string? CloseReason,
     long BytesIn, long BytesOut, long MessagesIn, long MessagesOut);
 

@@ -1,0 +1,236 @@
+using System.Buffers;
+using System.Net.Security;
+using System.Net.Sockets;
+using Gateway.Connections;
+using Gateway.Traffic;
+
+namespace Gateway.Sessions;
+
+/// <summary>
+/// A relay listener's client paired with its own connection to the upstream server. Bytes are copied both
+/// ways in order, each read recorded as a message (<c>in</c> = client→upstream, <c>out</c> =
+/// upstream→client); a FIN from either side is passed on after what was already read, and the session
+/// closes when both directions are done or either fails. Injections can reach either side; a lock per
+/// direction keeps them whole between relayed chunks.
+/// </summary>
+internal sealed class RelaySession : Session
+{
+    private readonly Socket _client;
+    private readonly Stream _clientStream;
+    private readonly DialTarget _target;
+    private readonly int _bufferSize;
+    private readonly SemaphoreSlim _toClient = new(1, 1);
+    private readonly SemaphoreSlim _toUpstream = new(1, 1);
+    private readonly TaskCompletionSource<(DialedConnection Dialed, Stream Stream)> _upstream = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public RelaySession(DataPlane plane, ISessionOwner owner, Socket client, SessionShape shape, DialTarget upstream)
+        : base(plane, owner, shape)
+    {
+        _client = client;
+        _clientStream = new NetworkStream(client, ownsSocket: false);
+        _target = upstream;
+        _bufferSize = plane.Options.Tcp.ReceiveBufferBytes;
+    }
+
+    public override bool CanSendTo(SendTarget target) => true;
+
+    /// <summary>Connects upstream (a failure closes the client with the reason), then relays until done.</summary>
+    public async Task RunAsync()
+    {
+        DialedConnection dialed;
+        try
+        {
+            dialed = await Dialer.DialAsync(_target, TimeSpan.FromSeconds(Plane.Options.Outbound.ConnectTimeoutSeconds), Lifetime)
+                .ConfigureAwait(false);
+        }
+        catch (CommandException ex)
+        {
+            await CloseAsync($"upstream unreachable: {ex.Message}").ConfigureAwait(false);
+            return;
+        }
+        catch (OperationCanceledException)
+        {
+            return; // closed while connecting
+        }
+
+        Stream upstream = dialed.Tls is { } tls ? tls : new NetworkStream(dialed.Socket, ownsSocket: false);
+        _upstream.TrySetResult((dialed, upstream));
+        if (Lifetime.IsCancellationRequested)
+        {
+            Dispose(dialed, abort: true); // closed while connecting: CloseTransport did not see this leg
+            return;
+        }
+
+        var up = PumpAsync(_clientStream, upstream, Direction.In, _toUpstream, () => HalfCloseAsync(upstream, dialed.Socket), "client", "upstream");
+        var down = PumpAsync(upstream, _clientStream, Direction.Out, _toClient, () => HalfCloseAsync(_clientStream, _client), "upstream", "client");
+        var first = await Task.WhenAny(up, down).ConfigureAwait(false);
+        if (await first.ConfigureAwait(false) is { } failure)
+        {
+            await CloseAsync(failure, abort: true).ConfigureAwait(false);
+            return;
+        }
+
+        // One side finished sending and the FIN was passed on; the other direction may still be talking.
+        var second = await (first == up ? down : up).ConfigureAwait(false);
+        await CloseAsync(second ?? (first == up ? "closed by client" : "closed by upstream"), abort: second is not null).ConfigureAwait(false);
+    }
+
+    protected override async ValueTask DeliverAsync(byte[] payload, SendTarget target, CancellationToken cancellationToken)
+    {
+        if (target == SendTarget.Upstream)
+        {
+            var (_, stream) = await _upstream.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await WriteAsync(stream, _toUpstream, Direction.In, payload, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await WriteAsync(_clientStream, _toClient, Direction.Out, payload, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    protected override ValueTask SendToPeerAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken) =>
+        _clientStream.WriteAsync(payload, cancellationToken);
+
+    protected override void CloseTransport(bool abort)
+    {
+        Close(_client, abort);
+        if (_upstream.Task.IsCompletedSuccessfully)
+        {
+            Dispose(_upstream.Task.Result.Dialed, abort);
+        }
+    }
+
+    private static void Dispose(DialedConnection dialed, bool abort)
+    {
+        dialed.Tls?.Dispose();
+        Close(dialed.Socket, abort);
+    }
+
+    private static void Close(Socket socket, bool abort)
+    {
+        try
+        {
+            if (abort)
+            {
+                socket.LingerState = new LingerOption(true, 0);
+            }
+            else
+            {
+                socket.Shutdown(SocketShutdown.Both);
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Already gone.
+        }
+
+        socket.Dispose();
+    }
+
+    private static async Task HalfCloseAsync(Stream stream, Socket socket)
+    {
+        if (stream is SslStream ssl)
+        {
+            await ssl.ShutdownAsync().ConfigureAwait(false); // close_notify before the FIN
+        }
+
+        socket.Shutdown(SocketShutdown.Send);
+    }
+
+    private static string? Failure(Exception exception) => exception switch
+    {
+        SocketException s => Describe(s),
+        IOException { InnerException: SocketException s } => Describe(s),
+        IOException io => io.Message,
+        _ => null,
+    };
+
+    private async Task WriteAsync(Stream to, SemaphoreSlim gate, Direction direction, byte[] payload, CancellationToken cancellationToken)
+    {
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            Record(direction, payload);
+            await to.WriteAsync(payload, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Copies one direction until EOF (returns null, after passing the FIN on) or failure (returns the
+    /// reason). Idle, it holds no buffer: zero-byte reads wait for data.
+    /// </summary>
+    private async Task<string?> PumpAsync(Stream from, Stream to, Direction direction, SemaphoreSlim gate, Func<Task> halfClose, string fromName, string toName)
+    {
+        byte[]? buffer = null;
+        try
+        {
+            while (true)
+            {
+                int read;
+                try
+                {
+                    if (buffer is null)
+                    {
+                        await from.ReadAsync(Memory<byte>.Empty, Lifetime).ConfigureAwait(false);
+                        buffer = ArrayPool<byte>.Shared.Rent(_bufferSize);
+                    }
+
+                    read = await from.ReadAsync(buffer.AsMemory(0, _bufferSize), Lifetime).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (Failure(ex) is { } why)
+                {
+                    return $"{fromName}: {why}";
+                }
+
+                if (read == 0)
+                {
+                    await gate.WaitAsync(Lifetime).ConfigureAwait(false);
+                    try
+                    {
+                        await halfClose().ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (Failure(ex) is { } why)
+                    {
+                        return $"{toName}: {why}";
+                    }
+                    finally
+                    {
+                        gate.Release();
+                    }
+
+                    return null;
+                }
+
+                try
+                {
+                    await WriteAsync(to, gate, direction, buffer.AsSpan(0, read).ToArray(), Lifetime).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (Failure(ex) is { } why)
+                {
+                    return $"{toName}: {why}";
+                }
+
+                if (read < _bufferSize)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = null;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+        {
+            return null; // the session is closing
+        }
+        finally
+        {
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+}
