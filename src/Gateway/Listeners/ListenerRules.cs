@@ -85,11 +85,6 @@ internal static class ListenerRules
                 errors.Add($"{key("Upstream")}: {why}.");
             }
 
-            if (protocol == ListenerProtocol.Udp)
-            {
-                errors.Add($"{key("Upstream")}: udp relays are not available yet; tcp and unix listeners can relay.");
-            }
-
             if (framing != FramingMode.Raw)
             {
                 errors.Add($"{key("Framing")}: a relay forwards bytes as they come; it takes raw framing only.");

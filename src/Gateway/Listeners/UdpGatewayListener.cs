@@ -2,30 +2,42 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Gateway.Configuration;
+using Gateway.Connections;
 using Gateway.Sessions;
 
 namespace Gateway.Listeners;
 
 /// <summary>
-/// Receives datagrams on one socket; each distinct remote endpoint is a <see cref="UdpSession"/>, closed
-/// after <c>Gateway:Udp:IdleTimeoutSeconds</c> without traffic.
+/// Receives datagrams on one socket; each distinct remote endpoint is a <see cref="UdpSession"/> (or, with
+/// an upstream, a <see cref="UdpRelaySession"/>), closed after <c>Gateway:Udp:IdleTimeoutSeconds</c>
+/// without traffic.
 /// </summary>
-internal sealed class UdpGatewayListener(DataPlane plane, ListenerOptions options)
-    : GatewayListener(plane, options, ListenerProtocol.Udp)
+internal sealed class UdpGatewayListener : GatewayListener
 {
     /// <summary>Largest UDP payload over IPv6 jumbo-less paths (65,535 - 8); IPv4 allows 65,507.</summary>
     private const int MaxDatagram = 65_527;
 
-    private readonly ConcurrentDictionary<IPEndPoint, UdpSession> _sessions = new();
+    private readonly ConcurrentDictionary<IPEndPoint, Session> _sessions = new();
+    private readonly DialTarget? _upstream;
+
+    public UdpGatewayListener(DataPlane plane, ListenerOptions options)
+        : base(plane, options, ListenerProtocol.Udp)
+    {
+        if (!string.IsNullOrWhiteSpace(options.Upstream) && UpstreamAddress.TryParse(options, ListenerProtocol.Udp, out var upstream, out _))
+        {
+            _upstream = upstream;
+            Upstream = options.Upstream.Trim();
+        }
+    }
 
     public ValueTask<int> SendToAsync(ReadOnlyMemory<byte> payload, IPEndPoint remote, CancellationToken cancellationToken) =>
         Socket.SendToAsync(payload, SocketFlags.None, remote, cancellationToken);
 
     public override void OnSessionClosed(Session session)
     {
-        if (session is UdpSession udp)
+        if (session is IDatagramSession datagrams)
         {
-            _sessions.TryRemove(KeyValuePair.Create(udp.RemoteEndPoint, udp));
+            _sessions.TryRemove(KeyValuePair.Create(datagrams.RemoteEndPoint, session));
         }
 
         base.OnSessionClosed(session);
@@ -57,7 +69,7 @@ internal sealed class UdpGatewayListener(DataPlane plane, ListenerOptions option
             }
 
             var remote = (IPEndPoint)result.RemoteEndPoint;
-            SessionFor(remote).OnDatagram(buffer.AsSpan(0, result.ReceivedBytes));
+            ((IDatagramSession)SessionFor(remote)).OnDatagram(buffer.AsSpan(0, result.ReceivedBytes));
         }
 
         await sweeper.ConfigureAwait(false);
@@ -83,14 +95,14 @@ internal sealed class UdpGatewayListener(DataPlane plane, ListenerOptions option
     }
 
     /// <summary>The session of a remote endpoint, made when it is new (by its first datagram, or by a sendto).</summary>
-    public UdpSession SessionFor(IPEndPoint remote)
+    public Session SessionFor(IPEndPoint remote)
     {
         if (_sessions.TryGetValue(remote, out var session) && session.IsOpen)
         {
             return session;
         }
 
-        session = new UdpSession(Plane, this, remote);
+        session = _upstream is null ? new UdpSession(Plane, this, remote) : new UdpRelaySession(Plane, this, remote, _upstream, Upstream!);
         _sessions[remote] = session;
         session.Start();
         return session;

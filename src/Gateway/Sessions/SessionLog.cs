@@ -15,6 +15,10 @@ internal static partial class SessionLog
         Message = "Session {SessionId}: {Pending} injected bytes were not delivered before close ({Reason})")]
     public static partial void UndeliveredOnClose(ILogger logger, long sessionId, long pending, string reason);
 
+    [LoggerMessage(EventId = 104, Level = LogLevel.Warning,
+        Message = "Session {SessionId}: the upstream socket is not keeping up; a datagram of {Bytes} bytes was dropped")]
+    public static partial void RelayDropped(ILogger logger, long sessionId, int bytes);
+
     [LoggerMessage(EventId = 103, Level = LogLevel.Debug,
         Message = "Session {SessionId}: socket error {Error}")]
     public static partial void SocketError(ILogger logger, long sessionId, string error);

@@ -6,7 +6,8 @@ namespace Gateway.Sessions;
 /// <summary>A UDP remote endpoint of a listener. Each datagram is one message; sends are datagrams to the peer.</summary>
 internal sealed class UdpSession(DataPlane plane, UdpGatewayListener listener, IPEndPoint remote)
     : Session(plane, listener, new SessionShape(
-        ListenerProtocol.Udp, SessionKind.Accepted, EndpointText.Format(remote), EndpointText.Format(listener.LocalEndPoint)))
+        ListenerProtocol.Udp, SessionKind.Accepted, EndpointText.Format(remote), EndpointText.Format(listener.LocalEndPoint))),
+      IDatagramSession
 {
     public IPEndPoint RemoteEndPoint { get; } = remote;
 

@@ -1,0 +1,155 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Gateway.Connections;
+using Gateway.Listeners;
+using Gateway.Traffic;
+
+namespace Gateway.Sessions;
+
+/// <summary>
+/// A client endpoint of a UDP relay listener with its own socket connected to the upstream: datagrams
+/// from the client go out on that socket (<c>in</c>), the upstream's answers go back to the client from
+/// the listener's port (<c>out</c>). Closed by the listener's idle timeout like any UDP session.
+/// </summary>
+internal sealed class UdpRelaySession : Session, IDatagramSession
+{
+    private const int MaxDatagram = 65_527;
+    private const int MaxWaitingDatagrams = 4096;
+
+    private readonly UdpGatewayListener _listener;
+    private readonly DialTarget _target;
+    private readonly TaskCompletionSource<Socket> _upstream = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Channel<byte[]> _toUpstream = Channel.CreateBounded<byte[]>(
+        new BoundedChannelOptions(MaxWaitingDatagrams) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
+
+    public UdpRelaySession(DataPlane plane, UdpGatewayListener listener, IPEndPoint remote, DialTarget upstream, string upstreamText)
+        : base(plane, listener, new SessionShape(ListenerProtocol.Udp, SessionKind.Relay,
+            EndpointText.Format(remote), EndpointText.Format(listener.LocalEndPoint), Upstream: upstreamText))
+    {
+        _listener = listener;
+        _target = upstream;
+        RemoteEndPoint = remote;
+    }
+
+    public IPEndPoint RemoteEndPoint { get; }
+
+    public override bool CanSendTo(SendTarget target) => true;
+
+    /// <summary>
+    /// A datagram from the client: recorded, then forwarded in order. Like the network itself, a relay
+    /// that cannot keep up drops datagrams rather than queue them without bound; each loss is logged.
+    /// </summary>
+    public void OnDatagram(ReadOnlySpan<byte> datagram)
+    {
+        var payload = datagram.ToArray();
+        Record(Direction.In, payload);
+        if (!_toUpstream.Writer.TryWrite(payload))
+        {
+            SessionLog.RelayDropped(Logger, Id, payload.Length);
+        }
+    }
+
+    protected override void OnStarted() => _ = RunAsync();
+
+    protected override async ValueTask DeliverAsync(byte[] payload, SendTarget target, CancellationToken cancellationToken)
+    {
+        if (target == SendTarget.Upstream)
+        {
+            var socket = await _upstream.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            Record(Direction.In, payload);
+            await socket.SendAsync(payload, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            Record(Direction.Out, payload);
+            await SendToPeerAsync(payload, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    protected override async ValueTask SendToPeerAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken) =>
+        await _listener.SendToAsync(payload, RemoteEndPoint, cancellationToken).ConfigureAwait(false);
+
+    protected override void CloseTransport(bool abort)
+    {
+        _toUpstream.Writer.TryComplete();
+        if (_upstream.Task.IsCompletedSuccessfully)
+        {
+            _upstream.Task.Result.Dispose();
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        Socket socket;
+        try
+        {
+            socket = (await Dialer.DialAsync(_target, TimeSpan.FromSeconds(Plane.Options.Outbound.ConnectTimeoutSeconds), Lifetime)
+                .ConfigureAwait(false)).Socket;
+        }
+        catch (CommandException ex)
+        {
+            await CloseAsync($"upstream unreachable: {ex.Message}").ConfigureAwait(false);
+            return;
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        _upstream.TrySetResult(socket);
+        if (Lifetime.IsCancellationRequested)
+        {
+            socket.Dispose();
+            return;
+        }
+
+        var forwarding = ForwardAsync(socket);
+        var reason = await ReceiveAsync(socket).ConfigureAwait(false);
+        await CloseAsync(reason ?? "closed").ConfigureAwait(false);
+        await forwarding.ConfigureAwait(false);
+    }
+
+    private async Task ForwardAsync(Socket socket)
+    {
+        try
+        {
+            await foreach (var payload in _toUpstream.Reader.ReadAllAsync(Lifetime).ConfigureAwait(false))
+            {
+                await socket.SendAsync(payload, SocketFlags.None, Lifetime).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
+        {
+            // Closing; a send error surfaces on the receive side as well.
+        }
+    }
+
+    /// <summary>The upstream's datagrams back to the client; returns why it stopped (null when closing).</summary>
+    private async Task<string?> ReceiveAsync(Socket socket)
+    {
+        var buffer = GC.AllocateUninitializedArray<byte>(MaxDatagram);
+        try
+        {
+            while (true)
+            {
+                var read = await socket.ReceiveAsync(buffer, SocketFlags.None, Lifetime).ConfigureAwait(false);
+                var payload = buffer.AsSpan(0, read).ToArray();
+                Record(Direction.Out, payload);
+                await _listener.SendToAsync(payload, RemoteEndPoint, Lifetime).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+        {
+            return null;
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionRefused)
+        {
+            return "upstream unreachable (ICMP port unreachable)";
+        }
+        catch (SocketException ex)
+        {
+            return $"upstream: {Describe(ex)}";
+        }
+    }
+}
