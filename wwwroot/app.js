@@ -51,7 +51,8 @@ function renderListeners() {
     card.querySelector(".listener-addr").textContent = l.protocol === "unix"
       ? `unix ${l.path}`
       : `${l.protocol} ${l.address.includes(":") ? "[" + l.address + "]" : l.address}:${l.port}`
-        + (l.framing && l.framing !== "raw" ? ` · ${l.framing}` : "") + (l.tls ? " · tls" : "");
+        + (l.framing && l.framing !== "raw" ? ` · ${l.framing}` : "") + (l.tls ? " · tls" : "")
+        + (l.upstream ? ` ⇄ ${l.upstream}` : "");
     const tls = card.querySelector(".listener-tls");
     tls.hidden = !l.tls;
     tls.textContent = l.tls ? `sha256 ${l.tls.fingerprint}` : "";
@@ -134,7 +135,14 @@ function renderTable() {
     cells.forEach((value, i) => {
       const td = document.createElement("td");
       td.textContent = value;
-      if (i === 1 && s.kind === "outbound") { td.textContent = ""; const b = document.createElement("span"); b.className = "badge outbound"; b.textContent = "→ outbound"; td.append(b); }
+      if (i === 1 && s.kind !== "accepted") {
+        td.textContent = "";
+        const b = document.createElement("span");
+        b.className = "badge " + s.kind;
+        b.textContent = s.kind === "outbound" ? "→ outbound" : `⇄ ${s.listenerId}`;
+        b.title = s.upstream ? `relay to ${s.upstream}` : "";
+        td.append(b);
+      }
       if (i === 2) td.className = "remote";
       if (i >= 4) td.className = "num";
       if (i === 3) { td.textContent = ""; const b = document.createElement("span"); b.className = "badge " + s.state; b.textContent = s.state; td.append(b); }
@@ -193,10 +201,13 @@ function renderSessionHead() {
   if (!s) return;
   $("session-title").textContent = `Session ${s.id} · ${s.remote}`;
   $("session-meta").textContent =
-    `${s.kind} ${s.protocol}${s.tls ? "+tls" : ""}${s.framing !== "raw" ? " " + s.framing : ""} ${s.local} ${s.kind === "outbound" ? "→" : "←"} ${s.remote} · ${s.state}` +
+    `${s.kind} ${s.protocol}${s.tls ? "+tls" : ""}${s.framing !== "raw" ? " " + s.framing : ""} ${s.local} ${s.kind === "outbound" ? "→" : "←"} ${s.remote}` +
+    (s.upstream ? ` ⇄ upstream ${s.upstream}` : "") + ` · ${s.state}` +
     (s.closeReason ? ` (${s.closeReason})` : "") +
     ` · in ${bytes(s.bytesIn)} / ${s.messagesIn} msg · out ${bytes(s.bytesOut)} / ${s.messagesOut} msg`;
   const open = s.state === "open";
+  $("composer-target").hidden = s.kind !== "relay";
+  if (s.kind !== "relay") $("composer-target").value = "client";
   $("close-session").disabled = !open;
   $("abort-session").disabled = !open;
   $("composer-send").disabled = !open;
@@ -266,14 +277,15 @@ async function send(e) {
   const id = state.selected;
   let data = $("composer-text").value;
   const encoding = $("composer-encoding").value;
+  const target = $("composer-target").value;
   if ($("composer-newline").checked) {
     data += encoding === "hex" ? " 0a" : encoding === "base64" ? "" : "\n";
   }
   if (!data) return;
   try {
     const sent = state.hub && state.hub.state === signalR.HubConnectionState.Connected
-      ? await state.hub.invoke("Send", id, data, encoding)
-      : (await post(`/api/sessions/${id}/send`, { data, encoding })).bytes;
+      ? await state.hub.invoke("SendToTarget", id, data, encoding, target)
+      : (await post(`/api/sessions/${id}/send`, { data, encoding, target })).bytes;
     $("composer-result").textContent = `sent ${sent} bytes`;
     $("composer-text").value = "";
   } catch (err) {

@@ -99,6 +99,35 @@ public sealed class ListenersAndConnectionsTests(ITestOutputHelper output) : Das
     }
 
     [ChromiumFact]
+    public async Task RelayListenerFromTheForm_ComposerCanTalkToTheUpstream()
+    {
+        using var upstream = new LoopbackServer();
+        var accepting = upstream.AcceptAsync();
+        await Page.Locator("#new-listener summary").ClickAsync();
+        await Page.Locator("#listener-form input[name=name]").FillAsync("ui-relay");
+        await Page.Locator("#listener-form input[name=upstream]").FillAsync($"127.0.0.1:{upstream.Port}");
+        await Page.Locator("#listener-form button[type=submit]").ClickAsync();
+        await Expect(Page.Locator("#listeners [data-listener-id='ui-relay']")).ToContainTextAsync($"⇄ 127.0.0.1:{upstream.Port}", Soon);
+
+        var relay = await App.GetAsync<WireListener>("/api/listeners/ui-relay");
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(IPAddress.Loopback, relay.Port).Within();
+        using var server = await accepting.Within();
+        await client.SendTextAsync("GET /status\n");
+        Assert.Equal("GET /status\n", Encoding.ASCII.GetString(await server.ReceiveExactlyAsync(12)));
+        var session = await App.SessionOfAsync(client);
+
+        await SessionRow(session.Id).ClickAsync();
+        await Expect(Page.Locator("#session-meta")).ToContainTextAsync("upstream 127.0.0.1", Soon);
+        await Page.Locator("#composer-target").SelectOptionAsync("upstream");
+        await Page.Locator("#composer-text").FillAsync("X-Injected: yes");
+        await Page.Locator("#composer-send").ClickAsync();
+
+        Assert.Equal("X-Injected: yes", Encoding.ASCII.GetString(await server.ReceiveExactlyAsync(15)));
+        await Expect(Page.Locator("#messages .msg.in")).ToHaveCountAsync(2, new() { Timeout = 10_000 });
+    }
+
+    [ChromiumFact]
     public async Task ConnectToForm_Refused_ShowsTheReason()
     {
         int port;

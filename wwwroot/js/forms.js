@@ -24,6 +24,7 @@ async function createListener(e, { onListener, toast }) {
   const body = { name: f.name.value, ...formValues(form) };
   if (body.protocol !== "unix") { body.address = f.address.value; body.port = Number(f.port.value || 0); }
   if (body.protocol !== "udp" && f.tls.checked) body.tls = { selfSigned: true };
+  if (f.upstream.value.trim()) body.upstream = f.upstream.value.trim();
   try {
     const l = await post("/api/listeners", body);
     onListener(l);
