@@ -3,6 +3,7 @@
 import { api, post } from "./js/api.js";
 import { bytes, decodeBase64, renderHex, renderText, time } from "./js/format.js";
 import { wireForms } from "./js/forms.js";
+import { buildInterceptControls, initHeld, loadHeld, onHeld, onReleased } from "./js/held.js";
 
 const MAX_ROWS = 500;          // message rows kept in the DOM for the selected session
 const MAX_SESSION_ROWS = 300;  // rows in the sessions table
@@ -108,6 +109,8 @@ function buildListenerCard(id) {
     } catch (err) { toast(err.message, true); }
   });
   card.append(head, tls, stats, form);
+  const listener = state.listeners.get(id);
+  if (listener?.upstream && listener.protocol !== "udp") card.append(buildInterceptControls(id));
   return card;
 }
 
@@ -337,6 +340,8 @@ async function connect() {
   hub.on("traffic", (batch) => enqueueMessages(batch));
   hub.on("sessionOpened", upsertSession);
   hub.on("sessionClosed", upsertSession);
+  hub.on("held", onHeld);
+  hub.on("heldReleased", onReleased);
   // A stopped listener is gone from the API; show it no longer.
   hub.on("listenerChanged", (l) => {
     if (l.state === "stopped") state.listeners.delete(l.id); else state.listeners.set(l.id, l);
@@ -345,6 +350,7 @@ async function connect() {
   hub.onreconnecting(() => setStatus("reconnecting", "reconnecting…"));
   hub.onreconnected(async () => {
     setStatus("connected");
+    loadHeld();
     await watchSelected();
     await loadHistory(); // whatever arrived while we were away
     poll();
@@ -356,6 +362,7 @@ async function connect() {
       setStatus("connecting", "connecting…");
       await hub.start();
       setStatus("connected");
+      loadHeld();
       await watchSelected();
       if (state.selected !== null) await loadHistory();
     } catch {
@@ -379,6 +386,7 @@ $("composer-text").addEventListener("keydown", (e) => {
   if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) $("composer").requestSubmit();
 });
 $("close-session").addEventListener("click", () => closeSelected(false));
+initHeld($("held"), toast);
 wireForms($("listener-form"), $("connect-form"), {
   toast,
   onListener: (l) => { state.listeners.set(l.id, l); renderListeners(); },

@@ -26,6 +26,7 @@ internal static class GatewayComposition
         // Data plane.
         services.AddSingleton<TrafficEventBus>();
         services.AddSingleton<TrafficTotals>();
+        services.AddSingleton<Intercept.HeldMessages>();
         services.AddSingleton<SessionRegistry>();
         services.AddSingleton<DataPlane>();
         services.AddSingleton<ListenerManager>();
@@ -33,6 +34,7 @@ internal static class GatewayComposition
         // Control plane. The broadcaster is registered before the listeners so that it subscribes
         // before the first session opens, and stops after they are closed.
         services.AddSingleton<SessionCommands>();
+        services.AddSingleton<Intercept.InterceptCommands>();
         services.AddSingleton<OutboundSessions>();
         services.AddSingleton<OutboundConnector>();
         services.AddSingleton<TrafficBroadcaster>();
@@ -76,6 +78,7 @@ internal static class GatewayComposition
         api.MapListenerEndpoints();
         api.MapSessionEndpoints();
         api.MapConnectionEndpoints();
+        api.MapInterceptEndpoints();
         api.MapStatsEndpoints();
 
         app.MapHub<TrafficHub>("/hubs/traffic");

@@ -128,6 +128,36 @@ public sealed class ListenersAndConnectionsTests(ITestOutputHelper output) : Das
     }
 
     [ChromiumFact]
+    public async Task InterceptedMessage_EditedInTheBrowser_UpstreamReceivesTheEdit()
+    {
+        using var upstream = new LoopbackServer();
+        var accepting = upstream.AcceptAsync();
+        var relay = await App.CreateListenerAsync(new { name = "ui-intercept", protocol = "tcp", port = 0, upstream = $"127.0.0.1:{upstream.Port}" });
+        var card = Page.Locator("#listeners [data-listener-id='ui-intercept']");
+        await card.Locator(".intercept input[name=match]").FillAsync("password");
+        await card.Locator(".intercept input[name=enabled]").CheckAsync();
+        await Expect(card.Locator(".intercept input[name=enabled]")).ToBeCheckedAsync();
+        await Timeouts.Eventually(async () =>
+            (await App.GetAsync<WireIntercept>("/api/listeners/ui-intercept/intercept")) is { Enabled: true, Match: "password" } rule ? rule : null,
+            "interception to be on");
+
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(IPAddress.Loopback, relay.Port).Within();
+        using var server = await accepting.Within();
+        await client.SendTextAsync("user=ann password=hunter2");
+
+        var item = Page.Locator("#held .held");
+        await Expect(item).ToContainTextAsync("password=hunter2", Soon);
+        await item.Locator(".held-edit").ClickAsync();
+        await item.Locator(".held-editor").FillAsync("user=ann password=********");
+        await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Browser.ArtifactPath("dashboard-held.png"), FullPage = true });
+        await item.Locator(".held-forward").ClickAsync();
+
+        Assert.Equal("user=ann password=********", Encoding.ASCII.GetString(await server.ReceiveExactlyAsync(26)));
+        await Expect(Page.Locator("#held")).ToBeHiddenAsync(new() { Timeout = 10_000 });
+    }
+
+    [ChromiumFact]
     public async Task ConnectToForm_Refused_ShowsTheReason()
     {
         int port;

@@ -131,6 +131,8 @@ internal sealed class HubClientFeed
         SessionOpened e => _client.SendAsync(HubEvents.SessionOpened, e.Session, _stop.Token),
         SessionClosed e => _client.SendAsync(HubEvents.SessionClosed, e.Session, _stop.Token),
         ListenerChanged e => _client.SendAsync(HubEvents.ListenerChanged, e.Listener, _stop.Token),
+        MessageHeld e => _client.SendAsync(HubEvents.Held, e.Held, _stop.Token),
+        HeldReleased e => _client.SendAsync(HubEvents.HeldReleased, e.Released, _stop.Token),
         _ => Task.CompletedTask,
     };
 }
@@ -142,4 +144,6 @@ internal static class HubEvents
     public const string SessionOpened = "sessionOpened";
     public const string SessionClosed = "sessionClosed";
     public const string ListenerChanged = "listenerChanged";
+    public const string Held = "held";
+    public const string HeldReleased = "heldReleased";
 }

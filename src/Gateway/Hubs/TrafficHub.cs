@@ -7,7 +7,7 @@ namespace Gateway.Hubs;
 /// <c>/hubs/traffic</c>: lifecycle events go to every client; <c>traffic</c> batches only for what the
 /// client watches. Methods translate to <see cref="SessionCommands"/>; refusals arrive as hub errors.
 /// </summary>
-internal sealed class TrafficHub(TrafficBroadcaster broadcaster, SessionCommands commands) : Hub
+internal sealed class TrafficHub(TrafficBroadcaster broadcaster, SessionCommands commands, Intercept.InterceptCommands intercept) : Hub
 {
     public override async Task OnConnectedAsync()
     {
@@ -60,6 +60,13 @@ internal sealed class TrafficHub(TrafficBroadcaster broadcaster, SessionCommands
     /// <summary>Injects into every open session of a listener.</summary>
     public BroadcastResult Broadcast(string listenerId, string data, string encoding) =>
         commands.Broadcast(listenerId, data, encoding, Actor);
+
+    /// <summary>Forwards a held message; <paramref name="data"/> null forwards it unchanged.</summary>
+    public Intercept.HeldReleasedInfo ForwardHeld(long heldId, string? data, string? encoding) =>
+        intercept.Forward(heldId, data, encoding, Actor);
+
+    /// <summary>Drops a held message.</summary>
+    public Intercept.HeldReleasedInfo DropHeld(long heldId) => intercept.Drop(heldId, Actor);
 
     private string Actor => $"hub client {Context.ConnectionId}";
 

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using Gateway.Configuration;
 using Gateway.Framing;
+using Gateway.Intercept;
 using Gateway.Sessions;
 using Gateway.Traffic;
 
@@ -23,6 +24,7 @@ internal abstract class GatewayListener : ISessionOwner
     private long _bytesOut;
     private volatile ListenerState _state = ListenerState.Stopped;
     private volatile string? _error;
+    private InterceptRule? _intercept;
 
     protected GatewayListener(DataPlane plane, ListenerOptions options, ListenerProtocol protocol)
     {
@@ -68,6 +70,13 @@ internal abstract class GatewayListener : ISessionOwner
 
     /// <summary>Where a relay listener forwards its clients; null for plain listeners.</summary>
     public string? Upstream { get; protected init; }
+
+    /// <summary>A relay's interception rule; null when off. Replaced whole, read by the relay pumps.</summary>
+    public InterceptRule? Intercept
+    {
+        get => Volatile.Read(ref _intercept);
+        set => Volatile.Write(ref _intercept, value);
+    }
 
     public ListenerState State => _state;
 

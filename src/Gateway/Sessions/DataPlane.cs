@@ -10,6 +10,7 @@ internal sealed class DataPlane(
     TrafficEventBus bus,
     SessionRegistry sessions,
     TrafficTotals totals,
+    Intercept.HeldMessages held,
     ILoggerFactory loggerFactory,
     TimeProvider time)
 {
@@ -23,6 +24,9 @@ internal sealed class DataPlane(
     public SessionRegistry Sessions { get; } = sessions;
 
     public TrafficTotals Totals { get; } = totals;
+
+    /// <summary>Messages held by relay interception, waiting for forward or drop.</summary>
+    public Intercept.HeldMessages Held { get; } = held;
 
     public ILoggerFactory LoggerFactory { get; } = loggerFactory;
 

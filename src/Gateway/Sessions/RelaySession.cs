@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net.Security;
 using System.Net.Sockets;
 using Gateway.Connections;
+using Gateway.Listeners;
 using Gateway.Traffic;
 
 namespace Gateway.Sessions;
@@ -205,19 +206,31 @@ internal sealed class RelaySession : Session
                     return null;
                 }
 
-                try
-                {
-                    await WriteAsync(to, gate, direction, buffer.AsSpan(0, read).ToArray(), Lifetime).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (Failure(ex) is { } why)
-                {
-                    return $"{toName}: {why}";
-                }
-
+                var payload = buffer.AsSpan(0, read).ToArray();
                 if (read < _bufferSize)
                 {
                     ArrayPool<byte>.Shared.Return(buffer);
                     buffer = null;
+                }
+
+                // Interception: this direction waits for the decision, so what follows stays behind it.
+                if (Owner is GatewayListener { Intercept: { } rule } && rule.Matches(direction, payload))
+                {
+                    if (await Plane.Held.HoldAsync(this, direction, payload, Lifetime).ConfigureAwait(false) is not { } decided)
+                    {
+                        continue; // dropped
+                    }
+
+                    payload = decided;
+                }
+
+                try
+                {
+                    await WriteAsync(to, gate, direction, payload, Lifetime).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (Failure(ex) is { } why)
+                {
+                    return $"{toName}: {why}";
                 }
             }
         }

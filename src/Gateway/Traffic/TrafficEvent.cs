@@ -23,3 +23,7 @@ internal sealed record SessionOpened(SessionInfo Session) : TrafficEvent;
 internal sealed record SessionClosed(SessionInfo Session) : TrafficEvent;
 
 internal sealed record ListenerChanged(ListenerInfo Listener) : TrafficEvent;
+
+internal sealed record MessageHeld(Intercept.HeldInfo Held) : TrafficEvent;
+
+internal sealed record HeldReleased(Intercept.HeldReleasedInfo Released) : TrafficEvent;

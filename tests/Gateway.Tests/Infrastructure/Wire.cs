@@ -26,3 +26,7 @@ public sealed record WireBroadcastResult(int Sessions, int Bytes);
 public sealed record WireStats(long SessionsOpen, long SessionsTotal, long BytesIn, long BytesOut, long Dropped, int HubClients);
 
 public sealed record WireProblem(string? Title, int Status, string? Detail);
+
+public sealed record WireHeld(long Id, long SessionId, string? ListenerId, string Direction, DateTimeOffset At, int Size, byte[] Data);
+
+public sealed record WireIntercept(bool Enabled, string Direction, string? Match, string? MatchHex);

@@ -1,0 +1,74 @@
+using System.Collections.Concurrent;
+using Gateway.Sessions;
+using Gateway.Traffic;
+
+namespace Gateway.Intercept;
+
+/// <summary>
+/// Every message held by interception, across relays. A relay direction that holds a message waits for
+/// its decision before reading on, so order is kept and at most one message per direction and session is
+/// held: memory is bounded by the number of sessions, and the sender feels TCP back-pressure meanwhile.
+/// </summary>
+internal sealed class HeldMessages(TrafficEventBus bus, TimeProvider time)
+{
+    private readonly ConcurrentDictionary<long, HeldMessage> _held = new();
+    private long _nextId;
+
+    public IReadOnlyList<HeldInfo> List() => _held.Values.OrderBy(h => h.Id).Select(h => h.Info).ToArray();
+
+    /// <summary>Holds a message until it is forwarded (returns the payload to send) or dropped (returns null).</summary>
+    public async Task<byte[]?> HoldAsync(Session session, Direction direction, byte[] payload, CancellationToken cancellationToken)
+    {
+        var held = new HeldMessage(Interlocked.Increment(ref _nextId), session, direction, time.GetUtcNow(), payload);
+        _held[held.Id] = held;
+        bus.Publish(new MessageHeld(held.Info));
+        try
+        {
+            return await held.Decision.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            Release(held, "released", 0);
+            throw;
+        }
+    }
+
+    /// <summary>Forwards a held message, as it was or replaced.</summary>
+    public HeldReleasedInfo Forward(long id, byte[]? replacement)
+    {
+        var held = Take(id);
+        var payload = replacement ?? held.Info.Data;
+        held.TryForward(payload);
+        return Release(held, replacement is null ? "forwarded" : "edited", payload.Length);
+    }
+
+    public HeldReleasedInfo Drop(long id)
+    {
+        var held = Take(id);
+        held.TryDrop();
+        return Release(held, "dropped", 0);
+    }
+
+    /// <summary>Forwards, unchanged, everything a listener holds (its interception was turned off).</summary>
+    public void ReleaseAll(string listenerId)
+    {
+        foreach (var held in _held.Values.Where(h => string.Equals(h.Session.ListenerId, listenerId, StringComparison.OrdinalIgnoreCase)))
+        {
+            if (_held.TryRemove(held.Id, out _) && held.TryForward(held.Info.Data))
+            {
+                Release(held, "released", held.Info.Size);
+            }
+        }
+    }
+
+    private HeldMessage Take(long id) =>
+        _held.TryRemove(id, out var held) ? held : throw CommandException.NotFound($"Held message {id} does not exist (or was already decided).");
+
+    private HeldReleasedInfo Release(HeldMessage held, string action, int size)
+    {
+        _held.TryRemove(held.Id, out _);
+        var info = new HeldReleasedInfo(held.Id, held.Session.Id, action, size);
+        bus.Publish(new HeldReleased(info));
+        return info;
+    }
+}
