@@ -35,6 +35,7 @@ internal static class GatewayComposition
         // before the first session opens, and stops after they are closed.
         services.AddSingleton<SessionCommands>();
         services.AddSingleton<Intercept.InterceptCommands>();
+        services.AddSingleton<Faults.FaultCommands>();
         services.AddSingleton<OutboundSessions>();
         services.AddSingleton<OutboundConnector>();
         services.AddSingleton<TrafficBroadcaster>();
@@ -79,6 +80,7 @@ internal static class GatewayComposition
         api.MapSessionEndpoints();
         api.MapConnectionEndpoints();
         api.MapInterceptEndpoints();
+        api.MapFaultEndpoints();
         api.MapStatsEndpoints();
 
         app.MapHub<TrafficHub>("/hubs/traffic");

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using Gateway.Configuration;
+using System.Collections.Immutable;
+using Gateway.Faults;
 using Gateway.Framing;
 using Gateway.Intercept;
 using Gateway.Sessions;
@@ -70,6 +72,12 @@ internal abstract class GatewayListener : ISessionOwner
 
     /// <summary>Where a relay listener forwards its clients; null for plain listeners.</summary>
     public string? Upstream { get; protected init; }
+
+    /// <summary>
+    /// A relay's faults, replaced whole (an ImmutableArray is one reference, so readers never see half
+    /// a change), read by the relay pumps for every message.
+    /// </summary>
+    public ImmutableArray<FaultInfo> Faults { get; set; } = [];
 
     /// <summary>A relay's interception rule; null when off. Replaced whole, read by the relay pumps.</summary>
     public InterceptRule? Intercept

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net.Security;
 using System.Net.Sockets;
 using Gateway.Connections;
+using Gateway.Faults;
 using Gateway.Listeners;
 using Gateway.Traffic;
 
@@ -22,6 +23,10 @@ internal sealed class RelaySession : Session
     private readonly int _bufferSize;
     private readonly SemaphoreSlim _toClient = new(1, 1);
     private readonly SemaphoreSlim _toUpstream = new(1, 1);
+    private long _forwardedIn;
+    private long _forwardedOut;
+    private int _resetScheduled;
+    private int _timeoutScheduled;
     private readonly TaskCompletionSource<(DialedConnection Dialed, Stream Stream)> _upstream = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public RelaySession(DataPlane plane, ISessionOwner owner, Socket client, SessionShape shape, DialTarget upstream)
@@ -146,17 +151,104 @@ internal sealed class RelaySession : Session
         _ => null,
     };
 
-    private async Task WriteAsync(Stream to, SemaphoreSlim gate, Direction direction, byte[] payload, CancellationToken cancellationToken)
+    private async Task WriteAsync(Stream to, SemaphoreSlim gate, Direction direction, byte[] payload, CancellationToken cancellationToken,
+        FaultPlan? faults = null)
     {
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            Record(direction, payload);
-            await to.WriteAsync(payload, cancellationToken).ConfigureAwait(false);
+            Record(direction, payload, faults?.Names);
+            if (faults?.Slicer is not { } slicer)
+            {
+                await to.WriteAsync(payload, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            foreach (var slice in faults.Slices(payload))
+            {
+                await to.WriteAsync(slice, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromMicroseconds(slicer.DelayUs ?? 0), cancellationToken).ConfigureAwait(false);
+            }
         }
         finally
         {
             gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Latency, timeout, resetPeer and limitData, before a message is written. Returns what to write (null
+    /// when a timeout fault swallows it, recorded all the same so the watcher sees what happened), and
+    /// whether the limitData fault's limit is reached with it.
+    /// </summary>
+    private async Task<(byte[]? Forward, bool LimitReached)> ApplyFaultsBeforeAsync(FaultPlan faults, Direction direction, byte[] payload)
+    {
+        if (faults == FaultPlan.None)
+        {
+            return (payload, false);
+        }
+
+        if (faults.Delay > TimeSpan.Zero)
+        {
+            await Task.Delay(faults.Delay, Lifetime).ConfigureAwait(false);
+        }
+
+        if (faults.Reset is { } reset && Interlocked.Exchange(ref _resetScheduled, 1) == 0)
+        {
+            _ = CloseLaterAsync(TimeSpan.FromMilliseconds(reset.AfterMs ?? 0), "fault: resetPeer", abort: true);
+        }
+
+        if (faults.Timeout is { } timeout)
+        {
+            Record(direction, payload, faults.Names);
+            if (timeout.Ms > 0 && Interlocked.Exchange(ref _timeoutScheduled, 1) == 0)
+            {
+                _ = CloseLaterAsync(TimeSpan.FromMilliseconds(timeout.Ms.Value), "fault: timeout", abort: false);
+            }
+
+            return (null, false);
+        }
+
+        if (faults.Limit is { Bytes: { } limit })
+        {
+            var sent = direction == Direction.In ? _forwardedIn : _forwardedOut;
+            var room = (int)Math.Clamp(limit - sent, 0, payload.Length);
+            if (sent + payload.Length >= limit)
+            {
+                return (payload[..room], true);
+            }
+        }
+
+        return (payload, false);
+    }
+
+    private async Task ApplyFaultsAfterAsync(FaultPlan faults, Direction direction, int bytes)
+    {
+        if (direction == Direction.In)
+        {
+            _forwardedIn += bytes;
+        }
+        else
+        {
+            _forwardedOut += bytes;
+        }
+
+        if (faults.BandwidthDelay(bytes) is { } pause && pause > TimeSpan.Zero)
+        {
+            await Task.Delay(pause, Lifetime).ConfigureAwait(false);
+        }
+    }
+
+    private async Task CloseLaterAsync(TimeSpan delay, string reason, bool abort)
+    {
+        try
+        {
+            await Task.Delay(delay, Lifetime).ConfigureAwait(false);
+            await CloseAsync(reason, abort).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Closed some other way first.
         }
     }
 
@@ -224,13 +316,27 @@ internal sealed class RelaySession : Session
                     payload = decided;
                 }
 
+                var faults = Owner is GatewayListener listener ? FaultPlan.For(listener.Faults, direction) : FaultPlan.None;
+                var (forward, limitReached) = await ApplyFaultsBeforeAsync(faults, direction, payload).ConfigureAwait(false);
+                if (forward is null)
+                {
+                    continue; // held back by a timeout fault
+                }
+
                 try
                 {
-                    await WriteAsync(to, gate, direction, payload, Lifetime).ConfigureAwait(false);
+                    await WriteAsync(to, gate, direction, forward, Lifetime, faults).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (Failure(ex) is { } why)
                 {
                     return $"{toName}: {why}";
+                }
+
+                await ApplyFaultsAfterAsync(faults, direction, forward.Length).ConfigureAwait(false);
+                if (limitReached)
+                {
+                    await CloseAsync("fault: limitData").ConfigureAwait(false);
+                    return null;
                 }
             }
         }

@@ -213,15 +213,15 @@ internal abstract class Session
         _ => $"socket error: {error}",
     };
 
-    /// <summary>Records a message the session owns (not copied).</summary>
-    protected void Record(Direction direction, byte[] payload)
+    /// <summary>Records a message the session owns (not copied), with the relay faults applied to it.</summary>
+    protected void Record(Direction direction, byte[] payload, IReadOnlyList<string>? faults = null)
     {
         // One lock orders seq, counters, the log and publication, so every observer sees a session's
         // messages in seq order. Publishing is a non-blocking channel write per observer.
         lock (_gate)
         {
             var now = Plane.Now;
-            var message = new TrafficMessage(Plane.NextSeq(), Id, ListenerId, direction, now, payload);
+            var message = new TrafficMessage(Plane.NextSeq(), Id, ListenerId, direction, now, payload, faults);
             if (direction == Direction.In)
             {
                 _bytesIn += payload.Length;

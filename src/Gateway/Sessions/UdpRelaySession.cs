@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
 using Gateway.Connections;
+using Gateway.Faults;
 using Gateway.Listeners;
 using Gateway.Traffic;
 
@@ -20,7 +21,7 @@ internal sealed class UdpRelaySession : Session, IDatagramSession
     private readonly UdpGatewayListener _listener;
     private readonly DialTarget _target;
     private readonly TaskCompletionSource<Socket> _upstream = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Channel<byte[]> _toUpstream = Channel.CreateBounded<byte[]>(
+    private readonly Channel<(byte[] Payload, FaultPlan Faults)> _toUpstream = Channel.CreateBounded<(byte[], FaultPlan)>(
         new BoundedChannelOptions(MaxWaitingDatagrams) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
 
     public UdpRelaySession(DataPlane plane, UdpGatewayListener listener, IPEndPoint remote, DialTarget upstream, string upstreamText)
@@ -43,8 +44,9 @@ internal sealed class UdpRelaySession : Session, IDatagramSession
     public void OnDatagram(ReadOnlySpan<byte> datagram)
     {
         var payload = datagram.ToArray();
-        Record(Direction.In, payload);
-        if (!_toUpstream.Writer.TryWrite(payload))
+        var faults = FaultPlan.For(_listener.Faults, Direction.In);
+        Record(Direction.In, payload, faults.Names);
+        if (!_toUpstream.Writer.TryWrite((payload, faults)))
         {
             SessionLog.RelayDropped(Logger, Id, payload.Length);
         }
@@ -114,14 +116,33 @@ internal sealed class UdpRelaySession : Session, IDatagramSession
     {
         try
         {
-            await foreach (var payload in _toUpstream.Reader.ReadAllAsync(Lifetime).ConfigureAwait(false))
+            await foreach (var (payload, faults) in _toUpstream.Reader.ReadAllAsync(Lifetime).ConfigureAwait(false))
             {
-                await socket.SendAsync(payload, SocketFlags.None, Lifetime).ConfigureAwait(false);
+                await SendWithFaultsAsync(faults, payload, p => socket.SendAsync(p, SocketFlags.None, Lifetime)).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
         {
             // Closing; a send error surfaces on the receive side as well.
+        }
+    }
+
+    /// <summary>Latency, then 0 (lost), 1 or 2 (duplicated) copies, then the bandwidth cap's pause.</summary>
+    private async Task SendWithFaultsAsync(FaultPlan faults, byte[] payload, Func<byte[], ValueTask<int>> send)
+    {
+        if (faults.Delay > TimeSpan.Zero)
+        {
+            await Task.Delay(faults.Delay, Lifetime).ConfigureAwait(false);
+        }
+
+        for (var copy = 0; copy < faults.Copies; copy++)
+        {
+            await send(payload).ConfigureAwait(false);
+        }
+
+        if (faults.BandwidthDelay(payload.Length) is { } pause && pause > TimeSpan.Zero)
+        {
+            await Task.Delay(pause, Lifetime).ConfigureAwait(false);
         }
     }
 
@@ -135,8 +156,9 @@ internal sealed class UdpRelaySession : Session, IDatagramSession
             {
                 var read = await socket.ReceiveAsync(buffer, SocketFlags.None, Lifetime).ConfigureAwait(false);
                 var payload = buffer.AsSpan(0, read).ToArray();
-                Record(Direction.Out, payload);
-                await _listener.SendToAsync(payload, RemoteEndPoint, Lifetime).ConfigureAwait(false);
+                var faults = FaultPlan.For(_listener.Faults, Direction.Out);
+                Record(Direction.Out, payload, faults.Names);
+                await SendWithFaultsAsync(faults, payload, p => _listener.SendToAsync(p, RemoteEndPoint, Lifetime)).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)

@@ -9,6 +9,7 @@ namespace Gateway.Traffic;
 /// <param name="Size">Full payload size in bytes.</param>
 /// <param name="Data">Payload, base64; cut to a preview when <paramref name="Truncated"/>.</param>
 /// <param name="Truncated">True when <paramref name="Data"/> holds only the first bytes of the payload.</param>
+/// <param name="Faults">Relay faults applied to this message (e.g. <c>["latency"]</c>); null when none.</param>
 public sealed record MessageInfo(
     long Seq,
     long SessionId,
@@ -17,13 +18,14 @@ public sealed record MessageInfo(
     DateTimeOffset At,
     int Size,
     ReadOnlyMemory<byte> Data,
-    bool Truncated)
+    bool Truncated,
+    IReadOnlyList<string>? Faults = null)
 {
     internal static MessageInfo From(TrafficMessage message, int maxBytes = int.MaxValue)
     {
         var truncated = message.Size > maxBytes;
         var data = truncated ? message.Data.AsMemory(0, maxBytes) : message.Data;
         return new MessageInfo(message.Seq, message.SessionId, message.ListenerId, message.Direction, message.At,
-            message.Size, data, truncated);
+            message.Size, data, truncated, message.Faults);
     }
 }

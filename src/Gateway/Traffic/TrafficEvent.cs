@@ -13,7 +13,8 @@ internal sealed record TrafficMessage(
     string? ListenerId,
     Direction Direction,
     DateTimeOffset At,
-    byte[] Data) : TrafficEvent
+    byte[] Data,
+    IReadOnlyList<string>? Faults = null) : TrafficEvent
 {
     public int Size => Data.Length;
 }

@@ -15,7 +15,8 @@ public sealed record WireSession(
     long BytesIn, long BytesOut, long MessagesIn, long MessagesOut);
 
 public sealed record WireMessage(
-    long Seq, long SessionId, string ListenerId, string Direction, DateTimeOffset At, int Size, byte[] Data, bool Truncated);
+    long Seq, long SessionId, string? ListenerId, string Direction, DateTimeOffset At, int Size, byte[] Data, bool Truncated,
+    string[]? Faults = null);
 
 public sealed record WireSendResult(int Bytes);
 
@@ -30,3 +31,5 @@ public sealed record WireProblem(string? Title, int Status, string? Detail);
 public sealed record WireHeld(long Id, long SessionId, string? ListenerId, string Direction, DateTimeOffset At, int Size, byte[] Data);
 
 public sealed record WireIntercept(bool Enabled, string Direction, string? Match, string? MatchHex);
+
+public sealed record WireFault(string Id, string Type, string Direction, double Toxicity, int? Ms, int? Kbps, double? Percent);
