@@ -3,6 +3,7 @@
 import { api, post } from "./js/api.js";
 import { bytes, decodeBase64, renderHex, renderText, time } from "./js/format.js";
 import { wireForms } from "./js/forms.js";
+import { buildFaultPanel } from "./js/faults.js";
 import { buildInterceptControls, initHeld, loadHeld, onHeld, onReleased } from "./js/held.js";
 
 const MAX_ROWS = 500;          // message rows kept in the DOM for the selected session
@@ -111,6 +112,7 @@ function buildListenerCard(id) {
   card.append(head, tls, stats, form);
   const listener = state.listeners.get(id);
   if (listener?.upstream && listener.protocol !== "udp") card.append(buildInterceptControls(id));
+  if (listener?.upstream) card.append(buildFaultPanel(id, listener.protocol, toast));
   return card;
 }
 

@@ -158,6 +158,27 @@ public sealed class ListenersAndConnectionsTests(ITestOutputHelper output) : Das
     }
 
     [ChromiumFact]
+    public async Task FaultPanel_AddsALatencyFault_AndRemovesIt()
+    {
+        using var upstream = new LoopbackServer();
+        await App.CreateListenerAsync(new { name = "ui-faults", protocol = "tcp", port = 0, upstream = $"127.0.0.1:{upstream.Port}" });
+        var card = Page.Locator("#listeners [data-listener-id='ui-faults']");
+        await card.Locator(".faults summary").ClickAsync();
+        await card.Locator(".fault-form select[name=type]").SelectOptionAsync("latency");
+        await card.Locator(".fault-form select[name=direction]").SelectOptionAsync("in");
+        await card.Locator(".fault-form input[name=ms]").FillAsync("250");
+        await card.Locator(".fault-form button[type=submit]").ClickAsync();
+
+        await Expect(card.Locator(".fault-chip")).ToContainTextAsync("latency in ms=250", Soon);
+        var fault = Assert.Single(await App.GetAsync<WireFault[]>("/api/listeners/ui-faults/faults"));
+        Assert.Equal(("latency", "in", 250), (fault.Type, fault.Direction, fault.Ms));
+
+        await card.Locator(".fault-chip button").ClickAsync();
+        await Expect(card.Locator(".fault-chip")).ToHaveCountAsync(0, new() { Timeout = 10_000 });
+        Assert.Empty(await App.GetAsync<WireFault[]>("/api/listeners/ui-faults/faults"));
+    }
+
+    [ChromiumFact]
     public async Task ConnectToForm_Refused_ShowsTheReason()
     {
         int port;
