@@ -111,7 +111,7 @@ function buildListenerCard(id) {
   });
   card.append(head, tls, stats, form);
   const listener = state.listeners.get(id);
-  if (listener?.upstream && listener.protocol !== "udp") card.append(buildInterceptControls(id));
+  if (listener?.upstream) card.append(buildInterceptControls(id));
   if (listener?.upstream) card.append(buildFaultPanel(id, listener.protocol, toast));
   return card;
 }

@@ -90,11 +90,6 @@ internal sealed partial class InterceptCommands(ListenerManager listeners, DataP
             throw CommandException.BadInput($"Listener '{listenerId}' is not a relay: only relays forward traffic that could be held.");
         }
 
-        if (listener.Protocol == ListenerProtocol.Udp)
-        {
-            throw CommandException.BadInput($"Listener '{listenerId}' is a udp relay: interception is available on tcp and unix relays only, for now.");
-        }
-
         return listener;
     }
 

@@ -38,14 +38,14 @@ internal sealed class UdpRelaySession : Session, IDatagramSession
     public override bool CanSendTo(SendTarget target) => true;
 
     /// <summary>
-    /// A datagram from the client: recorded, then forwarded in order. Like the network itself, a relay
-    /// that cannot keep up drops datagrams rather than queue them without bound; each loss is logged.
+    /// A datagram from the client, queued to be forwarded in order (and recorded as it goes). Like the
+    /// network itself, a relay that cannot keep up (or holds a message) drops datagrams rather than queue
+    /// them without bound; each loss is logged.
     /// </summary>
     public void OnDatagram(ReadOnlySpan<byte> datagram)
     {
         var payload = datagram.ToArray();
         var faults = FaultPlan.For(_listener.Faults, Direction.In);
-        Record(Direction.In, payload, faults.Names);
         if (!_toUpstream.Writer.TryWrite((payload, faults)))
         {
             SessionLog.RelayDropped(Logger, Id, payload.Length);
@@ -116,8 +116,14 @@ internal sealed class UdpRelaySession : Session, IDatagramSession
     {
         try
         {
-            await foreach (var (payload, faults) in _toUpstream.Reader.ReadAllAsync(Lifetime).ConfigureAwait(false))
+            await foreach (var (received, faults) in _toUpstream.Reader.ReadAllAsync(Lifetime).ConfigureAwait(false))
             {
+                if (await InterceptAsync(Direction.In, received).ConfigureAwait(false) is not { } payload)
+                {
+                    continue; // dropped by a user
+                }
+
+                Record(Direction.In, payload, faults.Names);
                 await SendWithFaultsAsync(faults, payload, p => socket.SendAsync(p, SocketFlags.None, Lifetime)).ConfigureAwait(false);
             }
         }
@@ -126,6 +132,12 @@ internal sealed class UdpRelaySession : Session, IDatagramSession
             // Closing; a send error surfaces on the receive side as well.
         }
     }
+
+    /// <summary>Holds a datagram that matches the listener's interception until it is forwarded (returned) or dropped (null).</summary>
+    private Task<byte[]?> InterceptAsync(Direction direction, byte[] payload) =>
+        _listener.Intercept is { } rule && rule.Matches(direction, payload)
+            ? Plane.Held.HoldAsync(this, direction, payload, Lifetime)
+            : Task.FromResult<byte[]?>(payload);
 
     /// <summary>Latency, then 0 (lost), 1 or 2 (duplicated) copies, then the bandwidth cap's pause.</summary>
     private async Task SendWithFaultsAsync(FaultPlan faults, byte[] payload, Func<byte[], ValueTask<int>> send)
@@ -155,7 +167,11 @@ internal sealed class UdpRelaySession : Session, IDatagramSession
             while (true)
             {
                 var read = await socket.ReceiveAsync(buffer, SocketFlags.None, Lifetime).ConfigureAwait(false);
-                var payload = buffer.AsSpan(0, read).ToArray();
+                if (await InterceptAsync(Direction.Out, buffer.AsSpan(0, read).ToArray()).ConfigureAwait(false) is not { } payload)
+                {
+                    continue;
+                }
+
                 var faults = FaultPlan.For(_listener.Faults, Direction.Out);
                 Record(Direction.Out, payload, faults.Names);
                 await SendWithFaultsAsync(faults, payload, p => _listener.SendToAsync(p, RemoteEndPoint, Lifetime)).ConfigureAwait(false);

@@ -59,4 +59,29 @@ public sealed class UdpRelayTests(AppFixture fixture) : IClassFixture<AppFixture
         Assert.Equal("injected up", Encoding.ASCII.GetString((await upstream.ReceiveAsync().Within()).Buffer));
         Assert.Equal("injected down", Encoding.ASCII.GetString((await client.ReceiveAsync().Within()).Buffer));
     }
+
+    [Fact]
+    public async Task Intercept_HoldsADatagramAndThoseBehindIt_EditedForwardGoesFirst()
+    {
+        using var upstream = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        var relay = await App.CreateListenerAsync(new
+        {
+            name = "udp-relay-hold", protocol = "udp", port = 0, upstream = $"127.0.0.1:{((IPEndPoint)upstream.Client.LocalEndPoint!).Port}",
+        });
+        var set = await App.Http.PutAsJsonAsync("/api/listeners/udp-relay-hold/intercept", new { enabled = true, direction = "in", match = "secret" }, GatewayApp.Json).Within();
+        Assert.True(set.IsSuccessStatusCode, await set.Content.ReadAsStringAsync());
+        using var client = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        var target = new IPEndPoint(IPAddress.Loopback, relay.Port);
+
+        await client.SendAsync(Encoding.ASCII.GetBytes("secret one"), target).Within();
+        var held = await Timeouts.Eventually(async () =>
+            (await App.GetAsync<WireHeld[]>("/api/held")).FirstOrDefault(h => h.ListenerId == "udp-relay-hold"), "the held datagram");
+        await client.SendAsync(Encoding.ASCII.GetBytes("plain two"), target).Within();
+        await App.PostAsync($"/api/held/{held.Id}/forward", new { data = "edited one" });
+
+        Assert.Equal("edited one", Encoding.ASCII.GetString((await upstream.ReceiveAsync().Within()).Buffer));
+        Assert.Equal("plain two", Encoding.ASCII.GetString((await upstream.ReceiveAsync().Within()).Buffer));
+        var messages = await App.MessagesUntilAsync(held.SessionId, m => m.Length == 2, "what was forwarded");
+        Assert.Equal(["edited one", "plain two"], messages.Select(m => Encoding.ASCII.GetString(m.Data)));
+    }
 }
