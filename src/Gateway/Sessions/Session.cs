@@ -189,11 +189,15 @@ internal abstract class Session
     /// <summary>Writes the whole payload to the peer.</summary>
     protected abstract ValueTask SendToPeerAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken);
 
-    /// <summary>Delivers an injected payload and records it. A relay overrides this to reach either side.</summary>
+    /// <summary>
+    /// Records an injected payload, then delivers it. Recording first keeps seq in wire order: a fast
+    /// peer's reply can arrive before a send's completion is observed. A relay overrides this to reach
+    /// either side.
+    /// </summary>
     protected virtual async ValueTask DeliverAsync(byte[] payload, SendTarget target, CancellationToken cancellationToken)
     {
-        await SendToPeerAsync(payload, cancellationToken).ConfigureAwait(false);
         Record(Direction.Out, payload);
+        await SendToPeerAsync(payload, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Whether injections may target <paramref name="target"/> (only relays have an upstream).</summary>
