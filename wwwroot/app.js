@@ -1,10 +1,11 @@
 // Socket Gateway dashboard: REST for state and commands' fallbacks, the SignalR hub for live events.
 // No build step. Everything is rendered with textContent (never innerHTML) because payloads are hostile.
 import { api, post } from "./js/api.js";
-import { bytes, decodeBase64, renderHex, renderText, time } from "./js/format.js";
+import { bytes } from "./js/format.js";
 import { wireForms } from "./js/forms.js";
 import { buildFaultPanel } from "./js/faults.js";
 import { buildInterceptControls, initHeld, loadHeld, onHeld, onReleased } from "./js/held.js";
+import { buildMessage, fillPayload } from "./js/messages.js";
 
 const MAX_ROWS = 500;          // message rows kept in the DOM for the selected session
 const MAX_SESSION_ROWS = 300;  // rows in the sessions table
@@ -239,41 +240,17 @@ function flushMessages() {
   const box = $("messages");
   const follow = $("autoscroll").checked;
   const fragment = document.createDocumentFragment();
-  for (const m of state.pending) fragment.append(buildMessage(m));
+  for (const m of state.pending) fragment.append(buildMessage(m, state.view));
   state.pending = [];
   box.append(fragment);
   while (box.childElementCount > MAX_ROWS) box.firstElementChild.remove();
   if (follow) box.scrollTop = box.scrollHeight;
 }
-function buildMessage(m) {
-  const row = document.createElement("div");
-  row.className = "msg " + m.direction;
-  row.dataset.seq = m.seq;
-  row.dataset.direction = m.direction;
-  row._data = m.data;
-  row._truncated = m.truncated;
-  row._size = m.size;
-  const at = document.createElement("span"); at.className = "at"; at.textContent = time(m.at); at.title = m.at;
-  const dir = document.createElement("span"); dir.className = "dir";
-  dir.textContent = m.direction === "in" ? "IN →" : "← OUT";
-  dir.title = m.direction === "in" ? "received from the peer" : "sent to the peer";
-  const payload = document.createElement("pre"); payload.className = "payload";
-  fillPayload(payload, m.data);
-  const meta = document.createElement("span"); meta.className = "meta";
-  meta.textContent = `#${m.seq} · ${m.size} bytes` + (m.truncated ? ` · preview of the first ${decodeBase64(m.data).length}` : "");
-  row.append(at, dir, payload, meta);
-  return row;
-}
-function fillPayload(payload, b64) {
-  payload.replaceChildren();
-  const data = decodeBase64(b64);
-  if (state.view === "hex") renderHex(payload, data); else renderText(payload, data);
-}
 function setView(view) {
   state.view = view;
   $("view-text").classList.toggle("on", view === "text");
   $("view-hex").classList.toggle("on", view === "hex");
-  for (const row of $("messages").children) fillPayload(row.querySelector(".payload"), row._data);
+  for (const row of $("messages").children) fillPayload(row.querySelector(".payload"), row._data, state.view);
 }
 
 // ---------- commands ----------

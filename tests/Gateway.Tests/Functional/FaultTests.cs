@@ -129,10 +129,7 @@ public sealed class FaultTests(AppFixture fixture) : IClassFixture<AppFixture>, 
     public async Task UdpLoss_DropRateWithinAStatisticalBound()
     {
         using var upstream = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
-        var relay = await App.CreateListenerAsync(new
-        {
-            name = "fault-loss", protocol = "udp", port = 0, upstream = $"127.0.0.1:{((IPEndPoint)upstream.Client.LocalEndPoint!).Port}",
-        });
+        var relay = await UdpRelayAsync("fault-loss", upstream);
         await AddFaultAsync(relay.Id, new { type = "loss", direction = "in", percent = 30 });
         using var client = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
         const int sent = 400;
@@ -169,10 +166,7 @@ public sealed class FaultTests(AppFixture fixture) : IClassFixture<AppFixture>, 
     public async Task UdpDuplicate_EveryDatagramTwice()
     {
         using var upstream = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
-        var relay = await App.CreateListenerAsync(new
-        {
-            name = "fault-dup", protocol = "udp", port = 0, upstream = $"127.0.0.1:{((IPEndPoint)upstream.Client.LocalEndPoint!).Port}",
-        });
+        var relay = await UdpRelayAsync("fault-dup", upstream);
         await AddFaultAsync(relay.Id, new { type = "duplicate", direction = "in", percent = 100 });
         using var client = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
 
@@ -214,6 +208,9 @@ public sealed class FaultTests(AppFixture fixture) : IClassFixture<AppFixture>, 
         Assert.Empty(await App.GetAsync<WireFault[]>($"/api/listeners/{relay.Id}/faults"));
         await ApiAssert.ProblemAsync(await App.Http.DeleteAsync($"/api/listeners/{relay.Id}/faults/{added.Id}").Within(), HttpStatusCode.NotFound);
     }
+
+    private Task<WireListener> UdpRelayAsync(string name, UdpClient upstream) =>
+        App.CreateListenerAsync(new { name, protocol = "udp", port = 0, upstream = $"127.0.0.1:{((IPEndPoint)upstream.Client.LocalEndPoint!).Port}" });
 
     private Task<WireListener> RelayAsync(string name) =>
         App.CreateListenerAsync(new { name, protocol = "tcp", port = 0, upstream = $"127.0.0.1:{_echo.Port}" });

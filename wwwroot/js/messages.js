@@ -1,0 +1,28 @@
+// One row of the message view: time, direction, payload (text or hex), seq, size, preview and faults.
+import { decodeBase64, renderHex, renderText, time } from "./format.js";
+
+export function buildMessage(m, view) {
+  const row = document.createElement("div");
+  row.className = "msg " + m.direction;
+  row.dataset.seq = m.seq;
+  row.dataset.direction = m.direction;
+  row._data = m.data;
+  const at = document.createElement("span"); at.className = "at"; at.textContent = time(m.at); at.title = m.at;
+  const dir = document.createElement("span"); dir.className = "dir";
+  dir.textContent = m.direction === "in" ? "IN →" : "← OUT";
+  dir.title = m.direction === "in" ? "received from the peer (relay: client → upstream)" : "sent to the peer (relay: upstream → client)";
+  const payload = document.createElement("pre"); payload.className = "payload";
+  fillPayload(payload, m.data, view);
+  const meta = document.createElement("span"); meta.className = "meta";
+  meta.textContent = `#${m.seq} · ${m.size} bytes`
+    + (m.truncated ? ` · preview of the first ${decodeBase64(m.data).length}` : "")
+    + (m.faults?.length ? ` · faults: ${m.faults.join(", ")}` : "");
+  row.append(at, dir, payload, meta);
+  return row;
+}
+
+export function fillPayload(payload, b64, view) {
+  payload.replaceChildren();
+  const data = decodeBase64(b64);
+  if (view === "hex") renderHex(payload, data); else renderText(payload, data);
+}
