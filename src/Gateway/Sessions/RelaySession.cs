@@ -15,7 +15,7 @@ namespace Gateway.Sessions;
 /// closes when both directions are done or either fails. Injections can reach either side; a lock per
 /// direction keeps them whole between relayed chunks.
 /// </summary>
-internal sealed class RelaySession : Session
+internal sealed partial class RelaySession : Session
 {
     private readonly Socket _client;
     private readonly Stream _clientStream;
@@ -23,10 +23,6 @@ internal sealed class RelaySession : Session
     private readonly int _bufferSize;
     private readonly SemaphoreSlim _toClient = new(1, 1);
     private readonly SemaphoreSlim _toUpstream = new(1, 1);
-    private long _forwardedIn;
-    private long _forwardedOut;
-    private int _resetScheduled;
-    private int _timeoutScheduled;
     private readonly TaskCompletionSource<(DialedConnection Dialed, Stream Stream)> _upstream = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public RelaySession(DataPlane plane, ISessionOwner owner, Socket client, SessionShape shape, DialTarget upstream)
@@ -63,7 +59,7 @@ internal sealed class RelaySession : Session
         _upstream.TrySetResult((dialed, upstream));
         if (Lifetime.IsCancellationRequested)
         {
-            Dispose(dialed, abort: true); // closed while connecting: CloseTransport did not see this leg
+            CloseUpstream(dialed, abort: true); // closed while connecting: CloseTransport did not see this leg
             return;
         }
 
@@ -102,11 +98,11 @@ internal sealed class RelaySession : Session
         Close(_client, abort);
         if (_upstream.Task.IsCompletedSuccessfully)
         {
-            Dispose(_upstream.Task.Result.Dialed, abort);
+            CloseUpstream(_upstream.Task.Result.Dialed, abort);
         }
     }
 
-    private static void Dispose(DialedConnection dialed, bool abort)
+    private static void CloseUpstream(DialedConnection dialed, bool abort)
     {
         dialed.Tls?.Dispose();
         Close(dialed.Socket, abort);
@@ -173,82 +169,6 @@ internal sealed class RelaySession : Session
         finally
         {
             gate.Release();
-        }
-    }
-
-    /// <summary>
-    /// Latency, timeout, resetPeer and limitData, before a message is written. Returns what to write (null
-    /// when a timeout fault swallows it, recorded all the same so the watcher sees what happened), and
-    /// whether the limitData fault's limit is reached with it.
-    /// </summary>
-    private async Task<(byte[]? Forward, bool LimitReached)> ApplyFaultsBeforeAsync(FaultPlan faults, Direction direction, byte[] payload)
-    {
-        if (faults == FaultPlan.None)
-        {
-            return (payload, false);
-        }
-
-        if (faults.Delay > TimeSpan.Zero)
-        {
-            await Task.Delay(faults.Delay, Lifetime).ConfigureAwait(false);
-        }
-
-        if (faults.Reset is { } reset && Interlocked.Exchange(ref _resetScheduled, 1) == 0)
-        {
-            _ = CloseLaterAsync(TimeSpan.FromMilliseconds(reset.AfterMs ?? 0), "fault: resetPeer", abort: true);
-        }
-
-        if (faults.Timeout is { } timeout)
-        {
-            Record(direction, payload, faults.Names);
-            if (timeout.Ms > 0 && Interlocked.Exchange(ref _timeoutScheduled, 1) == 0)
-            {
-                _ = CloseLaterAsync(TimeSpan.FromMilliseconds(timeout.Ms.Value), "fault: timeout", abort: false);
-            }
-
-            return (null, false);
-        }
-
-        if (faults.Limit is { Bytes: { } limit })
-        {
-            var sent = direction == Direction.In ? _forwardedIn : _forwardedOut;
-            var room = (int)Math.Clamp(limit - sent, 0, payload.Length);
-            if (sent + payload.Length >= limit)
-            {
-                return (payload[..room], true);
-            }
-        }
-
-        return (payload, false);
-    }
-
-    private async Task ApplyFaultsAfterAsync(FaultPlan faults, Direction direction, int bytes)
-    {
-        if (direction == Direction.In)
-        {
-            _forwardedIn += bytes;
-        }
-        else
-        {
-            _forwardedOut += bytes;
-        }
-
-        if (faults.BandwidthDelay(bytes) is { } pause && pause > TimeSpan.Zero)
-        {
-            await Task.Delay(pause, Lifetime).ConfigureAwait(false);
-        }
-    }
-
-    private async Task CloseLaterAsync(TimeSpan delay, string reason, bool abort)
-    {
-        try
-        {
-            await Task.Delay(delay, Lifetime).ConfigureAwait(false);
-            await CloseAsync(reason, abort).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // Closed some other way first.
         }
     }
 
