@@ -27,6 +27,14 @@ public sealed class GatewayOptions
     public TlsOptions Tls { get; set; } = new();
 
     public OutboundOptions Outbound { get; set; } = new();
+
+    public InterceptOptions Intercept { get; set; } = new();
+}
+
+public sealed class InterceptOptions
+{
+    /// <summary>Messages a relay direction may have waiting behind (and including) held ones before it stops reading.</summary>
+    public int MaxHeldPerSession { get; set; } = 100;
 }
 
 public sealed class ListenerOptions

@@ -40,6 +40,7 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         Positive(errors, "Gateway:Framing:MaxFrameBytes", options.Framing.MaxFrameBytes);
         Positive(errors, "Gateway:Tls:HandshakeTimeoutSeconds", options.Tls.HandshakeTimeoutSeconds);
         Positive(errors, "Gateway:Outbound:ConnectTimeoutSeconds", options.Outbound.ConnectTimeoutSeconds);
+        Positive(errors, "Gateway:Intercept:MaxHeldPerSession", options.Intercept.MaxHeldPerSession);
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

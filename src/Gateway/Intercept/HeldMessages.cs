@@ -16,12 +16,19 @@ internal sealed class HeldMessages(TrafficEventBus bus, TimeProvider time)
 
     public IReadOnlyList<HeldInfo> List() => _held.Values.OrderBy(h => h.Id).Select(h => h.Info).ToArray();
 
-    /// <summary>Holds a message until it is forwarded (returns the payload to send) or dropped (returns null).</summary>
-    public async Task<byte[]?> HoldAsync(Session session, Direction direction, byte[] payload, CancellationToken cancellationToken)
+    /// <summary>Registers and announces a held message; its <see cref="HeldMessage.Decision"/> completes when it is decided.</summary>
+    public HeldMessage Hold(Session session, Direction direction, byte[] payload)
     {
         var held = new HeldMessage(Interlocked.Increment(ref _nextId), session, direction, time.GetUtcNow(), payload);
         _held[held.Id] = held;
         bus.Publish(new MessageHeld(held.Info));
+        return held;
+    }
+
+    /// <summary>Holds a message until it is forwarded (returns the payload to send) or dropped (returns null).</summary>
+    public async Task<byte[]?> HoldAsync(Session session, Direction direction, byte[] payload, CancellationToken cancellationToken)
+    {
+        var held = Hold(session, direction, payload);
         try
         {
             return await held.Decision.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -47,6 +54,18 @@ internal sealed class HeldMessages(TrafficEventBus bus, TimeProvider time)
         var held = Take(id);
         held.TryDrop();
         return Release(held, "dropped", 0);
+    }
+
+    /// <summary>A session closed: what it still held is released (never forwarded).</summary>
+    public void Forget(Session session)
+    {
+        foreach (var held in _held.Values.Where(h => h.Session == session))
+        {
+            if (held.TryDrop())
+            {
+                Release(held, "released", 0);
+            }
+        }
     }
 
     /// <summary>Forwards, unchanged, everything a listener holds (its interception was turned off).</summary>

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.Security;
 using System.Net.Sockets;
+using System.Threading.Channels;
 using Gateway.Connections;
 using Gateway.Faults;
 using Gateway.Listeners;
@@ -23,6 +24,8 @@ internal sealed partial class RelaySession : Session
     private readonly int _bufferSize;
     private readonly SemaphoreSlim _toClient = new(1, 1);
     private readonly SemaphoreSlim _toUpstream = new(1, 1);
+    private readonly HoldLane _inLane;
+    private readonly HoldLane _outLane;
     private readonly TaskCompletionSource<(DialedConnection Dialed, Stream Stream)> _upstream = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public RelaySession(DataPlane plane, ISessionOwner owner, Socket client, SessionShape shape, DialTarget upstream)
@@ -32,6 +35,8 @@ internal sealed partial class RelaySession : Session
         _clientStream = new NetworkStream(client, ownsSocket: false);
         _target = upstream;
         _bufferSize = plane.Options.Tcp.ReceiveBufferBytes;
+        _inLane = new HoldLane(plane.Options.Intercept.MaxHeldPerSession);
+        _outLane = new HoldLane(plane.Options.Intercept.MaxHeldPerSession);
     }
 
     public override bool CanSendTo(SendTarget target) => true;
@@ -95,6 +100,7 @@ internal sealed partial class RelaySession : Session
 
     protected override void CloseTransport(bool abort)
     {
+        Plane.Held.Forget(this);
         Close(_client, abort);
         if (_upstream.Task.IsCompletedSuccessfully)
         {
@@ -174,15 +180,18 @@ internal sealed partial class RelaySession : Session
 
     /// <summary>
     /// Copies one direction until EOF (returns null, after passing the FIN on) or failure (returns the
-    /// reason). Idle, it holds no buffer: zero-byte reads wait for data.
+    /// reason). Idle, it holds no buffer: zero-byte reads wait for data. While interception holds a
+    /// message, it and everything read after it go through the direction's hold lane, in order.
     /// </summary>
     private async Task<string?> PumpAsync(Stream from, Stream to, Direction direction, SemaphoreSlim gate, Func<Task> halfClose, string fromName, string toName)
     {
+        var lane = direction == Direction.In ? _inLane : _outLane;
         byte[]? buffer = null;
         try
         {
             while (true)
             {
+                await lane.WaitForRoomAsync(Lifetime).ConfigureAwait(false);
                 int read;
                 try
                 {
@@ -201,6 +210,7 @@ internal sealed partial class RelaySession : Session
 
                 if (read == 0)
                 {
+                    await lane.CompleteAsync().ConfigureAwait(false); // what was held goes (or is dropped) before the FIN
                     await gate.WaitAsync(Lifetime).ConfigureAwait(false);
                     try
                     {
@@ -225,38 +235,18 @@ internal sealed partial class RelaySession : Session
                     buffer = null;
                 }
 
-                // Interception: this direction waits for the decision, so what follows stays behind it.
-                if (Owner is GatewayListener { Intercept: { } rule } && rule.Matches(direction, payload))
+                var held = Owner is GatewayListener { Intercept: { } rule } && rule.Matches(direction, payload)
+                    ? Plane.Held.Hold(this, direction, payload)
+                    : null;
+                if (held is not null || lane.InUse)
                 {
-                    if (await Plane.Held.HoldAsync(this, direction, payload, Lifetime).ConfigureAwait(false) is not { } decided)
-                    {
-                        continue; // dropped
-                    }
-
-                    payload = decided;
+                    lane.Enqueue(payload, held, reader => DrainAsync(reader, lane, direction, to, gate, toName));
+                    continue;
                 }
 
-                var faults = Owner is GatewayListener listener ? FaultPlan.For(listener.Faults, direction) : FaultPlan.None;
-                var (forward, limitReached) = await ApplyFaultsBeforeAsync(faults, direction, payload).ConfigureAwait(false);
-                if (forward is null)
+                if (await ForwardAsync(direction, to, gate, payload, toName).ConfigureAwait(false) is { } stop)
                 {
-                    continue; // held back by a timeout fault
-                }
-
-                try
-                {
-                    await WriteAsync(to, gate, direction, forward, Lifetime, faults).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (Failure(ex) is { } why)
-                {
-                    return $"{toName}: {why}";
-                }
-
-                await ApplyFaultsAfterAsync(faults, direction, forward.Length).ConfigureAwait(false);
-                if (limitReached)
-                {
-                    await CloseAsync("fault: limitData").ConfigureAwait(false);
-                    return null;
+                    return stop.Length == 0 ? null : stop;
                 }
             }
         }
@@ -270,6 +260,65 @@ internal sealed partial class RelaySession : Session
             {
                 ArrayPool<byte>.Shared.Return(buffer);
             }
+        }
+    }
+
+    /// <summary>
+    /// Applies faults and writes one message. Returns null to go on, "" when the session was closed by a
+    /// limitData fault, or the failure.
+    /// </summary>
+    private async Task<string?> ForwardAsync(Direction direction, Stream to, SemaphoreSlim gate, byte[] payload, string toName)
+    {
+        var faults = Owner is GatewayListener listener ? FaultPlan.For(listener.Faults, direction) : FaultPlan.None;
+        var (forward, limitReached) = await ApplyFaultsBeforeAsync(faults, direction, payload).ConfigureAwait(false);
+        if (forward is null)
+        {
+            return null; // held back by a timeout fault
+        }
+
+        try
+        {
+            await WriteAsync(to, gate, direction, forward, Lifetime, faults).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (Failure(ex) is { } why)
+        {
+            return $"{toName}: {why}";
+        }
+
+        await ApplyFaultsAfterAsync(faults, direction, forward.Length).ConfigureAwait(false);
+        if (limitReached)
+        {
+            await CloseAsync("fault: limitData").ConfigureAwait(false);
+            return "";
+        }
+
+        return null;
+    }
+
+    /// <summary>Forwards a lane's messages in order, each held one once it is decided.</summary>
+    private async Task DrainAsync(ChannelReader<HoldLane.Entry> reader, HoldLane lane, Direction direction, Stream to, SemaphoreSlim gate, string toName)
+    {
+        try
+        {
+            await foreach (var entry in reader.ReadAllAsync(Lifetime).ConfigureAwait(false))
+            {
+                var payload = entry.Held is null ? entry.Payload : await entry.Held.Decision.WaitAsync(Lifetime).ConfigureAwait(false);
+                if (payload is not null && await ForwardAsync(direction, to, gate, payload, toName).ConfigureAwait(false) is { } stop)
+                {
+                    if (stop.Length > 0)
+                    {
+                        _ = CloseAsync(stop, abort: true);
+                    }
+
+                    return;
+                }
+
+                lane.Done();
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+        {
+            // The session is closing; what is still held is released by CloseTransport.
         }
     }
 }

@@ -41,6 +41,65 @@ public sealed class InterceptTests(AppFixture fixture) : IClassFixture<AppFixtur
     }
 
     [Fact]
+    public async Task SeveralHeldAtOnce_ForwardingTheSecondFirst_StillDeliversInOrder()
+    {
+        await using var relay = await RelayAsync("icpt-order", new { enabled = true, direction = "in", match = "#" });
+
+        await relay.Client.SendTextAsync("#1 ");
+        await HeldCountAsync("icpt-order", 1);
+        await relay.Client.SendTextAsync("#2 ");
+        var held = await HeldCountAsync("icpt-order", 2);
+
+        await App.PostAsync($"/api/held/{held[1].Id}/forward", new { });
+        await Task.Delay(200);
+        relay.Server.Blocking = false;
+        Assert.Equal(0, relay.Server.Available); // #2 may not overtake #1
+        relay.Server.Blocking = true;
+        await App.PostAsync($"/api/held/{held[0].Id}/forward", new { });
+
+        Assert.Equal("#1 #2 ", Encoding.ASCII.GetString(await relay.Server.ReceiveExactlyAsync(6)));
+    }
+
+    [Fact]
+    public async Task MaxHeldPerSession_StopsReadingPastTheBound()
+    {
+        await using var app = await GatewayApp.StartAsync(new Dictionary<string, string?> { ["Gateway:Intercept:MaxHeldPerSession"] = "1" });
+        using var upstream = new LoopbackServer();
+        var listener = await app.CreateListenerAsync(new { name = "icpt-bound", protocol = "tcp", port = 0, upstream = $"127.0.0.1:{upstream.Port}" });
+        await app.Http.PutAsJsonAsync("/api/listeners/icpt-bound/intercept", new { enabled = true, match = "#" }, GatewayApp.Json).Within();
+        var accepting = upstream.AcceptAsync();
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await client.ConnectAsync(IPAddress.Loopback, listener.Port).Within();
+        using var server = await accepting.Within();
+
+        // With room for one, the direction stops reading while #1 is held: #2 and #3 wait in the socket.
+        for (var i = 1; i <= 3; i++)
+        {
+            await client.SendTextAsync($"#{i} ");
+            await Task.Delay(150);
+        }
+
+        var first = await Timeouts.Eventually(async () =>
+            (await app.GetAsync<WireHeld[]>("/api/held")).SingleOrDefault(), "the first held message");
+        Assert.Equal("#1 ", Encoding.ASCII.GetString(first.Data));
+        await Task.Delay(200);
+        Assert.Single(await app.GetAsync<WireHeld[]>("/api/held")); // #2 and #3 were not read
+        await app.PostAsync($"/api/held/{first.Id}/forward", new { });
+
+        // Read once there is room, #2 and #3 may come in one read: forward whatever is held until both went.
+        var rest = "";
+        while (rest.Length < 6)
+        {
+            var next = await Timeouts.Eventually(async () => (await app.GetAsync<WireHeld[]>("/api/held")).SingleOrDefault(), "the rest");
+            rest += Encoding.ASCII.GetString(next.Data);
+            await app.PostAsync($"/api/held/{next.Id}/forward", new { });
+        }
+
+        Assert.Equal("#2 #3 ", rest);
+        Assert.Equal("#1 #2 #3 ", Encoding.ASCII.GetString(await server.ReceiveExactlyAsync(9)));
+    }
+
+    [Fact]
     public async Task Drop_NeverReachesTheUpstream_TheNextMessageDoes()
     {
         await using var relay = await RelayAsync("icpt-drop", new { enabled = true, direction = "both", matchHex = "ff ff" });
@@ -110,6 +169,12 @@ public sealed class InterceptTests(AppFixture fixture) : IClassFixture<AppFixtur
 
         await ApiAssert.ProblemAsync(response, HttpStatusCode.BadRequest, expected);
     }
+
+    private Task<WireHeld[]> HeldCountAsync(string listener, int count) => Timeouts.Eventually(async () =>
+    {
+        var held = (await App.GetAsync<WireHeld[]>("/api/held")).Where(h => h.ListenerId == listener).OrderBy(h => h.Id).ToArray();
+        return held.Length == count ? held : null;
+    }, $"{count} held messages on {listener}");
 
     /// <summary>A relay listener to a loopback server, with one client connected through it and interception set.</summary>
     private async Task<Relay> RelayAsync(string name, object? intercept)
