@@ -266,7 +266,7 @@ async function send(e) {
   if (!data) return;
   try {
     const sent = state.hub && state.hub.state === signalR.HubConnectionState.Connected
-      ? await state.hub.invoke("SendToTarget", id, data, encoding, target)
+      ? await state.hub.invoke("Send", id, data, encoding, target)
       : (await post(`/api/sessions/${id}/send`, { data, encoding, target })).bytes;
     $("composer-result").textContent = `sent ${sent} bytes`;
     $("composer-text").value = "";

@@ -8,6 +8,7 @@ using Gateway.Listeners;
 using Gateway.Sessions;
 using Gateway.Traffic;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
 
@@ -46,6 +47,11 @@ internal static class GatewayComposition
         services.AddSignalR(o => o.AddFilter<CommandErrorHubFilter>())
             .AddJsonProtocol(o => ConfigureJson(o.PayloadSerializerOptions));
         services.AddSingleton<CommandErrorHubFilter>();
+
+        // Send(sessionId, data, encoding[, target]): the JSON protocol, wrapped so Send's fourth argument is optional.
+        var json = services.Single(d => d.ServiceType == typeof(IHubProtocol) && d.ImplementationType == typeof(JsonHubProtocol));
+        services.Remove(json);
+        services.AddSingleton<IHubProtocol>(sp => new OptionalTargetHubProtocol(ActivatorUtilities.CreateInstance<JsonHubProtocol>(sp)));
 
         services.AddProblemDetails();
         services.AddExceptionHandler<ApiExceptionHandler>();

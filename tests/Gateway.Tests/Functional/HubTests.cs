@@ -166,6 +166,10 @@ public sealed class HubTests(AppFixture fixture) : IClassFixture<AppFixture>
         Assert.Contains("987654", unknown.Message);
         Assert.Contains("hex", badHex.Message, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("Unknown encoding", badEncoding.Message);
+        var upstreamOnPlain = await Assert.ThrowsAsync<HubException>(() => hub.InvokeAsync<int>("Send", session.Id, "x", "utf8", "upstream").Within());
+        Assert.Contains("not a relay", upstreamOnPlain.Message);
+        var badTypes = await Assert.ThrowsAsync<HubException>(() => hub.InvokeAsync<int>("Send", "not-a-number", "x", "utf8").Within());
+        Assert.Contains("Failed to invoke 'Send'", badTypes.Message);
     }
 
     [Fact]

@@ -143,22 +143,23 @@ public sealed class RelayTests(AppFixture fixture) : IClassFixture<AppFixture>, 
         var toUpstream = await App.PostAsync($"/api/sessions/{session.Id}/send", new { data = "to upstream", target = "upstream" });
         await using var hub = await App.ConnectHubAsync();
         Assert.Equal(3, await hub.InvokeAsync<int>("SendToTarget", session.Id, "hub", "utf8", "upstream").Within());
+        Assert.Equal(2, await hub.InvokeAsync<int>("Send", session.Id, "+4", "utf8", "upstream").Within()); // Send's optional 4th
 
         Assert.Equal(HttpStatusCode.Accepted, toClient.StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, toUpstream.StatusCode);
         Assert.Equal("to client", Encoding.ASCII.GetString(await client.ReceiveExactlyAsync(9)));
-        Assert.Equal("to upstreamhub", Encoding.ASCII.GetString(await server.ReceiveExactlyAsync(14)));
-        var messages = await App.MessagesUntilAsync(session.Id, m => m.Length == 3, "three injections");
-        Assert.Equal(["out", "in", "in"], messages.Select(m => m.Direction));
+        Assert.Equal("to upstreamhub+4", Encoding.ASCII.GetString(await server.ReceiveExactlyAsync(16)));
+        var messages = await App.MessagesUntilAsync(session.Id, m => m.Length == 4, "four injections");
+        Assert.Equal(["out", "in", "in", "in"], messages.Select(m => m.Direction));
 
         // Relayed traffic is recorded the same way: in = client→upstream, out = upstream→client.
         await client.SendTextAsync("ping");
         Assert.Equal("ping", Encoding.ASCII.GetString(await server.ReceiveExactlyAsync(4)));
         await server.SendTextAsync("pong");
         Assert.Equal("pong", Encoding.ASCII.GetString(await client.ReceiveExactlyAsync(4)));
-        messages = await App.MessagesUntilAsync(session.Id, m => m.Length == 5, "relayed messages");
-        Assert.Equal(("in", "ping"), (messages[3].Direction, Encoding.ASCII.GetString(messages[3].Data)));
-        Assert.Equal(("out", "pong"), (messages[4].Direction, Encoding.ASCII.GetString(messages[4].Data)));
+        messages = await App.MessagesUntilAsync(session.Id, m => m.Length == 6, "relayed messages");
+        Assert.Equal(("in", "ping"), (messages[4].Direction, Encoding.ASCII.GetString(messages[4].Data)));
+        Assert.Equal(("out", "pong"), (messages[5].Direction, Encoding.ASCII.GetString(messages[5].Data)));
     }
 
     [Fact]
