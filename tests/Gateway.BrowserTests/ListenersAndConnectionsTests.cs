@@ -169,6 +169,8 @@ public sealed class ListenersAndConnectionsTests(ITestOutputHelper output) : Das
         await card.Locator(".fault-form input[name=ms]").FillAsync("250");
         await card.Locator(".fault-form button[type=submit]").ClickAsync();
 
+        await Expect(card.Locator(".fault-chip").Or(Page.Locator("#toast.error"))).ToBeVisibleAsync(new() { Timeout = 10_000 });
+        Assert.False(await Page.Locator("#toast.error").IsVisibleAsync(), await Page.Locator("#toast").TextContentAsync());
         await Expect(card.Locator(".fault-chip")).ToContainTextAsync("latency in ms=250", Soon);
         var fault = Assert.Single(await App.GetAsync<WireFault[]>("/api/listeners/ui-faults/faults"));
         Assert.Equal(("latency", "in", 250), (fault.Type, fault.Direction, fault.Ms));

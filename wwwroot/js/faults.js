@@ -36,9 +36,13 @@ export function buildFaultPanel(listenerId, protocol, toast) {
     const wanted = FIELDS[form.elements.type.value];
     for (const input of form.querySelectorAll("input[type=number]:not([name=toxicity])")) input.hidden = !wanted.includes(input.name);
   };
+  // Answers can arrive out of order (a slow first load after an add): only the newest request may render.
+  let latest = 0;
   const refresh = async () => {
+    const mine = ++latest;
     try {
       const faults = await api(base);
+      if (mine !== latest) return;
       list.replaceChildren(...faults.map((f) => chip(f)));
       summary.textContent = faults.length ? `Faults (${faults.length})` : "Faults";
     } catch (err) { toast(err.message, true); }
