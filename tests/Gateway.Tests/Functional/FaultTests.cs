@@ -191,7 +191,7 @@ public sealed class FaultTests(AppFixture fixture) : IClassFixture<AppFixture>, 
             await RelayAsync("fault-api");
         }
 
-        var response = await App.Http.PostAsync($"/api/listeners/{listener}/faults", new StringContent(body, Encoding.UTF8, "application/json")).Within();
+        var response = await App.PostJsonTextAsync($"/api/listeners/{listener}/faults", body);
 
         await ApiAssert.ProblemAsync(response, (HttpStatusCode)status, expected);
     }

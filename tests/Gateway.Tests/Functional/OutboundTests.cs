@@ -126,7 +126,7 @@ public sealed class OutboundTests(AppFixture fixture) : IClassFixture<AppFixture
     [InlineData("{\"host\":\"127.0.0.1\",\"port\":9,\"timeoutSeconds\":0}", "timeoutSeconds")]
     public async Task ConnectInvalid_Is400(string body, string expected)
     {
-        var response = await App.Http.PostAsync("/api/connections", new StringContent(body, Encoding.UTF8, "application/json")).Within();
+        var response = await App.PostJsonTextAsync("/api/connections", body);
 
         await ApiAssert.ProblemAsync(response, HttpStatusCode.BadRequest, expected);
     }

@@ -218,7 +218,7 @@ public sealed class RelayTests(AppFixture fixture) : IClassFixture<AppFixture>, 
     [InlineData("{\"name\":\"r4\",\"protocol\":\"tcp\",\"upstreamTls\":{\"serverName\":\"x\"}}", "needs an upstream")]
     public async Task CreateRelay_Invalid_Is400(string body, string expected)
     {
-        var response = await App.Http.PostAsync("/api/listeners", new StringContent(body, Encoding.UTF8, "application/json")).Within();
+        var response = await App.PostJsonTextAsync("/api/listeners", body);
 
         await ApiAssert.ProblemAsync(response, HttpStatusCode.BadRequest, expected);
     }

@@ -115,7 +115,7 @@ public sealed class RuntimeListenerTests(AppFixture fixture) : IClassFixture<App
     [InlineData("{\"name\":\"x8\",\"protocol\":\"udp\",\"tls\":{\"selfSigned\":true}}", "DTLS")]
     public async Task Create_InvalidFields_Is400NamingTheField(string body, string field)
     {
-        var response = await App.Http.PostAsync("/api/listeners", new StringContent(body, Encoding.UTF8, "application/json")).Within();
+        var response = await App.PostJsonTextAsync("/api/listeners", body);
 
         await ApiAssert.ProblemAsync(response, HttpStatusCode.BadRequest, field);
     }

@@ -40,7 +40,7 @@ public sealed class SendToTests(AppFixture fixture) : IClassFixture<AppFixture>
     [InlineData("/api/listeners/nope/sendto", "{\"host\":\"127.0.0.1\",\"port\":9,\"data\":\"x\"}", 404, "nope")]
     public async Task SendTo_BadInput_IsAProblem(string path, string body, int status, string expected)
     {
-        var response = await App.Http.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json")).Within();
+        var response = await App.PostJsonTextAsync(path, body);
 
         await ApiAssert.ProblemAsync(response, (HttpStatusCode)status, expected);
     }

@@ -67,6 +67,10 @@ public sealed class GatewayApp : IAsyncDisposable
 
     public Task<HttpResponseMessage> PostAsync(string path, object body) => Http.PostAsJsonAsync(path, body, Json).Within();
 
+    /// <summary>POSTs JSON text as given, malformed or not.</summary>
+    public Task<HttpResponseMessage> PostJsonTextAsync(string path, string json) =>
+        Http.PostAsync(path, new StringContent(json, System.Text.Encoding.UTF8, "application/json")).Within();
+
     /// <summary>A connected TCP client with NoDelay, like the tutorial's client.</summary>
     public async Task<Socket> ConnectTcpAsync()
     {
