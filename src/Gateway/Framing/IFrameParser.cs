@@ -12,6 +12,9 @@ internal interface IFrameParser
     /// <exception cref="FrameTooLargeException">The frame can never fit the configured maximum.</exception>
     bool TryRead(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> frame);
 
+    /// <summary>The largest payload <see cref="Encode"/> accepts.</summary>
+    long MaxPayload { get; }
+
     /// <summary>The bytes on the wire for a payload injected by a user (e.g. with its length prefix).</summary>
     byte[] Encode(byte[] payload);
 }

@@ -33,5 +33,7 @@ internal sealed class LineFrameParser(int maxFrameBytes) : IFrameParser
         return false;
     }
 
+    public long MaxPayload => long.MaxValue;
+
     public byte[] Encode(byte[] payload) => payload;
 }

@@ -101,7 +101,7 @@ internal sealed partial class RelaySession : Session
     protected override void CloseTransport(bool abort)
     {
         Plane.Held.Forget(this);
-        Close(_client, abort);
+        CloseSocket(_client, abort);
         if (_upstream.Task.IsCompletedSuccessfully)
         {
             CloseUpstream(_upstream.Task.Result.Dialed, abort);
@@ -111,28 +111,7 @@ internal sealed partial class RelaySession : Session
     private static void CloseUpstream(DialedConnection dialed, bool abort)
     {
         dialed.Tls?.Dispose();
-        Close(dialed.Socket, abort);
-    }
-
-    private static void Close(Socket socket, bool abort)
-    {
-        try
-        {
-            if (abort)
-            {
-                socket.LingerState = new LingerOption(true, 0);
-            }
-            else
-            {
-                socket.Shutdown(SocketShutdown.Both);
-            }
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-        {
-            // Already gone.
-        }
-
-        socket.Dispose();
+        CloseSocket(dialed.Socket, abort);
     }
 
     private static async Task HalfCloseAsync(Stream stream, Socket socket)
@@ -144,14 +123,6 @@ internal sealed partial class RelaySession : Session
 
         socket.Shutdown(SocketShutdown.Send);
     }
-
-    private static string? Failure(Exception exception) => exception switch
-    {
-        SocketException s => Describe(s),
-        IOException { InnerException: SocketException s } => Describe(s),
-        IOException io => io.Message,
-        _ => null,
-    };
 
     private async Task WriteAsync(Stream to, SemaphoreSlim gate, Direction direction, byte[] payload, CancellationToken cancellationToken,
         FaultPlan? faults = null)
@@ -203,7 +174,7 @@ internal sealed partial class RelaySession : Session
 
                     read = await from.ReadAsync(buffer.AsMemory(0, _bufferSize), Lifetime).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (Failure(ex) is { } why)
+                catch (Exception ex) when (DescribeFailure(ex) is { } why)
                 {
                     return $"{fromName}: {why}";
                 }
@@ -216,7 +187,7 @@ internal sealed partial class RelaySession : Session
                     {
                         await halfClose().ConfigureAwait(false);
                     }
-                    catch (Exception ex) when (Failure(ex) is { } why)
+                    catch (Exception ex) when (DescribeFailure(ex) is { } why)
                     {
                         return $"{toName}: {why}";
                     }
@@ -280,7 +251,7 @@ internal sealed partial class RelaySession : Session
         {
             await WriteAsync(to, gate, direction, forward, Lifetime, faults).ConfigureAwait(false);
         }
-        catch (Exception ex) when (Failure(ex) is { } why)
+        catch (Exception ex) when (DescribeFailure(ex) is { } why)
         {
             return $"{toName}: {why}";
         }

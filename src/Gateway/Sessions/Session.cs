@@ -217,6 +217,40 @@ internal abstract class Session
         _ => $"socket error: {error}",
     };
 
+    /// <summary>The socket error behind a socket or stream exception, if there is one.</summary>
+    protected static SocketError? SocketErrorOf(Exception exception) => exception switch
+    {
+        SocketException s => s.SocketErrorCode,
+        IOException { InnerException: SocketException s } => s.SocketErrorCode,
+        _ => null,
+    };
+
+    /// <summary>A close reason for a failed socket or stream operation; null for anything else (closing, bugs).</summary>
+    protected static string? DescribeFailure(Exception exception) =>
+        SocketErrorOf(exception) is { } error ? Describe(error) : (exception as IOException)?.Message;
+
+    /// <summary>Closes a socket: FIN after a shutdown, or RST (linger 0) when aborting.</summary>
+    protected static void CloseSocket(Socket socket, bool abort)
+    {
+        try
+        {
+            if (abort)
+            {
+                socket.LingerState = new LingerOption(true, 0);
+            }
+            else
+            {
+                socket.Shutdown(SocketShutdown.Both);
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Already reset or gone.
+        }
+
+        socket.Dispose();
+    }
+
     /// <summary>Records a message the session owns (not copied), with the relay faults applied to it.</summary>
     protected void Record(Direction direction, byte[] payload, IReadOnlyList<string>? faults = null)
     {
@@ -262,10 +296,10 @@ internal abstract class Session
         {
             // The session is closing.
         }
-        catch (SocketException ex)
+        catch (Exception ex) when (DescribeFailure(ex) is { } why)
         {
-            SessionLog.SocketError(Logger, Id, ex.SocketErrorCode.ToString());
-            _ = CloseAsync(Describe(ex), abort: true);
+            SessionLog.SocketError(Logger, Id, why);
+            _ = CloseAsync(why, abort: true);
         }
     }
 

@@ -35,18 +35,9 @@ internal sealed class StreamSession : Session
         }
     }
 
-    public override string? CheckPayload(byte[] payload)
-    {
-        try
-        {
-            _parser?.Encode(payload);
-            return null;
-        }
-        catch (FrameTooLargeException ex)
-        {
-            return $"This session uses {Framing.ToString().ToLowerInvariant()} framing: the {ex.Message}.";
-        }
-    }
+    public override string? CheckPayload(byte[] payload) => _parser is not null && payload.Length > _parser.MaxPayload
+        ? $"This session uses {Framing.ToString().ToLowerInvariant()} framing: the payload of {payload.Length} bytes does not fit one frame (at most {_parser.MaxPayload})."
+        : null;
 
     /// <summary>Runs the TLS handshake if there is one, then reads until the peer closes or the session is closed.</summary>
     public async Task RunAsync()
@@ -100,37 +91,12 @@ internal sealed class StreamSession : Session
 
     protected override void CloseTransport(bool abort)
     {
-        if (abort)
-        {
-            // Linger 0: close sends RST instead of FIN.
-            _socket.LingerState = new LingerOption(true, 0);
-        }
-        else
-        {
-            try
-            {
-                _socket.Shutdown(SocketShutdown.Both);
-            }
-            catch (SocketException)
-            {
-                // Already reset by the peer.
-            }
-        }
-
+        CloseSocket(_socket, abort);
         if (_ready.Task.IsCompletedSuccessfully)
         {
             _ready.Task.Result.Dispose();
         }
-
-        _socket.Dispose();
     }
-
-    private static SocketError? SocketErrorOf(Exception exception) => exception switch
-    {
-        SocketException s => s.SocketErrorCode,
-        IOException { InnerException: SocketException s } => s.SocketErrorCode,
-        _ => null,
-    };
 
     private async Task<Stream?> OpenAsync()
     {
