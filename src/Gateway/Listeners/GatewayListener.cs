@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using Gateway.Configuration;
+using Gateway.Connections;
 using System.Collections.Immutable;
 using Gateway.Faults;
 using Gateway.Framing;
@@ -44,6 +45,12 @@ internal abstract class GatewayListener : ISessionOwner
         }
 
         Optional = options.Optional;
+        if (!string.IsNullOrWhiteSpace(options.Upstream) && UpstreamAddress.TryParse(options, protocol, out var upstream, out _))
+        {
+            UpstreamTarget = upstream;
+            Upstream = options.Upstream.Trim();
+        }
+
         FramingModes.TryParse(options.Framing, out var framing);
         Framing = framing;
         Logger = plane.LoggerFactory.CreateLogger(GetType());
@@ -70,8 +77,11 @@ internal abstract class GatewayListener : ISessionOwner
 
     public FramingMode Framing { get; }
 
-    /// <summary>Where a relay listener forwards its clients; null for plain listeners.</summary>
-    public string? Upstream { get; protected init; }
+    /// <summary>Where a relay listener forwards its clients, as configured; null for plain listeners.</summary>
+    public string? Upstream { get; }
+
+    /// <summary>The parsed <see cref="Upstream"/> each client's upstream leg dials.</summary>
+    protected DialTarget? UpstreamTarget { get; }
 
     /// <summary>
     /// A relay's faults, replaced whole (an ImmutableArray is one reference, so readers never see half

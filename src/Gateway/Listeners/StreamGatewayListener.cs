@@ -15,17 +15,10 @@ internal sealed class StreamGatewayListener : GatewayListener
 {
     private readonly X509Certificate2? _certificate;
     private readonly bool _selfSigned;
-    private readonly DialTarget? _upstream;
 
     public StreamGatewayListener(DataPlane plane, ListenerOptions options, ListenerProtocol protocol)
         : base(plane, options, protocol)
     {
-        if (!string.IsNullOrWhiteSpace(options.Upstream) && UpstreamAddress.TryParse(options, protocol, out var upstream, out _))
-        {
-            _upstream = upstream;
-            Upstream = options.Upstream.Trim();
-        }
-
         if (options.Tls is { } tls)
         {
             _selfSigned = tls.SelfSigned;
@@ -66,7 +59,7 @@ internal sealed class StreamGatewayListener : GatewayListener
                 continue;
             }
 
-            var shape = new SessionShape(Protocol, _upstream is null ? SessionKind.Accepted : SessionKind.Relay,
+            var shape = new SessionShape(Protocol, UpstreamTarget is null ? SessionKind.Accepted : SessionKind.Relay,
                 Remote: EndpointText.Peer(client), Local: Protocol == ListenerProtocol.Unix ? Path! : EndpointText.Format(client.LocalEndPoint),
                 Framing, Tls: _certificate is not null, Upstream: Upstream);
             if (Protocol == ListenerProtocol.Tcp)
@@ -74,9 +67,9 @@ internal sealed class StreamGatewayListener : GatewayListener
                 client.NoDelay = true;
             }
 
-            if (_upstream is not null)
+            if (UpstreamTarget is not null)
             {
-                var relay = new RelaySession(Plane, this, client, shape, _upstream);
+                var relay = new RelaySession(Plane, this, client, shape, UpstreamTarget);
                 relay.Start();
                 _ = relay.RunAsync();
                 continue;

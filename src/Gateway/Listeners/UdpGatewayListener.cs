@@ -15,19 +15,13 @@ namespace Gateway.Listeners;
 internal sealed class UdpGatewayListener : GatewayListener
 {
     /// <summary>Largest UDP payload over IPv6 jumbo-less paths (65,535 - 8); IPv4 allows 65,507.</summary>
-    private const int MaxDatagram = 65_527;
+    public const int MaxDatagram = 65_527;
 
     private readonly ConcurrentDictionary<IPEndPoint, Session> _sessions = new();
-    private readonly DialTarget? _upstream;
 
     public UdpGatewayListener(DataPlane plane, ListenerOptions options)
         : base(plane, options, ListenerProtocol.Udp)
     {
-        if (!string.IsNullOrWhiteSpace(options.Upstream) && UpstreamAddress.TryParse(options, ListenerProtocol.Udp, out var upstream, out _))
-        {
-            _upstream = upstream;
-            Upstream = options.Upstream.Trim();
-        }
     }
 
     public ValueTask<int> SendToAsync(ReadOnlyMemory<byte> payload, IPEndPoint remote, CancellationToken cancellationToken) =>
@@ -102,7 +96,7 @@ internal sealed class UdpGatewayListener : GatewayListener
             return session;
         }
 
-        session = _upstream is null ? new UdpSession(Plane, this, remote) : new UdpRelaySession(Plane, this, remote, _upstream, Upstream!);
+        session = UpstreamTarget is null ? new UdpSession(Plane, this, remote) : new UdpRelaySession(Plane, this, remote, UpstreamTarget, Upstream!);
         _sessions[remote] = session;
         session.Start();
         return session;

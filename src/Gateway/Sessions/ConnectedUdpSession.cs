@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Gateway.Listeners;
 
 namespace Gateway.Sessions;
 
@@ -9,12 +10,10 @@ namespace Gateway.Sessions;
 internal sealed class ConnectedUdpSession(DataPlane plane, ISessionOwner owner, Socket socket, SessionShape shape)
     : Session(plane, owner, shape)
 {
-    private const int MaxDatagram = 65_527;
-
     public async Task RunAsync()
     {
         var reason = "closed";
-        var buffer = GC.AllocateUninitializedArray<byte>(MaxDatagram);
+        var buffer = GC.AllocateUninitializedArray<byte>(UdpGatewayListener.MaxDatagram);
         try
         {
             while (true)

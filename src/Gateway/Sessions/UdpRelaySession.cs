@@ -15,7 +15,6 @@ namespace Gateway.Sessions;
 /// </summary>
 internal sealed class UdpRelaySession : Session, IDatagramSession
 {
-    private const int MaxDatagram = 65_527;
     private const int MaxWaitingDatagrams = 4096;
 
     private readonly UdpGatewayListener _listener;
@@ -161,7 +160,7 @@ internal sealed class UdpRelaySession : Session, IDatagramSession
     /// <summary>The upstream's datagrams back to the client; returns why it stopped (null when closing).</summary>
     private async Task<string?> ReceiveAsync(Socket socket)
     {
-        var buffer = GC.AllocateUninitializedArray<byte>(MaxDatagram);
+        var buffer = GC.AllocateUninitializedArray<byte>(UdpGatewayListener.MaxDatagram);
         try
         {
             while (true)
