@@ -5,9 +5,9 @@ using Gateway.Traffic;
 namespace Gateway.Intercept;
 
 /// <summary>
-/// Every message held by interception, across relays. A relay direction that holds a message waits for
-/// its decision before reading on, so order is kept and at most one message per direction and session is
-/// held: memory is bounded by the number of sessions, and the sender feels TCP back-pressure meanwhile.
+/// Every message held by interception, across relays. What follows a held message waits behind it in its
+/// relay direction (a TCP relay's hold lane, bounded by <c>Gateway:Intercept:MaxHeldPerSession</c>; a UDP
+/// relay's datagram queue), so order is kept and memory stays bounded.
 /// </summary>
 internal sealed class HeldMessages(TrafficEventBus bus, TimeProvider time)
 {

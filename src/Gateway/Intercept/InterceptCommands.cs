@@ -50,20 +50,7 @@ internal sealed partial class InterceptCommands(ListenerManager listeners, DataP
 
     public HeldReleasedInfo Forward(long heldId, string? data, string? encoding, string actor)
     {
-        byte[]? replacement = null;
-        if (data is not null)
-        {
-            if (!PayloadEncoding.TryDecode(data, encoding, out replacement, out var error))
-            {
-                throw CommandException.BadInput(error);
-            }
-
-            if (replacement.Length > plane.Options.Limits.MaxSendBytes)
-            {
-                throw CommandException.TooLarge($"The replacement is {replacement.Length} bytes; at most {plane.Options.Limits.MaxSendBytes} (Gateway:Limits:MaxSendBytes).");
-            }
-        }
-
+        var replacement = data is null ? null : InjectedPayload.Decode(data, encoding, plane.Options.Limits.MaxSendBytes);
         var released = plane.Held.Forward(heldId, replacement);
         Decided(logger, actor, heldId, released.Action, released.Size);
         return released;

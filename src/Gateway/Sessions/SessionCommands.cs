@@ -109,17 +109,7 @@ internal sealed partial class SessionCommands(DataPlane plane, ListenerManager l
 
     private byte[] Decode(string? data, string? encoding, ListenerProtocol protocol)
     {
-        if (!PayloadEncoding.TryDecode(data, encoding, out var payload, out var error))
-        {
-            throw CommandException.BadInput(error);
-        }
-
-        var max = plane.Options.Limits.MaxSendBytes;
-        if (payload.Length > max)
-        {
-            throw CommandException.TooLarge($"The payload is {payload.Length} bytes; at most {max} may be sent at once (Gateway:Limits:MaxSendBytes).");
-        }
-
+        var payload = InjectedPayload.Decode(data, encoding, plane.Options.Limits.MaxSendBytes);
         if (payload.Length == 0 && protocol != ListenerProtocol.Udp)
         {
             throw CommandException.BadInput("'data' is empty: there is nothing to send on a stream.");

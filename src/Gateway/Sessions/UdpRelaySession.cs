@@ -55,17 +55,15 @@ internal sealed class UdpRelaySession : Session, IDatagramSession
 
     protected override async ValueTask DeliverAsync(byte[] payload, SendTarget target, CancellationToken cancellationToken)
     {
-        if (target == SendTarget.Upstream)
+        if (target != SendTarget.Upstream)
         {
-            var socket = await _upstream.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-            Record(Direction.In, payload);
-            await socket.SendAsync(payload, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            await base.DeliverAsync(payload, target, cancellationToken).ConfigureAwait(false);
+            return;
         }
-        else
-        {
-            Record(Direction.Out, payload);
-            await SendToPeerAsync(payload, cancellationToken).ConfigureAwait(false);
-        }
+
+        var socket = await _upstream.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        Record(Direction.In, payload);
+        await socket.SendAsync(payload, SocketFlags.None, cancellationToken).ConfigureAwait(false);
     }
 
     protected override async ValueTask SendToPeerAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken) =>
