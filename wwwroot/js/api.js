@@ -11,6 +11,8 @@ export async function api(path, options) {
   }
   return response.status === 204 ? null : response.json();
 }
-export const post = (path, body) => api(path, {
-  method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+const send = (method) => (path, body) => api(path, {
+  method, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
 });
+export const post = send("POST");
+export const put = send("PUT");

@@ -1,5 +1,5 @@
 // Interception: per-relay-listener controls, and the panel of held messages with forward / edit / drop.
-import { api, post } from "./api.js";
+import { api, post, put } from "./api.js";
 import { decodeBase64, renderText } from "./format.js";
 
 const held = new Map();
@@ -51,10 +51,6 @@ export function buildInterceptControls(listenerId) {
   form.addEventListener("change", apply);
   form.addEventListener("submit", (e) => { e.preventDefault(); apply(); });
   return form;
-}
-
-function put(path, body) {
-  return api(path, { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
 }
 
 function render() {
