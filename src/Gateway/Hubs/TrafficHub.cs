@@ -45,8 +45,9 @@ internal sealed class TrafficHub(TrafficBroadcaster broadcaster, SessionCommands
         commands.Send(sessionId, data, encoding, Actor);
 
     /// <summary>
-    /// Like <see cref="Send"/>, with a target: <c>client</c> or <c>upstream</c> (a relay session's server).
-    /// A separate method because SignalR binds arguments by count: Send cannot take an optional fourth.
+    /// <see cref="Send"/> with a target: <c>client</c> or <c>upstream</c> (a relay session's server). A
+    /// four-argument <c>Send</c> arrives here too (<see cref="OptionalTargetHubProtocol"/>), since SignalR
+    /// binds arguments by count and a hub method cannot take an optional one.
     /// </summary>
     public int SendToTarget(long sessionId, string data, string encoding, string target) =>
         commands.Send(sessionId, data, encoding, Actor, target);
