@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Gateway.Api;
+using Gateway.Capture;
 using Gateway.Configuration;
 using Gateway.Connections;
 using Gateway.Hubs;
@@ -17,6 +18,9 @@ namespace Gateway;
 /// <summary>The one place where the gateway's parts are wired: services, then routes.</summary>
 internal static class GatewayComposition
 {
+    /// <summary>Where history goes when <c>ConnectionStrings:Capture</c> is not set (relative to the content root).</summary>
+    public const string DefaultCaptureDatabase = "Data Source=data/gateway.db";
+
     public static IServiceCollection AddGateway(this IServiceCollection services)
     {
         services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateOnStart();
@@ -27,10 +31,19 @@ internal static class GatewayComposition
         // Data plane.
         services.AddSingleton<TrafficEventBus>();
         services.AddSingleton<TrafficTotals>();
+        services.AddSingleton<CaptureFeed>();
         services.AddSingleton<Intercept.HeldMessages>();
         services.AddSingleton<SessionRegistry>();
         services.AddSingleton<DataPlane>();
         services.AddSingleton<ListenerManager>();
+
+        // Capture store: opened (and seq continued) before the listeners start, flushed after they stop.
+        services.AddSingleton<ICaptureStore>(sp => new SqliteCaptureStore(
+            sp.GetRequiredService<IConfiguration>().GetConnectionString("Capture") ?? DefaultCaptureDatabase,
+            sp.GetRequiredService<IHostEnvironment>().ContentRootPath));
+        services.AddSingleton<CaptureWriter>();
+        services.AddSingleton<SessionHistory>();
+        services.AddHostedService(sp => sp.GetRequiredService<CaptureWriter>());
 
         // Control plane. The broadcaster is registered before the listeners so that it subscribes
         // before the first session opens, and stops after they are closed.
@@ -84,6 +97,7 @@ internal static class GatewayComposition
         var api = app.MapGroup("/api");
         api.MapListenerEndpoints();
         api.MapSessionEndpoints();
+        api.MapMessageEndpoints();
         api.MapConnectionEndpoints();
         api.MapInterceptEndpoints();
         api.MapFaultEndpoints();

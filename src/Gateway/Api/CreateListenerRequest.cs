@@ -12,6 +12,8 @@ namespace Gateway.Api;
 /// <param name="Tls">Terminate TLS: <c>{certificatePath, password}</c> or <c>{selfSigned: true}</c>.</param>
 /// <param name="Upstream">Make it a relay to <c>host:port</c> (or <c>unix:/path</c>).</param>
 /// <param name="UpstreamTls">TLS to the upstream: <c>{serverName, allowUntrusted}</c>.</param>
+/// <param name="Capture">What the capture store keeps: <c>full</c> (default), <c>metadata</c> or <c>off</c>.</param>
+/// <param name="CaptureOverflow">When the capture writer is behind: <c>drop</c> (default) or <c>backpressure</c>.</param>
 public sealed record CreateListenerRequest(
     string? Name,
     string? Protocol,
@@ -21,7 +23,9 @@ public sealed record CreateListenerRequest(
     string? Framing,
     ListenerTlsOptions? Tls,
     string? Upstream = null,
-    Connections.ConnectTls? UpstreamTls = null)
+    Connections.ConnectTls? UpstreamTls = null,
+    string? Capture = null,
+    string? CaptureOverflow = null)
 {
     internal ListenerOptions ToOptions() => new()
     {
@@ -34,6 +38,8 @@ public sealed record CreateListenerRequest(
         Tls = Tls,
         Upstream = Upstream,
         UpstreamTls = UpstreamTls,
+        Capture = Capture,
+        CaptureOverflow = CaptureOverflow,
     };
 }
 

@@ -1,3 +1,4 @@
+using Gateway.Capture;
 using Gateway.Sessions;
 using Gateway.Traffic;
 
@@ -5,19 +6,19 @@ namespace Gateway.Api;
 
 internal static class SessionEndpoints
 {
-    private const int MaxPage = 1000;
-
     public static RouteGroupBuilder MapSessionEndpoints(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/sessions").WithTags("Sessions");
 
-        group.MapGet("/", (string? listenerId, string? state, SessionRegistry sessions) =>
-                sessions.List(listenerId, ParseState(state)).Select(s => s.Snapshot()).ToArray())
-            .WithSummary("Lists sessions; state is open (default), closed or all.")
+        group.MapGet("/", (string? listenerId, string? state, long? afterId, int? limit, SessionHistory history, CancellationToken cancellationToken) =>
+                history.ListSessionsAsync(listenerId, state, afterId, limit, cancellationToken))
+            .WithSummary("Lists sessions in id order; state is open (default), closed or all (closed includes sessions from before a restart). "
+                + "At most limit (default 1000): the newest, or the first after afterId.")
+            .Produces<SessionInfo[]>()
             .ProducesProblem(StatusCodes.Status400BadRequest);
 
-        group.MapGet("/{id:long}", (long id, SessionCommands commands) => commands.GetSession(id).Snapshot())
-            .WithSummary("One session with its counters.")
+        group.MapGet("/{id:long}", (long id, SessionHistory history, CancellationToken cancellationToken) => history.GetSessionAsync(id, cancellationToken))
+            .WithSummary("One session with its counters, open or from history.")
             .Produces<SessionInfo>()
             .ProducesProblem(StatusCodes.Status404NotFound);
 
@@ -38,29 +39,14 @@ internal static class SessionEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
 
-        group.MapGet("/{id:long}/messages", (long id, long? afterSeq, int? limit, SessionCommands commands) =>
-            {
-                var page = limit ?? MaxPage;
-                if (page is < 1 or > MaxPage)
-                {
-                    throw CommandException.BadInput($"'limit' must be between 1 and {MaxPage} (was {page}).");
-                }
-
-                return commands.GetSession(id).ReadMessages(afterSeq ?? 0, page).Select(m => MessageInfo.From(m)).ToArray();
-            })
-            .WithSummary("The session's recent messages with full payloads, in seq order, after afterSeq.")
+        group.MapGet("/{id:long}/messages", (long id, long? afterSeq, int? limit, SessionHistory history, CancellationToken cancellationToken) =>
+                history.SessionMessagesAsync(id, afterSeq, limit, cancellationToken))
+            .WithSummary("The session's captured messages with full payloads, in seq order after afterSeq: at most limit (default and max 1000) "
+                + "and about Gateway:Capture:PageBytes of payload per page. Page on with the last seq.")
             .Produces<MessageInfo[]>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         return api;
     }
-
-    private static SessionFilter ParseState(string? state) => state?.Trim().ToLowerInvariant() switch
-    {
-        null or "" or "open" => SessionFilter.Open,
-        "closed" => SessionFilter.Closed,
-        "all" => SessionFilter.All,
-        _ => throw CommandException.BadInput($"Unknown state '{state}': use open, closed or all."),
-    };
 }

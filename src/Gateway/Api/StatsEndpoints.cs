@@ -9,7 +9,7 @@ internal static class StatsEndpoints
 {
     public static RouteGroupBuilder MapStatsEndpoints(this RouteGroupBuilder api)
     {
-        api.MapGet("/stats", (DataPlane plane, ListenerManager listeners, TrafficBroadcaster hub, GatewayClock clock) =>
+        api.MapGet("/stats", (DataPlane plane, ListenerManager listeners, TrafficBroadcaster hub, Capture.CaptureWriter capture, GatewayClock clock) =>
             {
                 var observers = plane.Bus.Subscriptions
                     .Select(s => new ObserverInfo(s.Name, s.Capacity, s.Pending, s.PendingBytes, s.Dropped))
@@ -19,10 +19,10 @@ internal static class StatsEndpoints
                 return new StatsInfo(
                     clock.StartedAt, listeners.Listeners.Length, plane.Sessions.OpenCount, totals.Sessions,
                     totals.BytesIn, totals.BytesOut, totals.MessagesIn, totals.MessagesOut, plane.LastSeq,
-                    plane.Bus.Dropped + hub.ClientDropped, hub.ClientCount, observers);
+                    plane.Bus.Dropped + hub.ClientDropped, hub.ClientCount, observers, capture.Stats());
             })
             .WithTags("Stats")
-            .WithSummary("Totals, and events dropped by observers that fell behind.");
+            .WithSummary("Totals, events dropped by observers that fell behind, and the capture store's accounting.");
         return api;
     }
 }

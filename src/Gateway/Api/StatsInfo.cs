@@ -13,6 +13,7 @@ namespace Gateway.Api;
 /// <param name="Dropped">Events observers lost because they fell behind (all observers and hub clients).</param>
 /// <param name="HubClients">Hub clients connected.</param>
 /// <param name="Observers">Each observer's queue: capacity, waiting, delivered, dropped.</param>
+/// <param name="Capture">The capture store: seen, captured, dropped and pending, in messages and payload bytes.</param>
 public sealed record StatsInfo(
     DateTimeOffset StartedAt,
     int Listeners,
@@ -25,10 +26,11 @@ public sealed record StatsInfo(
     long LastSeq,
     long Dropped,
     int HubClients,
-    IReadOnlyList<ObserverInfo> Observers);
+    IReadOnlyList<ObserverInfo> Observers,
+    Capture.CaptureStats Capture);
 
 /// <summary>One observer of the event stream.</summary>
-/// <param name="Name"><c>hub</c> (the broadcaster's feed from the data plane) or <c>hub clients</c> (their own queues, summed).</param>
+/// <param name="Name"><c>hub</c> (the broadcaster's feed from the data plane), <c>capture</c> (the store's writer) or <c>hub clients</c> (their own queues, summed).</param>
 /// <param name="Capacity">Queue bound (per client for <c>hub clients</c>).</param>
 /// <param name="Pending">Events waiting now.</param>
 /// <param name="PendingBytes">Payload bytes those events hold.</param>

@@ -29,6 +29,33 @@ public sealed class GatewayOptions
     public OutboundOptions Outbound { get; set; } = new();
 
     public InterceptOptions Intercept { get; set; } = new();
+
+    public CaptureOptions Capture { get; set; } = new();
+}
+
+/// <summary>The capture store's writer and retention (the database itself is <c>ConnectionStrings:Capture</c>).</summary>
+public sealed class CaptureOptions
+{
+    /// <summary>The longest a captured message waits in memory before its batch is committed.</summary>
+    public int FlushIntervalMs { get; set; } = 200;
+
+    /// <summary>A batch is committed as soon as it holds this many payload bytes.</summary>
+    public int BatchBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Retention: stored payload bytes (plus 64 per message) past which the oldest messages are removed.</summary>
+    public long MaxBytes { get; set; } = 1024L * 1024 * 1024;
+
+    /// <summary>Retention: messages and closed sessions older than this are removed.</summary>
+    public double MaxAgeHours { get; set; } = 168;
+
+    /// <summary>Events the writer may have waiting; past this (or <see cref="QueueBytes"/>) messages are dropped and counted.</summary>
+    public int QueueCapacity { get; set; } = 65_536;
+
+    /// <summary>Payload bytes the writer's waiting events may hold.</summary>
+    public long QueueBytes { get; set; } = 64 * 1024 * 1024;
+
+    /// <summary>Payload bytes one page of <c>/messages</c> may carry (a page holds at least one message).</summary>
+    public int PageBytes { get; set; } = 16 * 1024 * 1024;
 }
 
 public sealed class InterceptOptions
@@ -64,6 +91,12 @@ public sealed class ListenerOptions
 
     /// <summary>0 binds any free port; the bound one is reported by the API.</summary>
     public int Port { get; set; }
+
+    /// <summary>What the capture store keeps of this listener's sessions: <c>full</c> (default), <c>metadata</c> or <c>off</c>.</summary>
+    public string? Capture { get; set; }
+
+    /// <summary>When the capture writer is behind: <c>drop</c> (default; counted) or <c>backpressure</c> (sessions stop reading).</summary>
+    public string? CaptureOverflow { get; set; }
 
     /// <summary>When true, a failure to bind is logged and the listener reported as failed instead of stopping start-up.</summary>
     public bool Optional { get; set; }
@@ -133,13 +166,7 @@ public sealed class WatchOptions
 
 public sealed class HistoryOptions
 {
-    /// <summary>Recent messages kept in memory per session.</summary>
-    public int MaxMessagesPerSession { get; set; } = 1000;
-
-    /// <summary>Payload bytes kept in memory per session; the oldest messages go first.</summary>
-    public int MaxBytesPerSession { get; set; } = 1024 * 1024;
-
-    /// <summary>Closed sessions kept (with their messages) for the API.</summary>
+    /// <summary>Closed sessions kept in memory (without messages), for those the capture store does not keep.</summary>
     public int MaxClosedSessions { get; set; } = 1000;
 }
 

@@ -29,8 +29,13 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         Positive(errors, "Gateway:Watch:ClientQueueBytes", options.Watch.ClientQueueBytes);
         Positive(errors, "Gateway:Watch:MaxBatchMessages", options.Watch.MaxBatchMessages);
         Positive(errors, "Gateway:Watch:MaxBatchBytes", options.Watch.MaxBatchBytes);
-        Positive(errors, "Gateway:History:MaxMessagesPerSession", options.History.MaxMessagesPerSession);
-        Positive(errors, "Gateway:History:MaxBytesPerSession", options.History.MaxBytesPerSession);
+        Positive(errors, "Gateway:Capture:FlushIntervalMs", options.Capture.FlushIntervalMs);
+        Positive(errors, "Gateway:Capture:BatchBytes", options.Capture.BatchBytes);
+        Positive(errors, "Gateway:Capture:MaxBytes", options.Capture.MaxBytes);
+        Positive(errors, "Gateway:Capture:MaxAgeHours", options.Capture.MaxAgeHours);
+        Positive(errors, "Gateway:Capture:QueueCapacity", options.Capture.QueueCapacity);
+        Positive(errors, "Gateway:Capture:QueueBytes", options.Capture.QueueBytes);
+        Positive(errors, "Gateway:Capture:PageBytes", options.Capture.PageBytes);
         Positive(errors, "Gateway:History:MaxClosedSessions", options.History.MaxClosedSessions);
         Positive(errors, "Gateway:Limits:MaxSendBytes", options.Limits.MaxSendBytes);
         Positive(errors, "Gateway:Limits:MaxPendingSendBytes", options.Limits.MaxPendingSendBytes);

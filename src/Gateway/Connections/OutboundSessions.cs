@@ -12,6 +12,8 @@ internal sealed class OutboundSessions : ISessionOwner
 
     public string Name => "outbound";
 
+    public Capture.CapturePolicy Capture => Gateway.Capture.CapturePolicy.Default;
+
     public int Open => Volatile.Read(ref _open);
 
     public void OnSessionOpened() => Interlocked.Increment(ref _open);

@@ -31,7 +31,10 @@ internal sealed class TrafficHub(TrafficBroadcaster broadcaster, SessionCommands
         }
         else if (parsed.Kind == WatchScopeKind.Session)
         {
-            commands.GetSession(parsed.SessionId);
+            if (!commands.Existed(parsed.SessionId))
+            {
+                throw CommandException.NotFound($"Session {parsed.SessionId} does not exist.");
+            }
         }
 
         Feed.Watch(parsed);

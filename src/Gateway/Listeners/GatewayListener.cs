@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
+using Gateway.Capture;
 using Gateway.Configuration;
 using Gateway.Connections;
 using System.Collections.Immutable;
@@ -51,6 +52,7 @@ internal abstract class GatewayListener : ISessionOwner
             Upstream = options.Upstream.Trim();
         }
 
+        Capture = CapturePolicy.From(options.Capture, options.CaptureOverflow);
         FramingModes.TryParse(options.Framing, out var framing);
         Framing = framing;
         Logger = plane.LoggerFactory.CreateLogger(GetType());
@@ -76,6 +78,8 @@ internal abstract class GatewayListener : ISessionOwner
     public bool Optional { get; }
 
     public FramingMode Framing { get; }
+
+    public CapturePolicy Capture { get; }
 
     /// <summary>Where a relay listener forwards its clients, as configured; null for plain listeners.</summary>
     public string? Upstream { get; }
@@ -113,7 +117,8 @@ internal abstract class GatewayListener : ISessionOwner
 
     public virtual ListenerInfo Snapshot() => new(
         Id, Name, Protocol, Address?.ToString(), Port, Path, _state, Volatile.Read(ref _open), Interlocked.Read(ref _total),
-        Interlocked.Read(ref _bytesIn), Interlocked.Read(ref _bytesOut), Framing, TlsInfo(), Upstream, _error);
+        Interlocked.Read(ref _bytesIn), Interlocked.Read(ref _bytesOut), Framing, TlsInfo(), Upstream, _error,
+        Capture.Mode, Capture.Overflow);
 
     /// <summary>Binds the socket. Throws <see cref="SocketException"/> when the address cannot be had.</summary>
     public void Bind()
@@ -176,7 +181,7 @@ internal abstract class GatewayListener : ISessionOwner
         }
 
         _state = ListenerState.Stopped;
-        await CloseSessionsAsync(Plane.Sessions.List(Id, SessionFilter.Open), reason, timeout).ConfigureAwait(false);
+        await CloseSessionsAsync(Plane.Sessions.ListOpen(Id), reason, timeout).ConfigureAwait(false);
         Plane.Bus.Publish(new ListenerChanged(Snapshot()));
     }
 

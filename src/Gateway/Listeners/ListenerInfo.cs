@@ -18,6 +18,8 @@ namespace Gateway.Listeners;
 /// <param name="Tls">The certificate when the listener terminates TLS.</param>
 /// <param name="Upstream">For a relay listener, the server each client is forwarded to.</param>
 /// <param name="Error">Why the listener failed, when it did.</param>
+/// <param name="Capture">What the capture store keeps of its sessions: <c>full</c>, <c>metadata</c> or <c>off</c>.</param>
+/// <param name="CaptureOverflow">When the capture writer is behind: <c>drop</c> or <c>backpressure</c>.</param>
 public sealed record ListenerInfo(
     string Id,
     string Name,
@@ -33,7 +35,9 @@ public sealed record ListenerInfo(
     FramingMode Framing,
     ListenerTlsInfo? Tls,
     string? Upstream,
-    string? Error);
+    string? Error,
+    Capture.CaptureMode Capture,
+    Capture.CaptureOverflow CaptureOverflow);
 
 /// <summary>The certificate a TLS listener presents.</summary>
 /// <param name="SelfSigned">Made by the gateway at start.</param>

@@ -78,6 +78,16 @@ internal static class ListenerRules
             errors.Add($"{key("Framing")} must be raw for udp: each datagram is already one message.");
         }
 
+        if (!Capture.CapturePolicy.TryParseMode(listener.Capture, out _))
+        {
+            errors.Add($"{key("Capture")} '{listener.Capture}' is not a capture mode ({Capture.CapturePolicy.ModeNames}).");
+        }
+
+        if (!Capture.CapturePolicy.TryParseOverflow(listener.CaptureOverflow, out _))
+        {
+            errors.Add($"{key("CaptureOverflow")} '{listener.CaptureOverflow}' is not an overflow mode ({Capture.CapturePolicy.OverflowNames}).");
+        }
+
         if (!string.IsNullOrWhiteSpace(listener.Upstream))
         {
             if (!Connections.UpstreamAddress.TryParse(listener, protocol, out _, out var why))

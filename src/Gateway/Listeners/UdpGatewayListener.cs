@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using Gateway.Capture;
 using Gateway.Configuration;
 using Gateway.Connections;
 using Gateway.Sessions;
@@ -49,6 +50,12 @@ internal sealed class UdpGatewayListener : GatewayListener
             SocketReceiveFromResult result;
             try
             {
+                if (Capture is { Overflow: CaptureOverflow.Backpressure, Mode: not CaptureMode.Off })
+                {
+                    // One socket for all peers: while the capture writer is behind, none is read.
+                    await Plane.Capture.WaitForRoomAsync(stopping).ConfigureAwait(false);
+                }
+
                 result = await Socket.ReceiveFromAsync(buffer, SocketFlags.None, any, stopping).ConfigureAwait(false);
             }
             catch (Exception ex) when (IsStopping(ex))

@@ -18,6 +18,7 @@ internal sealed class ConnectedUdpSession(DataPlane plane, ISessionOwner owner, 
         {
             while (true)
             {
+                await WaitForCaptureAsync().ConfigureAwait(false);
                 var read = await socket.ReceiveAsync(buffer, SocketFlags.None, Lifetime).ConfigureAwait(false);
                 RecordReceived(buffer.AsSpan(0, read));
             }

@@ -4,13 +4,14 @@ using Microsoft.Extensions.Options;
 
 namespace Gateway.Sessions;
 
-/// <summary>What every listener and session shares: options, the sequence, the registry, the event bus.</summary>
+/// <summary>What every listener and session shares: options, the sequence, the registry, the event bus, the capture queue.</summary>
 internal sealed class DataPlane(
     IOptions<GatewayOptions> options,
     TrafficEventBus bus,
     SessionRegistry sessions,
     TrafficTotals totals,
     Intercept.HeldMessages held,
+    Capture.CaptureFeed capture,
     ILoggerFactory loggerFactory,
     TimeProvider time)
 {
@@ -28,6 +29,9 @@ internal sealed class DataPlane(
     /// <summary>Messages held by relay interception, waiting for forward or drop.</summary>
     public Intercept.HeldMessages Held { get; } = held;
 
+    /// <summary>The capture store's queue; back-pressured sessions wait on it before reading.</summary>
+    public Capture.CaptureFeed Capture { get; } = capture;
+
     public ILoggerFactory LoggerFactory { get; } = loggerFactory;
 
     public TimeProvider Time { get; } = time;
@@ -37,6 +41,15 @@ internal sealed class DataPlane(
     public long NextSeq() => Interlocked.Increment(ref _seq);
 
     public long NextSessionId() => Interlocked.Increment(ref _sessionId);
+
+    public long LastSessionId => Interlocked.Read(ref _sessionId);
+
+    /// <summary>Continues seq and session ids above those a previous run stored. Called once, before any listener starts.</summary>
+    public void ContinueAfter(long seq, long sessionId)
+    {
+        Interlocked.Exchange(ref _seq, Math.Max(seq, LastSeq));
+        Interlocked.Exchange(ref _sessionId, Math.Max(sessionId, LastSessionId));
+    }
 
     public DateTimeOffset Now => Time.GetUtcNow();
 }

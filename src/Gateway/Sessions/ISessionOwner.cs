@@ -11,6 +11,9 @@ internal interface ISessionOwner
     /// <summary>For log lines: the listener's name, or <c>outbound</c>.</summary>
     string Name { get; }
 
+    /// <summary>How its sessions' traffic is captured.</summary>
+    Capture.CapturePolicy Capture { get; }
+
     void OnSessionOpened();
 
     void OnSessionClosed(Session session);

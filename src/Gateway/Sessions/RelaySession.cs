@@ -163,6 +163,7 @@ internal sealed partial class RelaySession : Session
             while (true)
             {
                 await lane.WaitForRoomAsync(Lifetime).ConfigureAwait(false);
+                await WaitForCaptureAsync().ConfigureAwait(false);
                 int read;
                 try
                 {

@@ -9,13 +9,12 @@ namespace Gateway.Sessions;
 
 /// <summary>
 /// One conversation with one peer: a TCP connection, or a UDP remote endpoint. Records every chunk both
-/// ways as a <see cref="TrafficMessage"/>, keeps the recent ones, and writes injected payloads to the peer
+/// ways as a <see cref="TrafficMessage"/> for the observers (the hub, the capture store), and writes injected payloads to the peer
 /// in order from its own outbox, so a peer that does not read slows only its own session.
 /// </summary>
 internal abstract class Session
 {
     private readonly object _gate = new();
-    private readonly MessageLog _log;
     private readonly Channel<Outgoing> _outbox = Channel.CreateUnbounded<Outgoing>(new UnboundedChannelOptions { SingleReader = true });
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _lifetime = new();
@@ -44,7 +43,7 @@ internal abstract class Session
         Local = shape.Local;
         OpenedAt = plane.Now;
         _lastActivityTicks = OpenedAt.UtcTicks;
-        _log = new MessageLog(plane.Options.History.MaxMessagesPerSession, plane.Options.History.MaxBytesPerSession);
+        Capture = owner.Capture;
         Logger = plane.LoggerFactory.CreateLogger<Session>();
     }
 
@@ -70,6 +69,9 @@ internal abstract class Session
     public string Local { get; }
 
     public DateTimeOffset OpenedAt { get; }
+
+    /// <summary>How the capture store records this session (its listener's policy when it opened).</summary>
+    public Capture.CapturePolicy Capture { get; }
 
     public bool IsOpen
     {
@@ -105,15 +107,7 @@ internal abstract class Session
                 Id, ListenerId, Kind, Protocol, Framing, Tls, Remote, Local, Upstream,
                 _closedAt is null ? SessionState.Open : SessionState.Closed,
                 OpenedAt, _closedAt, _closeReason,
-                _bytesIn, _bytesOut, _messagesIn, _messagesOut);
-        }
-    }
-
-    public List<TrafficMessage> ReadMessages(long afterSeq, int limit)
-    {
-        lock (_gate)
-        {
-            return _log.Read(afterSeq, limit);
+                _bytesIn, _bytesOut, _messagesIn, _messagesOut, Capture.Mode);
         }
     }
 
@@ -178,6 +172,15 @@ internal abstract class Session
 
     /// <summary>Records one frame cut from the peer's stream (copied out of the pipe's buffers).</summary>
     protected void RecordReceived(in ReadOnlySequence<byte> data) => Record(Direction.In, data.ToArray());
+
+    /// <summary>
+    /// Before each read: a session of a <c>captureOverflow: backpressure</c> listener waits here while the
+    /// capture writer is behind, so its peer slows down instead of its messages being dropped.
+    /// </summary>
+    protected ValueTask WaitForCaptureAsync() =>
+        Capture.Overflow == Gateway.Capture.CaptureOverflow.Backpressure && Capture.Mode != Gateway.Capture.CaptureMode.Off
+            ? Plane.Capture.WaitForRoomAsync(Lifetime)
+            : ValueTask.CompletedTask;
 
     /// <summary>Why this payload cannot be sent on this session (e.g. too big for its framing), or null.</summary>
     public virtual string? CheckPayload(byte[] payload) => null;
@@ -259,7 +262,7 @@ internal abstract class Session
         lock (_gate)
         {
             var now = Plane.Now;
-            var message = new TrafficMessage(Plane.NextSeq(), Id, ListenerId, direction, now, payload, faults);
+            var message = new TrafficMessage(Plane.NextSeq(), Id, ListenerId, direction, now, payload, faults) { Capture = Capture };
             if (direction == Direction.In)
             {
                 _bytesIn += payload.Length;
@@ -272,7 +275,6 @@ internal abstract class Session
             }
 
             Interlocked.Exchange(ref _lastActivityTicks, now.UtcTicks);
-            _log.Add(message);
             Owner.OnTraffic(direction, payload.Length);
             Plane.Totals.Add(direction, payload.Length);
             Plane.Bus.Publish(message);
@@ -346,9 +348,9 @@ internal abstract class Session
                 _closeReason = reason;
             }
 
-            Plane.Sessions.MarkClosed(this);
-            Owner.OnSessionClosed(this);
             var info = Snapshot();
+            Plane.Sessions.MarkClosed(this, info);
+            Owner.OnSessionClosed(this);
             Plane.Bus.Publish(new SessionClosed(info));
             SessionLog.Closed(Logger, Id, Owner.Name, Remote, reason, info.BytesIn, info.BytesOut);
             _closed.TrySetResult();

@@ -9,8 +9,15 @@ namespace Gateway.Sessions;
 /// </summary>
 internal sealed partial class SessionCommands(DataPlane plane, ListenerManager listeners, ILogger<SessionCommands> logger)
 {
-    public Session GetSession(long sessionId) =>
-        plane.Sessions.Find(sessionId) ?? throw CommandException.NotFound($"Session {sessionId} does not exist (or is no longer kept).");
+    /// <summary>The open session; 409 for one that existed and is closed (in this run or before a restart), 404 otherwise.</summary>
+    public Session GetOpenSession(long sessionId, string? closedMessage = null) =>
+        plane.Sessions.FindOpen(sessionId)
+        ?? throw (Existed(sessionId)
+            ? CommandException.Conflict(closedMessage ?? $"Session {sessionId} is closed.")
+            : CommandException.NotFound($"Session {sessionId} does not exist."));
+
+    /// <summary>Session ids are issued in order and continue across restarts, so every id up to the last one existed.</summary>
+    public bool Existed(long sessionId) => sessionId >= 1 && sessionId <= plane.LastSessionId;
 
     public GatewayListener GetListener(string listenerId) =>
         listeners.Find(listenerId) ?? throw CommandException.NotFound($"Listener '{listenerId}' does not exist.");
@@ -18,7 +25,7 @@ internal sealed partial class SessionCommands(DataPlane plane, ListenerManager l
     /// <summary>Queues <paramref name="data"/> for the session's peer (or a relay's upstream); returns the payload size.</summary>
     public int Send(long sessionId, string? data, string? encoding, string actor, string? target = null)
     {
-        var session = GetSession(sessionId);
+        var session = GetOpenSession(sessionId);
         var side = target?.Trim().ToLowerInvariant() switch
         {
             null or "" or "client" => SendTarget.Client,
@@ -62,7 +69,7 @@ internal sealed partial class SessionCommands(DataPlane plane, ListenerManager l
         var listener = GetListener(listenerId);
         var payload = Decode(data, encoding, listener.Protocol);
         var delivered = 0;
-        foreach (var session in plane.Sessions.List(listener.Id, SessionFilter.Open))
+        foreach (var session in plane.Sessions.ListOpen(listener.Id))
         {
             if (session.CheckPayload(payload) is null && session.TryEnqueue(payload) == SendOutcome.Accepted)
             {
@@ -77,10 +84,11 @@ internal sealed partial class SessionCommands(DataPlane plane, ListenerManager l
     /// <summary>Closes a session (FIN after queued sends) or resets it; completes when it is closed.</summary>
     public async Task CloseAsync(long sessionId, bool abort, string actor)
     {
-        var session = GetSession(sessionId);
+        var closed = $"Session {sessionId} is already closed.";
+        var session = GetOpenSession(sessionId, closed);
         if (!session.IsOpen)
         {
-            throw CommandException.Conflict($"Session {sessionId} is already closed.");
+            throw CommandException.Conflict(closed);
         }
 
         CloseRequested(logger, actor, sessionId, abort ? "abort" : "close");

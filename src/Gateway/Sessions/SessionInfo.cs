@@ -21,6 +21,7 @@ namespace Gateway.Sessions;
 /// <param name="BytesOut">Bytes sent to the peer.</param>
 /// <param name="MessagesIn">Chunks (TCP) or datagrams (UDP) received.</param>
 /// <param name="MessagesOut">Chunks or datagrams sent.</param>
+/// <param name="Capture">What the capture store keeps of it: <c>full</c>, <c>metadata</c> or <c>off</c>.</param>
 public sealed record SessionInfo(
     long Id,
     string? ListenerId,
@@ -38,4 +39,5 @@ public sealed record SessionInfo(
     long BytesIn,
     long BytesOut,
     long MessagesIn,
-    long MessagesOut);
+    long MessagesOut,
+    Capture.CaptureMode Capture = Capture.CaptureMode.Full);

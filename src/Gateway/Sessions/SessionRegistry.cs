@@ -4,13 +4,16 @@ using Microsoft.Extensions.Options;
 
 namespace Gateway.Sessions;
 
-/// <summary>Open sessions, and the most recent closed ones (bounded by <c>Gateway:History:MaxClosedSessions</c>).</summary>
+/// <summary>
+/// Open sessions, and snapshots of the most recently closed ones whose capture is off (bounded by
+/// <c>Gateway:History:MaxClosedSessions</c>); the capture store keeps the history of all others.
+/// </summary>
 internal sealed class SessionRegistry(IOptions<GatewayOptions> options)
 {
     private readonly ConcurrentDictionary<long, Session> _open = new();
     private readonly object _closedGate = new();
-    private readonly Dictionary<long, Session> _closed = [];
-    private readonly Queue<Session> _closedOrder = new();
+    private readonly Dictionary<long, SessionInfo> _closed = [];
+    private readonly Queue<long> _closedOrder = new();
     private readonly int _maxClosed = options.Value.History.MaxClosedSessions;
 
     public int OpenCount => _open.Count;
@@ -19,64 +22,57 @@ internal sealed class SessionRegistry(IOptions<GatewayOptions> options)
 
     public void Add(Session session) => _open[session.Id] = session;
 
-    public void MarkClosed(Session session)
+    public void MarkClosed(Session session, SessionInfo final)
     {
-        lock (_closedGate)
+        if (final.Capture == Capture.CaptureMode.Off)
         {
-            _closed[session.Id] = session;
-            _closedOrder.Enqueue(session);
-            while (_closedOrder.Count > _maxClosed)
-            {
-                _closed.Remove(_closedOrder.Dequeue().Id);
-            }
+            Remember(final);
         }
 
         _open.TryRemove(session.Id, out _);
     }
 
-    public Session? Find(long id)
+    private void Remember(SessionInfo final)
     {
-        if (_open.TryGetValue(id, out var session))
+        lock (_closedGate)
         {
-            return session;
+            _closed[final.Id] = final;
+            _closedOrder.Enqueue(final.Id);
+            while (_closedOrder.Count > _maxClosed)
+            {
+                _closed.Remove(_closedOrder.Dequeue());
+            }
         }
+    }
 
+    /// <summary>The open session with this id, or null.</summary>
+    public Session? FindOpen(long id) => _open.GetValueOrDefault(id);
+
+    /// <summary>A recently closed session's final snapshot, or null.</summary>
+    public SessionInfo? FindClosed(long id)
+    {
         lock (_closedGate)
         {
             return _closed.GetValueOrDefault(id);
         }
     }
 
-    /// <summary>Sessions in id order, optionally of one listener, filtered by state.</summary>
-    public List<Session> List(string? listenerId, SessionFilter filter)
+    /// <summary>Recently closed sessions (of one listener if given), in id order.</summary>
+    public List<SessionInfo> RecentlyClosed(string? listenerId)
     {
-        var result = new List<Session>();
-        if (filter is SessionFilter.Open or SessionFilter.All)
+        lock (_closedGate)
         {
-            result.AddRange(_open.Values);
+            return _closed.Values
+                .Where(s => listenerId is null || string.Equals(s.ListenerId, listenerId, StringComparison.OrdinalIgnoreCase))
+                .OrderBy(s => s.Id)
+                .ToList();
         }
-
-        if (filter is SessionFilter.Closed or SessionFilter.All)
-        {
-            lock (_closedGate)
-            {
-                result.AddRange(_closedOrder);
-            }
-        }
-
-        if (listenerId is not null)
-        {
-            result.RemoveAll(s => !string.Equals(s.ListenerId, listenerId, StringComparison.OrdinalIgnoreCase));
-        }
-
-        // A session moving from open to closed may have been picked up twice.
-        return result.DistinctBy(s => s.Id).OrderBy(s => s.Id).ToList();
     }
-}
 
-internal enum SessionFilter
-{
-    Open,
-    Closed,
-    All,
+    /// <summary>Open sessions in id order, optionally of one listener.</summary>
+    public List<Session> ListOpen(string? listenerId = null) =>
+        _open.Values
+            .Where(s => listenerId is null || string.Equals(s.ListenerId, listenerId, StringComparison.OrdinalIgnoreCase))
+            .OrderBy(s => s.Id)
+            .ToList();
 }

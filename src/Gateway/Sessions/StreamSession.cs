@@ -142,6 +142,7 @@ internal sealed class StreamSession : Session
         {
             while (true)
             {
+                await WaitForCaptureAsync().ConfigureAwait(false);
                 if (buffer is null)
                 {
                     await stream.ReadAsync(Memory<byte>.Empty, Lifetime).ConfigureAwait(false);
@@ -180,6 +181,7 @@ internal sealed class StreamSession : Session
         {
             while (true)
             {
+                await WaitForCaptureAsync().ConfigureAwait(false);
                 var result = await reader.ReadAsync(Lifetime).ConfigureAwait(false);
                 var buffer = result.Buffer;
                 try

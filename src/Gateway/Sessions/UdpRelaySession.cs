@@ -163,6 +163,7 @@ internal sealed class UdpRelaySession : Session, IDatagramSession
         {
             while (true)
             {
+                await WaitForCaptureAsync().ConfigureAwait(false);
                 var read = await socket.ReceiveAsync(buffer, SocketFlags.None, Lifetime).ConfigureAwait(false);
                 if (await InterceptAsync(Direction.Out, buffer.AsSpan(0, read).ToArray()).ConfigureAwait(false) is not { } payload)
                 {

@@ -16,6 +16,9 @@ internal sealed record TrafficMessage(
     byte[] Data,
     IReadOnlyList<string>? Faults = null) : TrafficEvent
 {
+    /// <summary>How the session's listener captures it (set by the session that records the message).</summary>
+    public Capture.CapturePolicy Capture { get; init; } = Gateway.Capture.CapturePolicy.Default;
+
     public int Size => Data.Length;
 }
 

@@ -9,9 +9,9 @@ namespace Gateway.Traffic;
 internal sealed class TrafficEventBus
 {
     private readonly object _gate = new();
-    private ImmutableArray<ObserverSubscription> _subscriptions = [];
+    private ImmutableArray<ITrafficObserver> _subscriptions = [];
 
-    public ImmutableArray<ObserverSubscription> Subscriptions => _subscriptions;
+    public ImmutableArray<ITrafficObserver> Subscriptions => _subscriptions;
 
     /// <summary>Events dropped by subscriptions that were removed, so totals never go down.</summary>
     private long _droppedByRemoved;
@@ -30,18 +30,21 @@ internal sealed class TrafficEventBus
         }
     }
 
-    public ObserverSubscription Subscribe(string name, int capacity, long maxBytes)
+    public ObserverSubscription Subscribe(string name, int capacity, long maxBytes) =>
+        Subscribe(new ObserverSubscription(name, capacity, maxBytes));
+
+    public T Subscribe<T>(T observer)
+        where T : ITrafficObserver
     {
-        var subscription = new ObserverSubscription(name, capacity, maxBytes);
         lock (_gate)
         {
-            _subscriptions = _subscriptions.Add(subscription);
+            _subscriptions = _subscriptions.Add(observer);
         }
 
-        return subscription;
+        return observer;
     }
 
-    public void Unsubscribe(ObserverSubscription subscription)
+    public void Unsubscribe(ITrafficObserver subscription)
     {
         lock (_gate)
         {

@@ -17,11 +17,13 @@ public sealed class GatewayApp : IAsyncDisposable
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private readonly WebApplicationFactory<Program> _factory;
+    private readonly TempFolder? _ownFolder;
 
-    private GatewayApp(WebApplicationFactory<Program> factory, HttpClient http)
+    private GatewayApp(WebApplicationFactory<Program> factory, HttpClient http, TempFolder? ownFolder)
     {
         _factory = factory;
         Http = http;
+        _ownFolder = ownFolder;
     }
 
     public HttpClient Http { get; }
@@ -34,8 +36,13 @@ public sealed class GatewayApp : IAsyncDisposable
 
     public IServiceProvider Services => _factory.Services;
 
+    /// <summary>
+    /// Starts the app. Its capture database is a fresh file removed on dispose, unless
+    /// <paramref name="settings"/> names one (<c>ConnectionStrings:Capture</c>) to share across restarts.
+    /// </summary>
     public static async Task<GatewayApp> StartAsync(IDictionary<string, string?>? settings = null)
     {
+        var ownFolder = settings?.ContainsKey("ConnectionStrings:Capture") == true ? null : new TempFolder();
         var values = new Dictionary<string, string?>
         {
             // appsettings.json names port 5080, and the test host prefers configured URLs.
@@ -44,6 +51,11 @@ public sealed class GatewayApp : IAsyncDisposable
             ["Gateway:Listeners:1:Port"] = "0",
             ["Serilog:MinimumLevel:Default"] = "Warning",
         };
+        if (ownFolder is not null)
+        {
+            values["ConnectionStrings:Capture"] = CaptureDatabase(ownFolder);
+        }
+
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             values[key] = value;
@@ -53,7 +65,7 @@ public sealed class GatewayApp : IAsyncDisposable
             b.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(values)));
         factory.UseKestrel(0);
         factory.StartServer();
-        var app = new GatewayApp(factory, factory.CreateClient());
+        var app = new GatewayApp(factory, factory.CreateClient(), ownFolder);
         var listeners = await app.GetListenersAsync();
         app.TcpPort = listeners.FirstOrDefault(l => l.Protocol == "tcp" && l.State == "listening")?.Port ?? 0;
         app.UdpPort = listeners.FirstOrDefault(l => l.Protocol == "udp" && l.State == "listening")?.Port ?? 0;
@@ -98,6 +110,26 @@ public sealed class GatewayApp : IAsyncDisposable
     public async Task<WireMessage[]> MessagesAsync(long sessionId) =>
         await GetAsync<WireMessage[]>($"/api/sessions/{sessionId}/messages");
 
+    /// <summary>Every captured message of a session, paging with afterSeq.</summary>
+    public async Task<List<WireMessage>> AllMessagesAsync(long sessionId)
+    {
+        var all = new List<WireMessage>();
+        while (true)
+        {
+            var page = await GetAsync<WireMessage[]>($"/api/sessions/{sessionId}/messages?afterSeq={(all.Count > 0 ? all[^1].Seq : 0)}&limit=1000");
+            if (page.Length == 0)
+            {
+                return all;
+            }
+
+            all.AddRange(page);
+        }
+    }
+
+    /// <summary>The payloads of one direction of a session's captured messages, joined.</summary>
+    public async Task<byte[]> CapturedBytesAsync(long sessionId, string direction) =>
+        (await AllMessagesAsync(sessionId)).Where(m => m.Direction == direction).SelectMany(m => m.Data).ToArray();
+
     /// <summary>POST /api/listeners, asserting 201.</summary>
     public async Task<WireListener> CreateListenerAsync(object body)
     {
@@ -132,9 +164,13 @@ public sealed class GatewayApp : IAsyncDisposable
         return hub;
     }
 
+    /// <summary>A <c>ConnectionStrings:Capture</c> value for a database file in <paramref name="folder"/>.</summary>
+    public static string CaptureDatabase(TempFolder folder) => $"Data Source={Path.Combine(folder.Path, "gateway.db")}";
+
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
         await _factory.DisposeAsync();
+        _ownFolder?.Dispose();
     }
 }

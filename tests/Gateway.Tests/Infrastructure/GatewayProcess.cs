@@ -14,9 +14,12 @@ internal sealed partial class GatewayProcess : IDisposable
     private readonly List<string> _lines = [];
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private GatewayProcess(Process process)
+    private readonly TempFolder? _ownFolder;
+
+    private GatewayProcess(Process process, TempFolder? ownFolder)
     {
         _process = process;
+        _ownFolder = ownFolder;
     }
 
     public IReadOnlyList<string> Lines
@@ -32,8 +35,17 @@ internal sealed partial class GatewayProcess : IDisposable
 
     public int ExitCode => _process.ExitCode;
 
-    public static GatewayProcess Start(params string[] args)
+    /// <summary>Starts the gateway; unless <paramref name="args"/> name a capture database, it gets a fresh one in <paramref name="folder"/> or a temp folder.</summary>
+    public static GatewayProcess Start(params string[] args) => Start(null, args);
+
+    public static GatewayProcess Start(TempFolder? folder, params string[] args)
     {
+        var own = folder is null && !args.Any(a => a.Contains("ConnectionStrings:Capture", StringComparison.Ordinal)) ? new TempFolder() : null;
+        if ((folder ?? own) is { } dataFolder)
+        {
+            args = [.. args, $"--ConnectionStrings:Capture={GatewayApp.CaptureDatabase(dataFolder)}"];
+        }
+
         var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
             WorkingDirectory = AppContext.BaseDirectory,
@@ -48,7 +60,7 @@ internal sealed partial class GatewayProcess : IDisposable
         }
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var gateway = new GatewayProcess(process);
+        var gateway = new GatewayProcess(process, own);
         process.OutputDataReceived += (_, e) => gateway.Add(e.Data);
         process.ErrorDataReceived += (_, e) => gateway.Add(e.Data);
         process.Exited += (_, _) => gateway._exited.TrySetResult();
@@ -110,6 +122,14 @@ internal sealed partial class GatewayProcess : IDisposable
         }
 
         _process.Dispose();
+        _ownFolder?.Dispose();
+    }
+
+    /// <summary>SIGKILL: the process dies at once, as in a crash or an OOM kill.</summary>
+    public void KillHard()
+    {
+        const int SigKill = 9;
+        Kill(_process.Id, SigKill);
     }
 
     private void Add(string? line)

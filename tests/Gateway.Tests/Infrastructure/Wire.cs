@@ -5,14 +5,15 @@ namespace Gateway.Tests.Infrastructure;
 
 public sealed record WireListener(
     string Id, string Name, string Protocol, string? Address, int Port, string? Path, string State,
-    int Sessions, long BytesIn, long BytesOut, string Framing, WireListenerTls? Tls, string? Upstream);
+    int Sessions, long BytesIn, long BytesOut, string Framing, WireListenerTls? Tls, string? Upstream,
+    string? Capture = null, string? CaptureOverflow = null);
 
 public sealed record WireListenerTls(bool SelfSigned, string Fingerprint);
 
 public sealed record WireSession(
     long Id, string? ListenerId, string Kind, string Protocol, string Framing, bool Tls, string Remote, string Local, string? Upstream, string State,
     DateTimeOffset OpenedAt, DateTimeOffset? ClosedAt, string? CloseReason,
-    long BytesIn, long BytesOut, long MessagesIn, long MessagesOut);
+    long BytesIn, long BytesOut, long MessagesIn, long MessagesOut, string? Capture = null);
 
 public sealed record WireMessage(
     long Seq, long SessionId, string? ListenerId, string Direction, DateTimeOffset At, int Size, byte[] Data, bool Truncated,
@@ -24,7 +25,13 @@ public sealed record WireSendToResult(int Bytes, long SessionId);
 
 public sealed record WireBroadcastResult(int Sessions, int Bytes);
 
-public sealed record WireStats(long SessionsOpen, long SessionsTotal, long BytesIn, long BytesOut, long Dropped, int HubClients);
+public sealed record WireStats(
+    long SessionsOpen, long SessionsTotal, long BytesIn, long BytesOut, long Dropped, int HubClients, WireCaptureStats? Capture = null,
+    long LastSeq = 0);
+
+public sealed record WireCaptureStats(
+    string Database, long MessagesSeen, long BytesSeen, long MessagesCaptured, long BytesCaptured, long MessagesDropped, long BytesDropped,
+    long MessagesPending, long BytesPending, bool Behind, long StoredBytes, long PrunedBytes, long Batches);
 
 public sealed record WireProblem(string? Title, int Status, string? Detail);
 

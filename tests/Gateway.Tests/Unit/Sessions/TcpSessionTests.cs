@@ -22,7 +22,7 @@ public sealed class TcpSessionTests : IAsyncLifetime
     public TcpSessionTests()
     {
         var options = Options.Create(new GatewayOptions { Tcp = { ReceiveBufferBytes = 1024 } });
-        _plane = new DataPlane(options, _bus, new SessionRegistry(options), new TrafficTotals(), new Gateway.Intercept.HeldMessages(_bus, TimeProvider.System), NullLoggerFactory.Instance, TimeProvider.System);
+        _plane = new DataPlane(options, _bus, new SessionRegistry(options), new TrafficTotals(), new Gateway.Intercept.HeldMessages(_bus, TimeProvider.System), new Gateway.Capture.CaptureFeed(_bus, options), NullLoggerFactory.Instance, TimeProvider.System);
         _events = _bus.Subscribe("test", 10_000, long.MaxValue);
         _listener = new StreamGatewayListener(_plane, new ListenerOptions { Name = "t", Address = "127.0.0.1", Port = 0 }, ListenerProtocol.Tcp);
     }
@@ -56,6 +56,7 @@ public sealed class TcpSessionTests : IAsyncLifetime
         await client.SendAsync(Encoding.ASCII.GetBytes("partial fra"));
         var message = await NextAsync<TrafficMessage>();
         Assert.Equal("partial fra", Encoding.ASCII.GetString(message.Data));
+        var session = _plane.Sessions.FindOpen(message.SessionId)!;
 
         // The session is now waiting in a read; the peer hangs up hard.
         client.LingerState = new LingerOption(true, 0);
@@ -63,7 +64,6 @@ public sealed class TcpSessionTests : IAsyncLifetime
 
         var closed = await NextAsync<SessionClosed>();
         Assert.Equal("connection reset by peer", closed.Session.CloseReason);
-        var session = _plane.Sessions.Find(closed.Session.Id)!;
         await session.Completion.WaitAsync(Timeout);
         await Task.Delay(100);
         Assert.False(_events.TryRead(out var extra), $"nothing may follow the close, got {extra}");
@@ -104,7 +104,7 @@ public sealed class TcpSessionTests : IAsyncLifetime
     {
         using var client = await ConnectAsync();
         var opened = await NextAsync<SessionOpened>();
-        var session = _plane.Sessions.Find(opened.Session.Id)!;
+        var session = _plane.Sessions.FindOpen(opened.Session.Id)!;
 
         for (var i = 0; i < 100; i++)
         {

@@ -1,0 +1,127 @@
+using Gateway.Configuration;
+using Gateway.Sessions;
+using Gateway.Traffic;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Capture;
+
+/// <summary>
+/// What the API reads about sessions and messages: live sessions from the registry, history from the
+/// capture store. Message reads first flush the writer, so they see everything recorded before the request.
+/// </summary>
+internal sealed class SessionHistory(DataPlane plane, ICaptureStore store, CaptureWriter writer, IOptions<GatewayOptions> options)
+{
+    public const int MaxPage = 1000;
+
+    public const int MaxSessionPage = 10_000;
+
+    private readonly int _pageBytes = options.Value.Capture.PageBytes;
+
+    public async Task<SessionInfo> GetSessionAsync(long id, CancellationToken cancellationToken)
+    {
+        if (plane.Sessions.FindOpen(id) is { } open)
+        {
+            return open.Snapshot();
+        }
+
+        if (plane.Sessions.FindClosed(id) is { } closed)
+        {
+            return closed;
+        }
+
+        // The store holds a just-closed session as open until the writer has committed its close.
+        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        return plane.Sessions.FindOpen(id)?.Snapshot()
+            ?? await store.GetSessionAsync(id, cancellationToken).ConfigureAwait(false)
+            ?? throw CommandException.NotFound($"Session {id} does not exist (or is no longer kept).");
+    }
+
+    /// <summary>
+    /// Sessions in id order: the newest <paramref name="limit"/>, or the first <paramref name="limit"/>
+    /// after <paramref name="afterId"/>. Open ones are live; closed ones come from the store, and from memory
+    /// for listeners whose capture is off.
+    /// </summary>
+    public async Task<List<SessionInfo>> ListSessionsAsync(string? listenerId, string? state, long? afterId, int? limit, CancellationToken cancellationToken)
+    {
+        var (open, closed) = state?.Trim().ToLowerInvariant() switch
+        {
+            null or "" or "open" => (true, false),
+            "closed" => (false, true),
+            "all" => (true, true),
+            _ => throw CommandException.BadInput($"Unknown state '{state}': use open, closed or all."),
+        };
+        var count = limit ?? MaxPage;
+        if (count is < 1 or > MaxSessionPage)
+        {
+            throw CommandException.BadInput($"'limit' must be between 1 and {MaxSessionPage} (was {count}).");
+        }
+
+        var byId = new Dictionary<long, SessionInfo>();
+        if (closed)
+        {
+            await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var session in await store.ListSessionsAsync(listenerId, closedOnly: true, afterId, count, cancellationToken).ConfigureAwait(false))
+            {
+                byId[session.Id] = session;
+            }
+
+            foreach (var session in plane.Sessions.RecentlyClosed(listenerId))
+            {
+                byId[session.Id] = session;
+            }
+        }
+
+        if (open)
+        {
+            foreach (var session in plane.Sessions.ListOpen(listenerId))
+            {
+                byId[session.Id] = session.Snapshot();
+            }
+        }
+
+        var ordered = byId.Values.Where(s => afterId is null || s.Id > afterId).OrderBy(s => s.Id);
+        return afterId is null ? ordered.TakeLast(count).ToList() : ordered.Take(count).ToList();
+    }
+
+    /// <summary>A session's messages with full payloads (as captured), in seq order after <paramref name="afterSeq"/>.</summary>
+    public async Task<List<MessageInfo>> SessionMessagesAsync(long sessionId, long? afterSeq, int? limit, CancellationToken cancellationToken)
+    {
+        var count = CheckLimit(limit);
+        await GetSessionAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        return await FindAsync(new MessageQuery { SessionId = sessionId, AfterSeq = afterSeq, Limit = count }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Searches every captured message; see <see cref="MessageQuery"/>.</summary>
+    public async Task<List<MessageInfo>> FindAsync(MessageQuery query, CancellationToken cancellationToken)
+    {
+        CheckLimit(query.Limit);
+        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        return await store.FindMessagesAsync(query with { MaxBytes = _pageBytes }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Every captured message of the query, streamed (exports), after a flush.</summary>
+    public async IAsyncEnumerable<MessageInfo> StreamAsync(MessageQuery query, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await foreach (var message in store.StreamMessagesAsync(query, cancellationToken).ConfigureAwait(false))
+        {
+            yield return message;
+        }
+    }
+
+    /// <summary>Sessions overlapping a time range, for exports: live snapshots where open.</summary>
+    public async Task<List<SessionInfo>> SessionsBetweenAsync(string? listenerId, DateTimeOffset? from, DateTimeOffset? to, CancellationToken cancellationToken)
+    {
+        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        var stored = await store.SessionsBetweenAsync(listenerId, from, to, cancellationToken).ConfigureAwait(false);
+        return stored.Select(s => plane.Sessions.FindOpen(s.Id)?.Snapshot() ?? s).ToList();
+    }
+
+    private static int CheckLimit(int? limit)
+    {
+        var count = limit ?? MaxPage;
+        return count is < 1 or > MaxPage
+            ? throw CommandException.BadInput($"'limit' must be between 1 and {MaxPage} (was {count}).")
+            : count;
+    }
+}

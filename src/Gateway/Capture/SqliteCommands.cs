@@ -1,0 +1,191 @@
+using Gateway.Framing;
+using Gateway.Listeners;
+using Gateway.Sessions;
+using Gateway.Traffic;
+using Microsoft.Data.Sqlite;
+
+namespace Gateway.Capture;
+
+/// <summary>The SQL of <see cref="SqliteCaptureStore"/> and the mapping between rows and records.</summary>
+internal static class SqliteCommands
+{
+    public const string SelectSessions =
+        "SELECT id, listener_id, kind, protocol, framing, tls, remote, local, upstream, capture, state, "
+        + "opened_at, closed_at, close_reason, bytes_in, bytes_out, messages_in, messages_out FROM sessions";
+
+    private const string SelectMessages = "SELECT seq, session_id, listener_id, direction, at, size, data, faults FROM messages";
+
+    public static long ToMicros(DateTimeOffset time) => (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerMicrosecond;
+
+    public static DateTimeOffset FromMicros(long micros) => DateTimeOffset.UnixEpoch.AddTicks(micros * TimeSpan.TicksPerMicrosecond);
+
+    public static SqliteCommand InsertMessage(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "INSERT OR REPLACE INTO messages (seq, session_id, listener_id, direction, at, size, data, faults) "
+            + "VALUES ($seq, $session, $listener, $direction, $at, $size, $data, $faults)";
+        foreach (var name in new[] { "$seq", "$session", "$listener", "$direction", "$at", "$size", "$data", "$faults" })
+        {
+            command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+
+        command.Prepare();
+        return command;
+    }
+
+    public static void BindMessage(SqliteCommand command, TrafficMessage message, bool keepPayload)
+    {
+        var p = command.Parameters;
+        p[0].Value = message.Seq;
+        p[1].Value = message.SessionId;
+        p[2].Value = (object?)message.ListenerId ?? DBNull.Value;
+        p[3].Value = Name(message.Direction);
+        p[4].Value = ToMicros(message.At);
+        p[5].Value = message.Size;
+        p[6].Value = keepPayload ? message.Data : DBNull.Value;
+        p[7].Value = message.Faults is { Count: > 0 } faults ? string.Join(',', faults) : DBNull.Value;
+    }
+
+    public static SqliteCommand UpsertSession(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "INSERT OR REPLACE INTO sessions (id, listener_id, kind, protocol, framing, tls, remote, local, upstream, capture, "
+            + "state, opened_at, closed_at, close_reason, bytes_in, bytes_out, messages_in, messages_out) VALUES "
+            + "($id, $listener, $kind, $protocol, $framing, $tls, $remote, $local, $upstream, $capture, "
+            + "$state, $opened, $closed, $reason, $bin, $bout, $min, $mout)";
+        foreach (var name in new[] { "$id", "$listener", "$kind", "$protocol", "$framing", "$tls", "$remote", "$local", "$upstream", "$capture",
+                     "$state", "$opened", "$closed", "$reason", "$bin", "$bout", "$min", "$mout" })
+        {
+            command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+
+        command.Prepare();
+        return command;
+    }
+
+    public static void BindSession(SqliteCommand command, SessionInfo session)
+    {
+        var p = command.Parameters;
+        p[0].Value = session.Id;
+        p[1].Value = (object?)session.ListenerId ?? DBNull.Value;
+        p[2].Value = Name(session.Kind);
+        p[3].Value = Name(session.Protocol);
+        p[4].Value = Name(session.Framing);
+        p[5].Value = session.Tls ? 1 : 0;
+        p[6].Value = session.Remote;
+        p[7].Value = session.Local;
+        p[8].Value = (object?)session.Upstream ?? DBNull.Value;
+        p[9].Value = Name(session.Capture);
+        p[10].Value = Name(session.State);
+        p[11].Value = ToMicros(session.OpenedAt);
+        p[12].Value = session.ClosedAt is { } closed ? ToMicros(closed) : DBNull.Value;
+        p[13].Value = (object?)session.CloseReason ?? DBNull.Value;
+        p[14].Value = session.BytesIn;
+        p[15].Value = session.BytesOut;
+        p[16].Value = session.MessagesIn;
+        p[17].Value = session.MessagesOut;
+    }
+
+    public static SessionInfo ReadSession(SqliteDataReader r) => new(
+        r.GetInt64(0),
+        r.IsDBNull(1) ? null : r.GetString(1),
+        Parse<SessionKind>(r.GetString(2)),
+        Parse<ListenerProtocol>(r.GetString(3)),
+        Parse<FramingMode>(r.GetString(4)),
+        r.GetInt64(5) != 0,
+        r.GetString(6),
+        r.GetString(7),
+        r.IsDBNull(8) ? null : r.GetString(8),
+        Parse<SessionState>(r.GetString(10)),
+        FromMicros(r.GetInt64(11)),
+        r.IsDBNull(12) ? null : FromMicros(r.GetInt64(12)),
+        r.IsDBNull(13) ? null : r.GetString(13),
+        r.GetInt64(14),
+        r.GetInt64(15),
+        r.GetInt64(16),
+        r.GetInt64(17),
+        Parse<Capture.CaptureMode>(r.GetString(9)));
+
+    /// <summary>A message row; one captured as metadata only has no payload and reads as <c>truncated</c> with empty data.</summary>
+    public static MessageInfo ReadMessage(SqliteDataReader r)
+    {
+        var size = r.GetInt32(5);
+        var data = r.IsDBNull(6) ? [] : (byte[])r.GetValue(6);
+        return new MessageInfo(
+            r.GetInt64(0),
+            r.GetInt64(1),
+            r.IsDBNull(2) ? null : r.GetString(2),
+            Parse<Direction>(r.GetString(3)),
+            FromMicros(r.GetInt64(4)),
+            size,
+            data,
+            data.Length < size,
+            r.IsDBNull(7) ? null : r.GetString(7).Split(','));
+    }
+
+    public static SqliteCommand FindMessages(SqliteConnection connection, MessageQuery query)
+    {
+        var command = connection.CreateCommand();
+        var where = new List<string>();
+        void Add(string condition, string name, object value)
+        {
+            where.Add(condition);
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        if (query.SessionId is { } session)
+        {
+            Add("session_id = $session", "$session", session);
+        }
+
+        if (query.ListenerId is { } listener)
+        {
+            Add("listener_id = $listener COLLATE NOCASE", "$listener", listener);
+        }
+
+        if (query.Direction is { } direction)
+        {
+            Add("direction = $direction", "$direction", Name(direction));
+        }
+
+        if (query.From is { } from)
+        {
+            Add("at >= $from", "$from", ToMicros(from));
+        }
+
+        if (query.To is { } to)
+        {
+            Add("at <= $to", "$to", ToMicros(to));
+        }
+
+        if (query.AfterSeq is { } after)
+        {
+            Add("seq > $after", "$after", after);
+        }
+
+        if (query.BeforeSeq is { } before)
+        {
+            Add("seq < $before", "$before", before);
+        }
+
+        for (var i = 0; i < query.Patterns.Count; i++)
+        {
+            // instr() on two BLOBs compares bytes: this is how both text and hex patterns match.
+            Add($"instr(data, $p{i}) > 0", $"$p{i}", query.Patterns[i]);
+        }
+
+        command.CommandText = SelectMessages
+            + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")
+            + (query.Descending ? " ORDER BY seq DESC" : " ORDER BY seq")
+            + (query.Limit < int.MaxValue ? $" LIMIT {query.Limit}" : "");
+        return command;
+    }
+
+    private static string Name<T>(T value)
+        where T : struct, Enum => value.ToString().ToLowerInvariant();
+
+    private static T Parse<T>(string value)
+        where T : struct, Enum => Enum.Parse<T>(value, ignoreCase: true);
+}

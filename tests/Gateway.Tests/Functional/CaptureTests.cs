@@ -1,0 +1,213 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.Functional;
+
+/// <summary>The capture store over real sockets: history across restarts, accounting, back-pressure, retention, capture modes.</summary>
+public sealed class CaptureTests
+{
+    [Fact]
+    public async Task Restart_SameDatabase_SessionsAndFullPayloadsKept_SeqAndIdsContinue()
+    {
+        using var folder = new TempFolder();
+        var settings = new Dictionary<string, string?> { ["ConnectionStrings:Capture"] = GatewayApp.CaptureDatabase(folder) };
+        var sent = RandomNumberGenerator.GetBytes(300_000);
+        long firstId;
+        long lastSeq;
+        await using (var app = await GatewayApp.StartAsync(settings))
+        {
+            using var client = await app.ConnectTcpAsync();
+            await client.SendAllAsync(sent);
+            var session = await app.SessionOfAsync(client);
+            await app.MessagesUntilAsync(session.Id, m => m.Sum(x => x.Size) == sent.Length, "all bytes recorded");
+            (await app.PostAsync($"/api/sessions/{session.Id}/send", new { data = "reply", encoding = "utf8" })).EnsureSuccessStatusCode();
+            Assert.Equal("reply", Encoding.UTF8.GetString(await client.ReceiveExactlyAsync(5)));
+            client.Shutdown(SocketShutdown.Both);
+            await app.SessionOfAsync(client, "closed");
+            firstId = session.Id;
+            lastSeq = (await app.GetAsync<WireStats>("/api/stats")).LastSeq;
+        }
+
+        await using (var app = await GatewayApp.StartAsync(settings))
+        {
+            var old = Assert.Single(await app.GetAsync<WireSession[]>("/api/sessions?state=all"), s => s.Id == firstId);
+            Assert.Equal("closed", old.State);
+            Assert.Equal("closed by peer", old.CloseReason);
+            Assert.Equal(sent.Length, old.BytesIn);
+            Assert.Empty(await app.GetAsync<WireSession[]>("/api/sessions"));
+            Assert.Equal(sent, await app.CapturedBytesAsync(firstId, "in"));
+            Assert.Equal("reply"u8.ToArray(), await app.CapturedBytesAsync(firstId, "out"));
+            Assert.Equal(firstId, (await app.GetAsync<WireSession>($"/api/sessions/{firstId}")).Id);
+
+            using var client = await app.ConnectTcpAsync();
+            await client.SendTextAsync("after restart");
+            var session = await app.SessionOfAsync(client);
+            Assert.True(session.Id > firstId, $"session id {session.Id} must continue after {firstId}");
+            var message = Assert.Single(await app.MessagesUntilAsync(session.Id, m => m.Length == 1, "the new message"));
+            Assert.True(message.Seq > lastSeq, $"seq {message.Seq} must continue after {lastSeq}");
+
+            // A closed session from before the restart refuses sends with 409, not 404.
+            await ApiAssert.ProblemAsync(await app.PostAsync($"/api/sessions/{firstId}/send", new { data = "x" }), HttpStatusCode.Conflict);
+            await ApiAssert.ProblemAsync(await app.PostAsync($"/api/sessions/{session.Id + 1000}/send", new { data = "x" }), HttpStatusCode.NotFound);
+        }
+    }
+
+    [Fact]
+    public async Task WriterBehind_DropMode_LossCountedToTheByte()
+    {
+        // One commit (with its fsync) per message and room for 8 waiting: a fast sender outruns the writer.
+        await using var app = await GatewayApp.StartAsync(new Dictionary<string, string?>
+        {
+            ["Gateway:Capture:BatchBytes"] = "1",
+            ["Gateway:Capture:QueueCapacity"] = "8",
+        });
+        using var client = await app.ConnectTcpAsync();
+        var chunk = RandomNumberGenerator.GetBytes(64 * 1024);
+        for (var i = 0; i < 256; i++)
+        {
+            await client.SendAllAsync(chunk);
+        }
+
+        var session = await app.SessionOfAsync(client);
+        await Timeouts.Eventually(async () => (await app.GetAsync<WireSession>($"/api/sessions/{session.Id}")).BytesIn == 256L * chunk.Length ? "" : null, "16 MiB received");
+        var stored = (await app.AllMessagesAsync(session.Id)).Sum(m => (long)m.Size); // also flushes the writer
+        var stats = await app.GetAsync<WireStats>("/api/stats");
+        var capture = stats.Capture!;
+
+        Assert.True(capture.BytesDropped > 0, "the writer should have fallen behind");
+        Assert.Equal(0, capture.BytesPending);
+        Assert.Equal(stats.BytesIn + stats.BytesOut, capture.BytesSeen);
+        Assert.Equal(capture.BytesSeen, capture.BytesCaptured + capture.BytesDropped);
+        Assert.Equal(capture.BytesCaptured, stored);
+        Assert.Equal(capture.MessagesSeen, capture.MessagesCaptured + capture.MessagesDropped);
+    }
+
+    [Fact]
+    public async Task WriterBehind_BackpressureListener_NothingLost()
+    {
+        await using var app = await GatewayApp.StartAsync(new Dictionary<string, string?>
+        {
+            ["Gateway:Capture:BatchBytes"] = "1",
+            ["Gateway:Capture:QueueCapacity"] = "8",
+        });
+        var listener = await app.CreateListenerAsync(new { name = "slow", protocol = "tcp", port = 0, captureOverflow = "backpressure" });
+        Assert.Equal("backpressure", listener.CaptureOverflow);
+        Assert.Equal("full", listener.Capture);
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await client.ConnectAsync(IPAddress.Loopback, listener.Port).Within();
+        var sent = RandomNumberGenerator.GetBytes(8 * 1024 * 1024);
+        for (var offset = 0; offset < sent.Length; offset += 64 * 1024)
+        {
+            await client.SendAllAsync(sent[offset..(offset + 64 * 1024)]);
+        }
+
+        var session = await app.SessionOfAsync(client);
+        await Timeouts.Eventually(async () => (await app.GetAsync<WireSession>($"/api/sessions/{session.Id}")).BytesIn == sent.Length ? "" : null,
+            "8 MiB received", TimeSpan.FromSeconds(60));
+
+        Assert.Equal(sent, await app.CapturedBytesAsync(session.Id, "in"));
+        var capture = (await app.GetAsync<WireStats>("/api/stats")).Capture!;
+        Assert.Equal(0, capture.BytesDropped);
+        Assert.Equal(capture.BytesSeen, capture.BytesCaptured);
+    }
+
+    [Fact]
+    public async Task Retention_MaxBytes_PrunesOldestFirst()
+    {
+        await using var app = await GatewayApp.StartAsync(new Dictionary<string, string?> { ["Gateway:Capture:MaxBytes"] = "50000" });
+        using var client = await app.ConnectTcpAsync();
+        var session = await SendNumberedAsync(app, client, count: 120, size: 1000);
+
+        var messages = await app.AllMessagesAsync(session.Id);
+        var stats = (await app.GetAsync<WireStats>("/api/stats")).Capture!;
+        Assert.True(stats.StoredBytes <= 50_000, $"stored {stats.StoredBytes} bytes, limit 50000");
+        Assert.True(stats.PrunedBytes > 0);
+        Assert.InRange(messages.Count, 20, 50);
+        // What is left is the newest: the last message is there, and the kept ones are contiguous up to it.
+        Assert.Equal(119, Number(messages[^1]));
+        Assert.Equal(Enumerable.Range(Number(messages[0]), messages.Count), messages.Select(Number));
+    }
+
+    [Fact]
+    public async Task Retention_MaxAge_PrunesOldMessagesAndSessions()
+    {
+        await using var app = await GatewayApp.StartAsync(new Dictionary<string, string?> { ["Gateway:Capture:MaxAgeHours"] = "0.0005" }); // 1.8 s
+        long id;
+        using (var client = await app.ConnectTcpAsync())
+        {
+            id = (await SendNumberedAsync(app, client, count: 3, size: 10)).Id;
+        }
+
+        await Timeouts.Eventually(async () => (await app.GetAsync<WireSession>($"/api/sessions/{id}")).State == "closed" ? "" : null, "closed");
+        await Timeouts.Eventually(async () => (await app.GetAsync<WireMessage[]>($"/api/messages?sessionId={id}")).Length == 0 ? "" : null,
+            "old messages pruned", TimeSpan.FromSeconds(15));
+        await Timeouts.Eventually(async () => (await app.Http.GetAsync($"/api/sessions/{id}")).StatusCode == HttpStatusCode.NotFound ? "" : null,
+            "the old closed session pruned", TimeSpan.FromSeconds(15));
+    }
+
+    [Fact]
+    public async Task CaptureModes_MetadataKeepsSizesOnly_OffKeepsNothing()
+    {
+        await using var app = await GatewayApp.StartAsync();
+        var metadata = await app.CreateListenerAsync(new { name = "meta", protocol = "tcp", port = 0, capture = "metadata" });
+        var off = await app.CreateListenerAsync(new { name = "off", protocol = "tcp", port = 0, capture = "off" });
+
+        using var a = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await a.ConnectAsync(IPAddress.Loopback, metadata.Port).Within();
+        await a.SendTextAsync("secret payload");
+        using var b = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await b.ConnectAsync(IPAddress.Loopback, off.Port).Within();
+        await b.SendTextAsync("not kept");
+
+        var metaSession = await app.SessionOfAsync(a);
+        Assert.Equal("metadata", metaSession.Capture);
+        var message = Assert.Single(await app.MessagesUntilAsync(metaSession.Id, m => m.Length == 1, "the metadata row"));
+        Assert.Equal(14, message.Size);
+        Assert.Empty(message.Data);
+        Assert.True(message.Truncated);
+
+        var offSession = await app.SessionOfAsync(b);
+        await Timeouts.Eventually(async () => (await app.GetAsync<WireSession>($"/api/sessions/{offSession.Id}")).BytesIn == 8 ? "" : null, "bytes counted");
+        Assert.Empty(await app.MessagesAsync(offSession.Id));
+        Assert.Equal("off", offSession.Capture);
+        b.Shutdown(SocketShutdown.Both);
+        Assert.Equal("off", (await app.SessionOfAsync(b, "closed")).Capture); // closed, still listed from memory
+
+        var capture = (await app.GetAsync<WireStats>("/api/stats")).Capture!;
+        Assert.Equal(0, capture.BytesSeen); // metadata keeps no payload bytes; off is not seen at all
+        Assert.Equal(1, capture.MessagesSeen);
+    }
+
+    [Theory]
+    [InlineData("capture", "everything", "capture")]
+    [InlineData("captureOverflow", "block", "captureOverflow")]
+    public async Task CreateListener_BadCaptureOption_400NamingIt(string field, string value, string named)
+    {
+        await using var app = await GatewayApp.StartAsync();
+        var body = new Dictionary<string, object> { ["name"] = "x", ["protocol"] = "tcp", [field] = value };
+        var problem = await ApiAssert.ProblemAsync(await app.PostAsync("/api/listeners", body), HttpStatusCode.BadRequest);
+        Assert.Contains(named, problem.Detail);
+    }
+
+    /// <summary>Sends count messages "NNNN:" padded to size, one at a time, each seen recorded before the next.</summary>
+    internal static async Task<WireSession> SendNumberedAsync(GatewayApp app, Socket client, int count, int size)
+    {
+        WireSession? session = null;
+        for (var i = 0; i < count; i++)
+        {
+            await client.SendAllAsync(Numbered(i, size));
+            session ??= await app.SessionOfAsync(client);
+            var expected = i + 1;
+            await Timeouts.Eventually(async () => (await app.GetAsync<WireSession>($"/api/sessions/{session.Id}")).MessagesIn == expected ? "" : null, $"message {i}");
+        }
+
+        return session!;
+    }
+
+    internal static byte[] Numbered(int i, int size) => Encoding.ASCII.GetBytes($"{i:D4}:".PadRight(size, '.'));
+
+    private static int Number(WireMessage message) => int.Parse(Encoding.ASCII.GetString(message.Data, 0, 4));
+}
