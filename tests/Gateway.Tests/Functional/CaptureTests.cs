@@ -56,6 +56,67 @@ public sealed class CaptureTests
     }
 
     [Fact]
+    public async Task SearchMessages_ByTextHexDirectionListenerAndTime_NewestFirstAndPaged()
+    {
+        await using var app = await GatewayApp.StartAsync();
+        var line = await app.CreateListenerAsync(new { name = "lines", protocol = "tcp", port = 0, framing = "line" });
+        using var a = await app.ConnectTcpAsync();
+        using var b = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await b.ConnectAsync(IPAddress.Loopback, line.Port).Within();
+        var sa = await SendNumberedAsync(app, a, count: 1, size: 20);
+        await b.SendAllAsync([.. "temp=21 needle\n"u8]);
+        await b.SendAllAsync([0x00, 0xFF, 0x10, 0x42, (byte)'\n']);
+        var sb = await app.SessionOfAsync(b);
+        await app.MessagesUntilAsync(sb.Id, m => m.Length == 2, "two lines");
+        var between = DateTimeOffset.UtcNow;
+        await Task.Delay(20);
+        await a.SendTextAsync("another needle from a");
+        (await app.PostAsync($"/api/sessions/{sb.Id}/send", new { data = "needle back\n" })).EnsureSuccessStatusCode();
+        await app.MessagesUntilAsync(sb.Id, m => m.Length == 3, "the injected line");
+        await app.MessagesUntilAsync(sa.Id, m => m.Length == 2, "a's second message");
+
+        var needles = await app.GetAsync<WireMessage[]>("/api/messages?contains=needle");
+        Assert.Equal(3, needles.Length);
+        Assert.True(needles[0].Seq > needles[1].Seq && needles[1].Seq > needles[2].Seq, "newest first by default");
+        Assert.Equal(needles.OrderBy(m => m.Seq).Select(m => m.Seq), (await app.GetAsync<WireMessage[]>("/api/messages?contains=needle&order=asc")).Select(m => m.Seq));
+
+        var hex = Assert.Single(await app.GetAsync<WireMessage[]>("/api/messages?hex=00ff10"));
+        Assert.Equal(new byte[] { 0x00, 0xFF, 0x10, 0x42, (byte)'\n' }, hex.Data);
+        Assert.Single(await app.GetAsync<WireMessage[]>("/api/messages?hex=00%20FF%3A10&contains=B"));
+        Assert.Empty(await app.GetAsync<WireMessage[]>("/api/messages?hex=ff00"));
+
+        var outgoing = Assert.Single(await app.GetAsync<WireMessage[]>("/api/messages?contains=needle&direction=out"));
+        Assert.Equal(sb.Id, outgoing.SessionId);
+        Assert.Equal(2, (await app.GetAsync<WireMessage[]>("/api/messages?contains=needle&listenerId=lines")).Length);
+        Assert.All(await app.GetAsync<WireMessage[]>($"/api/messages?sessionId={sa.Id}"), m => Assert.Equal(sa.Id, m.SessionId));
+        var recent = await app.GetAsync<WireMessage[]>($"/api/messages?from={Uri.EscapeDataString(between.ToString("O"))}");
+        Assert.Equal(2, recent.Length);
+        Assert.Empty(await app.GetAsync<WireMessage[]>($"/api/messages?to={Uri.EscapeDataString(between.AddMinutes(-1).ToString("O"))}"));
+
+        // Paging newest first with beforeSeq, and by seq with afterSeq, visits every needle once.
+        var first = Assert.Single(await app.GetAsync<WireMessage[]>("/api/messages?contains=needle&limit=1"));
+        var rest = await app.GetAsync<WireMessage[]>($"/api/messages?contains=needle&limit=5&beforeSeq={first.Seq}");
+        Assert.Equal(needles.Select(m => m.Seq), rest.Prepend(first).Select(m => m.Seq));
+        var oldest = Assert.Single(await app.GetAsync<WireMessage[]>("/api/messages?contains=needle&order=asc&limit=1"));
+        Assert.Equal(2, (await app.GetAsync<WireMessage[]>($"/api/messages?contains=needle&order=asc&afterSeq={oldest.Seq}")).Length);
+    }
+
+    [Theory]
+    [InlineData("direction=sideways", "direction")]
+    [InlineData("order=random", "order")]
+    [InlineData("hex=zz", "hex")]
+    [InlineData("limit=0", "limit")]
+    [InlineData("limit=1001", "limit")]
+    [InlineData("from=yesterday", "from")]
+    [InlineData("sessionId=abc", "sessionId")]
+    public async Task SearchMessages_BadQuery_400(string query, string named)
+    {
+        await using var app = await GatewayApp.StartAsync();
+        var problem = await ApiAssert.ProblemAsync(await app.Http.GetAsync($"/api/messages?{query}").Within(), HttpStatusCode.BadRequest);
+        Assert.Contains(named, problem.Detail ?? problem.Title);
+    }
+
+    [Fact]
     public async Task WriterBehind_DropMode_LossCountedToTheByte()
     {
         // One commit (with its fsync) per message and room for 8 waiting: a fast sender outruns the writer.
