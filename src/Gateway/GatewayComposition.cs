@@ -43,6 +43,7 @@ internal static class GatewayComposition
             sp.GetRequiredService<IHostEnvironment>().ContentRootPath));
         services.AddSingleton<CaptureWriter>();
         services.AddSingleton<SessionHistory>();
+        services.AddSingleton<Capture.Export.PcapngExporter>();
         services.AddHostedService(sp => sp.GetRequiredService<CaptureWriter>());
 
         // Control plane. The broadcaster is registered before the listeners so that it subscribes
@@ -98,6 +99,7 @@ internal static class GatewayComposition
         api.MapListenerEndpoints();
         api.MapSessionEndpoints();
         api.MapMessageEndpoints();
+        api.MapExportEndpoints();
         api.MapConnectionEndpoints();
         api.MapInterceptEndpoints();
         api.MapFaultEndpoints();

@@ -1,0 +1,75 @@
+using System.Text.Json;
+using Gateway.Capture;
+using Gateway.Capture.Export;
+using Gateway.Sessions;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Api;
+
+internal static class ExportEndpoints
+{
+    public static RouteGroupBuilder MapExportEndpoints(this RouteGroupBuilder api)
+    {
+        api.MapGet("/sessions/{id:long}/capture.pcapng", async (long id, SessionHistory history, PcapngExporter exporter, CancellationToken cancellationToken) =>
+            {
+                await history.GetSessionAsync(id, cancellationToken); // 404 before the download starts
+                return Results.Stream(stream => exporter.WriteSessionAsync(id, stream, cancellationToken), PcapngExporter.ContentType, $"session-{id}.pcapng");
+            })
+            .WithTags("History")
+            .WithSummary("The session as a pcapng file for Wireshark: a synthetic TCP (handshake, data, FIN) or UDP conversation carrying exactly the captured bytes.")
+            .Produces(StatusCodes.Status200OK, contentType: PcapngExporter.ContentType)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapGet("/captures.pcapng", (string? listenerId, DateTimeOffset? from, DateTimeOffset? to, PcapngExporter exporter, CancellationToken cancellationToken) =>
+            {
+                if (from > to)
+                {
+                    throw CommandException.BadInput("'from' is after 'to'.");
+                }
+
+                var listener = string.IsNullOrWhiteSpace(listenerId) ? null : listenerId.Trim();
+                var name = listener is null ? "captures.pcapng" : $"captures-{listener}.pcapng";
+                return Results.Stream(stream => exporter.WriteRangeAsync(listener, from, to, stream, cancellationToken), PcapngExporter.ContentType, name);
+            })
+            .WithTags("History")
+            .WithSummary("Every captured session (of one listener, between from and to) in one pcapng file.")
+            .Produces(StatusCodes.Status200OK, contentType: PcapngExporter.ContentType)
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+
+        api.MapGet("/sessions/{id:long}/capture.json", async (long id, SessionHistory history, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken cancellationToken) =>
+            {
+                var session = await history.GetSessionAsync(id, cancellationToken);
+                return Results.Stream(stream => WriteJsonAsync(session, history, json.Value.SerializerOptions, stream, cancellationToken),
+                    "application/json", $"session-{id}.json");
+            })
+            .WithTags("History")
+            .WithSummary("The session and all its captured messages (full payloads, base64) in one JSON document: {session, messages}.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        return api;
+    }
+
+    private static async Task WriteJsonAsync(SessionInfo session, SessionHistory history, JsonSerializerOptions options, Stream stream, CancellationToken cancellationToken)
+    {
+        // Through a pipe: the serializer's own flushes only hand bytes to it, and only FlushAsync writes (Kestrel forbids synchronous writes).
+        var pipe = System.IO.Pipelines.PipeWriter.Create(stream, new System.IO.Pipelines.StreamPipeWriterOptions(leaveOpen: true));
+        await using var json = new Utf8JsonWriter(pipe);
+        json.WriteStartObject();
+        json.WritePropertyName("session");
+        JsonSerializer.Serialize(json, session, options);
+        json.WritePropertyName("messages");
+        json.WriteStartArray();
+        await foreach (var message in history.StreamAsync(new MessageQuery { SessionId = session.Id }, cancellationToken))
+        {
+            JsonSerializer.Serialize(json, message, options);
+            if (pipe.UnflushedBytes > 64 * 1024)
+            {
+                await pipe.FlushAsync(cancellationToken);
+            }
+        }
+
+        json.WriteEndArray();
+        json.WriteEndObject();
+        json.Flush();
+        await pipe.CompleteAsync();
+    }
+}
