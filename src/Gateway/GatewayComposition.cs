@@ -44,6 +44,7 @@ internal static class GatewayComposition
         services.AddSingleton<CaptureWriter>();
         services.AddSingleton<SessionHistory>();
         services.AddSingleton<Capture.Export.PcapngExporter>();
+        services.AddSingleton<Replayer>();
         services.AddHostedService(sp => sp.GetRequiredService<CaptureWriter>());
 
         // Control plane. The broadcaster is registered before the listeners so that it subscribes

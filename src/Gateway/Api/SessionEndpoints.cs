@@ -47,6 +47,18 @@ internal static class SessionEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
+        group.MapPost("/{id:long}/replay", async (long id, ReplayRequest request, Replayer replayer, HttpContext context) =>
+            {
+                var session = await replayer.StartAsync(id, request, Actors.Of(context), context.RequestAborted);
+                return TypedResults.Created($"/api/sessions/{session.Id}", session.Snapshot());
+            })
+            .WithSummary("Replays the recorded messages of one direction to a target over a new outbound session (returned, 201), "
+                + "with the original gaps scaled by speed, or asap.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status502BadGateway)
+            .ProducesProblem(StatusCodes.Status504GatewayTimeout);
+
         return api;
     }
 }

@@ -10,4 +10,4 @@ public enum SendTarget
     Upstream,
 }
 
-internal readonly record struct Outgoing(byte[] Payload, SendTarget Target);
+internal readonly record struct Outgoing(byte[] Payload, SendTarget Target, TaskCompletionSource? Delivered = null);

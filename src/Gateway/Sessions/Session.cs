@@ -123,7 +123,32 @@ internal abstract class Session
     }
 
     /// <summary>Queues a payload for the peer. Never waits: the session's own writer delivers it in order.</summary>
-    public SendOutcome TryEnqueue(byte[] payload, SendTarget target = SendTarget.Client)
+    public SendOutcome TryEnqueue(byte[] payload, SendTarget target = SendTarget.Client) => TryEnqueue(payload, target, null);
+
+    /// <summary>
+    /// Sends <paramref name="payload"/> behind anything already queued and completes once it is written;
+    /// false when the session closed first. Waits (rather than refusing) while the outbox is full.
+    /// </summary>
+    public async Task<bool> SendAsync(byte[] payload, CancellationToken cancellationToken)
+    {
+        var delivered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        while (true)
+        {
+            switch (TryEnqueue(payload, SendTarget.Client, delivered))
+            {
+                case SendOutcome.Closed:
+                    return false;
+                case SendOutcome.QueueFull:
+                    await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+                    continue;
+            }
+
+            await Task.WhenAny(delivered.Task, Completion).WaitAsync(cancellationToken).ConfigureAwait(false);
+            return delivered.Task.IsCompleted;
+        }
+    }
+
+    private SendOutcome TryEnqueue(byte[] payload, SendTarget target, TaskCompletionSource? delivered)
     {
         lock (_gate)
         {
@@ -138,7 +163,7 @@ internal abstract class Session
                 return SendOutcome.QueueFull;
             }
 
-            _outbox.Writer.TryWrite(new Outgoing(payload, target));
+            _outbox.Writer.TryWrite(new Outgoing(payload, target, delivered));
             Interlocked.Add(ref _pendingBytes, payload.Length);
             _writer ??= Task.Run(WriteLoopAsync);
             return SendOutcome.Accepted;
@@ -291,6 +316,7 @@ internal abstract class Session
                 {
                     await DeliverAsync(outgoing.Payload, outgoing.Target, Lifetime).ConfigureAwait(false);
                     Interlocked.Add(ref _pendingBytes, -outgoing.Payload.Length);
+                    outgoing.Delivered?.TrySetResult();
                 }
             }
         }
