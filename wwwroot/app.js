@@ -5,6 +5,7 @@ import { bytes } from "./js/format.js";
 import { wireForms } from "./js/forms.js";
 import { buildFaultPanel } from "./js/faults.js";
 import { buildInterceptControls, initHeld, loadHeld, onHeld, onReleased } from "./js/held.js";
+import { showSessionTools, wireReplay, wireSearch } from "./js/history.js";
 import { buildMessage, fillPayload } from "./js/messages.js";
 
 const MAX_ROWS = 500;          // message rows kept in the DOM for the selected session
@@ -168,6 +169,11 @@ async function select(id) {
   if (state.selected === id) return;
   const previous = state.selected;
   state.selected = id;
+  $("replay-form").hidden = true;
+  if (!state.sessions.has(id)) {
+    // A session found by a history search may be older than the table's page.
+    try { upsertSession(await api(`/api/sessions/${id}`)); } catch (err) { toast(err.message, true); }
+  }
   state.lastSeq = 0;
   state.pending = [];
   state.held = [];
@@ -217,6 +223,7 @@ function renderSessionHead() {
   $("close-session").disabled = !open;
   $("abort-session").disabled = !open;
   $("composer-send").disabled = !open;
+  showSessionTools(s);
 }
 
 function enqueueMessages(messages) {
@@ -305,6 +312,12 @@ async function poll() {
     $("stat-out").textContent = bytes(stats.bytesOut);
     $("stat-dropped").textContent = stats.dropped;
     $("stat-dropped").parentElement.classList.toggle("warn", stats.dropped > 0);
+    $("stat-captured").textContent = bytes(stats.capture.bytesCaptured);
+    $("stat-lost").textContent = bytes(stats.capture.bytesDropped);
+    $("stat-capture-lost").hidden = stats.capture.bytesDropped === 0;
+    $("capture-stat").classList.toggle("warn", stats.capture.bytesDropped > 0);
+    $("capture-stat").title = `Capture store ${stats.capture.database}: ${bytes(stats.capture.bytesCaptured)} of ${bytes(stats.capture.bytesSeen)} captured, `
+      + `${bytes(stats.capture.bytesDropped)} lost because the writer fell behind, ${bytes(stats.capture.bytesPending)} pending`;
   } catch { /* the status pill tells the story; try again next tick */ }
 }
 
@@ -372,6 +385,12 @@ wireForms($("listener-form"), $("connect-form"), {
   onSession: async (s) => { upsertSession(s); await select(s.id); },
 });
 $("abort-session").addEventListener("click", () => closeSelected(true));
+wireSearch($("search-form"), $("search-results"), $("export-all"), { toast, onPick: (id) => select(id) });
+wireReplay($("replay-open"), $("replay-form"), {
+  toast,
+  selected: () => state.selected,
+  onSession: async (s) => { upsertSession(s); await select(s.id); },
+});
 
 poll();
 setInterval(poll, POLL_MS);
