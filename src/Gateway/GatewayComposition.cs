@@ -96,6 +96,9 @@ internal static class GatewayComposition
 
     public static WebApplication MapGateway(this WebApplication app)
     {
+        // Made now, so that /api/stats' startedAt is the start, not the first request for it.
+        app.Services.GetRequiredService<GatewayClock>();
+
         var api = app.MapGroup("/api");
         api.MapListenerEndpoints();
         api.MapSessionEndpoints();

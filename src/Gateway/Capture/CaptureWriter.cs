@@ -129,6 +129,7 @@ internal sealed partial class CaptureWriter : BackgroundService
 
             Volatile.Write(ref _lastPendingBatchCount, _batch.Count);
             _feed.ReleaseIfRoom();
+            WarnOfDrops(clock, ref lastWarn);
             var asked = _waiting.Count > 0;
             if (_batch.Count > 0 && (asked || draining || _batchBytes >= _options.BatchBytes
                 || clock.Elapsed - batchStarted >= TimeSpan.FromMilliseconds(_options.FlushIntervalMs)))
@@ -138,7 +139,6 @@ internal sealed partial class CaptureWriter : BackgroundService
             }
 
             CompleteFlushes();
-            WarnOfDrops(clock, ref lastWarn);
             if (clock.Elapsed >= nextAgePrune)
             {
                 nextAgePrune = clock.Elapsed + AgePruneEvery;

@@ -17,8 +17,13 @@ public sealed class CaptureTests
         var sent = RandomNumberGenerator.GetBytes(300_000);
         long firstId;
         long lastSeq;
+        long stillOpenId;
+        Socket? stillOpen = null; // outlives the first app, so the gateway's stop closes it
         await using (var app = await GatewayApp.StartAsync(settings))
         {
+            stillOpen = await app.ConnectTcpAsync();
+            await stillOpen.SendTextAsync("open at stop");
+            stillOpenId = (await app.SessionOfAsync(stillOpen)).Id;
             using var client = await app.ConnectTcpAsync();
             await client.SendAllAsync(sent);
             var session = await app.SessionOfAsync(client);
@@ -31,6 +36,8 @@ public sealed class CaptureTests
             lastSeq = (await app.GetAsync<WireStats>("/api/stats")).LastSeq;
         }
 
+        stillOpen.Dispose();
+
         await using (var app = await GatewayApp.StartAsync(settings))
         {
             var old = Assert.Single(await app.GetAsync<WireSession[]>("/api/sessions?state=all"), s => s.Id == firstId);
@@ -38,6 +45,9 @@ public sealed class CaptureTests
             Assert.Equal("closed by peer", old.CloseReason);
             Assert.Equal(sent.Length, old.BytesIn);
             Assert.Empty(await app.GetAsync<WireSession[]>("/api/sessions"));
+            var stopped = await app.GetAsync<WireSession>($"/api/sessions/{stillOpenId}");
+            Assert.Equal("gateway shutting down", stopped.CloseReason); // a clean stop is not a crash
+            Assert.Equal("open at stop"u8.ToArray(), await app.CapturedBytesAsync(stillOpenId, "in"));
             Assert.Equal(sent, await app.CapturedBytesAsync(firstId, "in"));
             Assert.Equal("reply"u8.ToArray(), await app.CapturedBytesAsync(firstId, "out"));
             Assert.Equal(firstId, (await app.GetAsync<WireSession>($"/api/sessions/{firstId}")).Id);
