@@ -5,6 +5,9 @@ internal sealed record CapturePolicy(CaptureMode Mode, CaptureOverflow Overflow)
 {
     public static readonly CapturePolicy Default = new(CaptureMode.Full, CaptureOverflow.Drop);
 
+    /// <summary>Whether its sessions wait for the capture writer before reading (nothing to wait for when capture is off).</summary>
+    public bool Backpressured => Overflow == CaptureOverflow.Backpressure && Mode != CaptureMode.Off;
+
     public const string ModeNames = "full, metadata or off";
 
     public const string OverflowNames = "drop or backpressure";

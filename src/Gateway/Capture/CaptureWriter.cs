@@ -21,10 +21,11 @@ internal sealed partial class CaptureWriter : BackgroundService
     private readonly DataPlane _plane;
     private readonly CaptureOptions _options;
     private readonly ILogger _logger;
+    private readonly IHostApplicationLifetime _lifetime;
     private readonly List<FlushMarker> _waiting = [];
     private readonly List<TrafficEvent> _batch = [];
     private long _batchBytes;
-    private int _lastPendingBatchCount;
+    private int _batchCount; // _batch.Count, for Stats() on other threads
     private long _capturedMessages;
     private long _capturedBytes;
     private long _failedMessages;
@@ -34,8 +35,6 @@ internal sealed partial class CaptureWriter : BackgroundService
     private double _lastCommitMs;
     private long _prunedBytes;
     private long _warnedDrops;
-
-    private readonly IHostApplicationLifetime _lifetime;
 
     public CaptureWriter(ICaptureStore store, CaptureFeed feed, DataPlane plane, IOptions<GatewayOptions> options, IHostApplicationLifetime lifetime,
         ILogger<CaptureWriter> logger)
@@ -59,7 +58,7 @@ internal sealed partial class CaptureWriter : BackgroundService
             Interlocked.Read(ref _capturedBytes),
             _feed.DroppedMessages + Interlocked.Read(ref _failedMessages),
             _feed.DroppedBytes + Interlocked.Read(ref _failedBytes),
-            _feed.Pending + Volatile.Read(ref _lastPendingBatchCount),
+            _feed.Pending + Volatile.Read(ref _batchCount),
             pendingBytes,
             _feed.IsBehind,
             _store.StoredBytes,
@@ -127,7 +126,7 @@ internal sealed partial class CaptureWriter : BackgroundService
                 }
             }
 
-            Volatile.Write(ref _lastPendingBatchCount, _batch.Count);
+            Volatile.Write(ref _batchCount, _batch.Count);
             _feed.ReleaseIfRoom();
             WarnOfDrops(clock, ref lastWarn);
             var asked = _waiting.Count > 0;
@@ -205,7 +204,7 @@ internal sealed partial class CaptureWriter : BackgroundService
 
         _batch.Clear();
         Interlocked.Exchange(ref _batchBytes, 0);
-        Volatile.Write(ref _lastPendingBatchCount, 0);
+        Volatile.Write(ref _batchCount, 0);
         if (_store.StoredBytes > _options.MaxBytes)
         {
             await PruneAsync().ConfigureAwait(false);
@@ -260,7 +259,6 @@ internal sealed partial class CaptureWriter : BackgroundService
             lastWarn = clock.Elapsed;
         }
     }
-
 
     [LoggerMessage(EventId = 600, Level = LogLevel.Information,
         Message = "Capture store {Database} open; seq continues after {Seq}, session ids after {SessionId}")]

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
-using Gateway.Capture;
 using Gateway.Configuration;
 using Gateway.Connections;
 using Gateway.Sessions;
@@ -50,7 +49,7 @@ internal sealed class UdpGatewayListener : GatewayListener
             SocketReceiveFromResult result;
             try
             {
-                if (Capture is { Overflow: CaptureOverflow.Backpressure, Mode: not CaptureMode.Off })
+                if (Capture.Backpressured)
                 {
                     // One socket for all peers: while the capture writer is behind, none is read.
                     await Plane.Capture.WaitForRoomAsync(stopping).ConfigureAwait(false);

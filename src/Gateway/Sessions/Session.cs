@@ -203,9 +203,7 @@ internal abstract class Session
     /// capture writer is behind, so its peer slows down instead of its messages being dropped.
     /// </summary>
     protected ValueTask WaitForCaptureAsync() =>
-        Capture.Overflow == Gateway.Capture.CaptureOverflow.Backpressure && Capture.Mode != Gateway.Capture.CaptureMode.Off
-            ? Plane.Capture.WaitForRoomAsync(Lifetime)
-            : ValueTask.CompletedTask;
+        Capture.Backpressured ? Plane.Capture.WaitForRoomAsync(Lifetime) : ValueTask.CompletedTask;
 
     /// <summary>Why this payload cannot be sent on this session (e.g. too big for its framing), or null.</summary>
     public virtual string? CheckPayload(byte[] payload) => null;
