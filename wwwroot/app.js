@@ -200,7 +200,8 @@ async function loadHistory() {
   state.loading = true;
   let history = [];
   try {
-    history = await api(`/api/sessions/${id}/messages?afterSeq=${state.lastSeq}`);
+    // The newest MAX_ROWS after what is shown (the store keeps the whole session; the view keeps the tail).
+    history = (await api(`/api/messages?sessionId=${id}&afterSeq=${state.lastSeq}&limit=${MAX_ROWS}`)).reverse();
   } catch (err) { toast(err.message, true); }
   if (id !== state.selected) return;
   state.loading = false;
