@@ -11,6 +11,10 @@ using Gateway.Traffic;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.Extensions.Options;
+using Gateway.Security;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Cors.Infrastructure;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.OpenApi;
 
 namespace Gateway;
@@ -68,6 +72,31 @@ internal static class GatewayComposition
         services.Remove(json);
         services.AddSingleton<IHubProtocol>(sp => new OptionalTargetHubProtocol(ActivatorUtilities.CreateInstance<JsonHubProtocol>(sp)));
 
+        // Security: API keys and roles, CORS (closed unless origins are listed), per-key rate limits, body and hub message caps.
+        services.AddSingleton<ApiKeys>();
+        services.AddSingleton<AuditLog>();
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        var authorization = services.AddAuthorizationBuilder();
+        foreach (var role in Roles.All)
+        {
+            authorization.AddPolicy(role, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireRole(Roles.AtLeast(role)));
+        }
+
+        services.AddCors();
+        services.AddOptions<CorsOptions>().Configure<IOptions<GatewayOptions>>((cors, gateway) =>
+            cors.AddDefaultPolicy(p => p.WithOrigins([.. gateway.Value.Cors.Origins]).AllowAnyHeader().AllowAnyMethod().AllowCredentials()));
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.AddPolicy(RateLimits.StateChanging, RateLimits.Partition);
+            o.OnRejected = RateLimits.RejectAsync;
+        });
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<GatewayOptions>>((kestrel, gateway) =>
+            kestrel.Limits.MaxRequestBodySize = gateway.Value.Limits.MaxRequestBodyBytes);
+        services.AddOptions<HubOptions>().Configure<IOptions<GatewayOptions>>((hub, gateway) =>
+            hub.MaximumReceiveMessageSize = gateway.Value.Limits.MaxHubMessageBytes);
+
         services.AddProblemDetails();
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -94,12 +123,36 @@ internal static class GatewayComposition
         return services;
     }
 
+    /// <summary>The middleware between static files and the endpoints: routing, CORS, the hub's origin check, auth, rate limits.</summary>
+    public static WebApplication UseGateway(this WebApplication app)
+    {
+        app.UseRouting();
+        app.UseCors();
+        app.UseMiddleware<HubOriginCheck>();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+        return app;
+    }
+
     public static WebApplication MapGateway(this WebApplication app)
     {
         // Made now, so that /api/stats' startedAt is the start, not the first request for it.
         app.Services.GetRequiredService<GatewayClock>();
 
-        var api = app.MapGroup("/api");
+        // Every API route needs at least a viewer key; state-changing ones say which role and share a per-key rate limit.
+        var api = app.MapGroup("/api").RequireAuthorization(Roles.Viewer);
+        api.MapGet("/me", (HttpContext context, ApiKeys keys) => Me.Of(context, keys))
+            .WithTags("Security")
+            .WithSummary("Who the request's key is: {name, role, open} (open: no keys are configured, everything is allowed).");
+        api.MapGet("/audit", (long? beforeId, int? limit, SessionHistory history, CancellationToken cancellationToken) =>
+                history.AuditAsync(beforeId, limit, cancellationToken))
+            .RequireAuthorization(Roles.Admin)
+            .WithTags("Security")
+            .WithSummary("The audit trail, newest first: every injection, close, broadcast, listener/connection/fault change, intercept decision "
+                + "and replay, with the key, role and address. Page on with beforeId; limit ≤ 1000.")
+            .Produces<AuditEntry[]>()
+            .ProducesProblem(StatusCodes.Status403Forbidden);
         api.MapListenerEndpoints();
         api.MapSessionEndpoints();
         api.MapMessageEndpoints();
@@ -109,8 +162,8 @@ internal static class GatewayComposition
         api.MapFaultEndpoints();
         api.MapStatsEndpoints();
 
-        app.MapHub<TrafficHub>("/hubs/traffic");
-        app.MapHealthChecks("/healthz");
+        app.MapHub<TrafficHub>("/hubs/traffic").RequireAuthorization(Roles.Viewer);
+        app.MapHealthChecks("/healthz").AllowAnonymous();
         app.MapSwagger();
         app.UseSwaggerUI();
         return app;

@@ -27,18 +27,20 @@ builder.Services.AddSerilog(
 
 builder.Services.AddGateway();
 
-var app = builder.Build();
-
-app.UseExceptionHandler();
-app.UseStatusCodePages();
-// The middleware logs through the static logger unless given one; this app keeps no static logger.
-app.UseSerilogRequestLogging(o => o.Logger = app.Services.GetRequiredService<Serilog.ILogger>());
-app.UseDefaultFiles();
-app.UseStaticFiles();
-app.MapGateway();
-
 try
 {
+    Gateway.Security.Exposure.ThrowIfUnsafe(builder.Configuration);
+    var app = builder.Build();
+
+    app.UseExceptionHandler();
+    app.UseStatusCodePages();
+    // The middleware logs through the static logger unless given one; this app keeps no static logger.
+    app.UseSerilogRequestLogging(o => o.Logger = app.Services.GetRequiredService<Serilog.ILogger>());
+    app.UseDefaultFiles();
+    app.UseStaticFiles();
+    app.UseGateway();
+    app.MapGateway();
+
     await app.RunAsync();
     return 0;
 }

@@ -1,7 +1,9 @@
+using Gateway.Security;
+
 namespace Gateway.Api;
 
 internal static class Actors
 {
-    /// <summary>Who issued a REST command, for log lines and close reasons.</summary>
-    public static string Of(HttpContext context) => $"api ({context.Connection.RemoteIpAddress})";
+    /// <summary>Who issued a REST command: the key behind the request and its address.</summary>
+    public static Actor Of(HttpContext context) => Actor.Of(context, "api");
 }

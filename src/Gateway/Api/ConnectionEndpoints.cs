@@ -1,4 +1,5 @@
 using Gateway.Connections;
+using Gateway.Security;
 
 namespace Gateway.Api;
 
@@ -15,7 +16,8 @@ internal static class ConnectionEndpoints
             .WithSummary("Connects out (tcp, udp or unix, optionally TLS) and returns the new session (kind: outbound).")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status502BadGateway)
-            .ProducesProblem(StatusCodes.Status504GatewayTimeout);
+            .ProducesProblem(StatusCodes.Status504GatewayTimeout)
+            .ChangesState(Roles.Admin);
         return api;
     }
 }

@@ -1,4 +1,5 @@
 using Gateway.Faults;
+using Gateway.Security;
 
 namespace Gateway.Api;
 
@@ -19,7 +20,8 @@ internal static class FaultEndpoints
             })
             .WithSummary("Adds a fault: {type, direction, toxicity, ...the type's fields}, e.g. {\"type\":\"latency\",\"ms\":300}.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ChangesState(Roles.Admin);
 
         group.MapDelete("/{faultId}", (string id, string faultId, FaultCommands faults, HttpContext context) =>
             {
@@ -27,7 +29,8 @@ internal static class FaultEndpoints
                 return TypedResults.NoContent();
             })
             .WithSummary("Removes a fault.")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ChangesState(Roles.Admin);
         return api;
     }
 }

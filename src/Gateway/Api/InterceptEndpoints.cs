@@ -1,4 +1,5 @@
 using Gateway.Intercept;
+using Gateway.Security;
 
 namespace Gateway.Api;
 
@@ -16,7 +17,8 @@ internal static class InterceptEndpoints
             .WithTags("Intercept")
             .WithSummary("Turns interception on ({enabled: true, direction, match | matchHex}) or off (held messages are released).")
             .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ChangesState(Roles.Admin);
 
         api.MapGet("/held", (HeldMessages held) => held.List())
             .WithTags("Intercept")
@@ -27,12 +29,14 @@ internal static class InterceptEndpoints
             .WithTags("Intercept")
             .WithSummary("Forwards a held message, optionally replaced by {data, encoding}.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ChangesState(Roles.Operator);
 
         api.MapPost("/held/{id:long}/drop", (long id, InterceptCommands commands, HttpContext context) => commands.Drop(id, Actors.Of(context)))
             .WithTags("Intercept")
             .WithSummary("Drops a held message: it is never forwarded.")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ChangesState(Roles.Operator);
         return api;
     }
 }

@@ -1,4 +1,5 @@
 using Gateway.Listeners;
+using Gateway.Security;
 using Gateway.Sessions;
 
 namespace Gateway.Api;
@@ -24,7 +25,8 @@ internal static class ListenerEndpoints
             })
             .WithSummary("Opens a listener at runtime (tcp, udp or unix; optional framing and TLS).")
             .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ChangesState(Roles.Admin);
 
         group.MapDelete("/{id}", async (string id, ListenerManager listeners, HttpContext context) =>
             {
@@ -32,7 +34,8 @@ internal static class ListenerEndpoints
                 return TypedResults.NoContent();
             })
             .WithSummary("Stops a listener (configured ones too) and closes its sessions (reason \"listener stopped\").")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ChangesState(Roles.Admin);
 
         group.MapPost("/{id}/sendto", async (string id, SendToRequest request, SessionCommands commands, HttpContext context) =>
                 TypedResults.Accepted((string?)null, await commands.SendToAsync(
@@ -40,14 +43,16 @@ internal static class ListenerEndpoints
             .WithSummary("Sends one datagram from a UDP listener's socket to any address (the socket API's sendto).")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ChangesState(Roles.Operator);
 
         group.MapPost("/{id}/broadcast", (string id, SendRequest request, SessionCommands commands, HttpContext context) =>
                 TypedResults.Accepted((string?)null, commands.Broadcast(id, request.Data, request.Encoding, Actors.Of(context))))
             .WithSummary("Injects one payload into every open session of the listener.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ChangesState(Roles.Operator);
 
         return api;
     }

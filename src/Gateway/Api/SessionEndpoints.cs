@@ -1,4 +1,5 @@
 using Gateway.Capture;
+using Gateway.Security;
 using Gateway.Sessions;
 using Gateway.Traffic;
 
@@ -28,7 +29,8 @@ internal static class SessionEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ChangesState(Roles.Operator);
 
         group.MapDelete("/{id:long}", async (long id, bool? abort, SessionCommands commands, HttpContext context) =>
             {
@@ -37,7 +39,8 @@ internal static class SessionEndpoints
             })
             .WithSummary("Closes the session: FIN after anything already queued, or RST with abort=true.")
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ChangesState(Roles.Operator);
 
         group.MapGet("/{id:long}/messages", (long id, long? afterSeq, int? limit, SessionHistory history, CancellationToken cancellationToken) =>
                 history.SessionMessagesAsync(id, afterSeq, limit, cancellationToken))
@@ -57,7 +60,8 @@ internal static class SessionEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status502BadGateway)
-            .ProducesProblem(StatusCodes.Status504GatewayTimeout);
+            .ProducesProblem(StatusCodes.Status504GatewayTimeout)
+            .ChangesState(Roles.Operator);
 
         return api;
     }

@@ -39,6 +39,9 @@ internal interface ICaptureStore : IAsyncDisposable
     /// <summary>Streams every message matching the query (no page limits), in seq order: for exports.</summary>
     IAsyncEnumerable<MessageInfo> StreamMessagesAsync(MessageQuery query, CancellationToken cancellationToken);
 
+    /// <summary>The audit trail, newest first, before <paramref name="beforeId"/> if given.</summary>
+    Task<List<Security.AuditEntry>> ReadAuditAsync(long? beforeId, int limit, CancellationToken cancellationToken);
+
     /// <summary>Sessions with a message in, or open during, the time range (both optional), in id order: for exports.</summary>
     Task<List<SessionInfo>> SessionsBetweenAsync(string? listenerId, DateTimeOffset? from, DateTimeOffset? to, CancellationToken cancellationToken);
 }

@@ -10,12 +10,12 @@ namespace Gateway.Capture;
 /// recorded messages in order, with their original gaps (scaled by speed) or as fast as the peer reads.
 /// The new session is an ordinary outbound session: watched, captured and closable like any other.
 /// </summary>
-internal sealed partial class Replayer(SessionHistory history, OutboundConnector connector, IHostApplicationLifetime lifetime, ILogger<Replayer> logger)
+internal sealed partial class Replayer(SessionHistory history, OutboundConnector connector, Security.AuditLog audit, IHostApplicationLifetime lifetime, ILogger<Replayer> logger)
 {
     private const int PageSize = 100;
     private const double MaxSpeed = 1000;
 
-    public async Task<Session> StartAsync(long sessionId, ReplayRequest request, string actor, CancellationToken cancellationToken)
+    public async Task<Session> StartAsync(long sessionId, ReplayRequest request, Security.Actor actor, CancellationToken cancellationToken)
     {
         var direction = request.Direction?.Trim().ToLowerInvariant() switch
         {
@@ -52,7 +52,8 @@ internal sealed partial class Replayer(SessionHistory history, OutboundConnector
             request.Host, request.Port, request.Path, request.Tls,
             request.Framing ?? recorded.Framing.ToString().ToLowerInvariant(), null);
         var session = await connector.ConnectAsync(connect, actor, cancellationToken).ConfigureAwait(false);
-        ReplayStarted(logger, actor, sessionId, session.Id, direction.ToString().ToLowerInvariant(), original ? $"original x{speed}" : "asap");
+        audit.Record(actor, "replay", $"session {sessionId}",
+            detail: $"{direction.ToString().ToLowerInvariant()} messages into session {session.Id}, {(original ? $"original timing x{speed}" : "asap")}");
         _ = Task.Run(() => RunAsync(sessionId, session, direction, original ? speed : null), CancellationToken.None);
         return session;
     }
@@ -107,9 +108,6 @@ internal sealed partial class Replayer(SessionHistory history, OutboundConnector
         }
     }
 
-    [LoggerMessage(EventId = 700, Level = LogLevel.Information,
-        Message = "{Actor} started a replay of session {SessionId} ({Direction}, {Timing}) into session {TargetId}")]
-    private static partial void ReplayStarted(ILogger logger, string actor, long sessionId, long targetId, string direction, string timing);
 
     [LoggerMessage(EventId = 701, Level = LogLevel.Information,
         Message = "Replay of session {SessionId} into session {TargetId} done: {Messages} messages, {Bytes} bytes")]

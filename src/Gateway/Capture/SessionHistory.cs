@@ -117,6 +117,14 @@ internal sealed class SessionHistory(DataPlane plane, ICaptureStore store, Captu
         return stored.Select(s => plane.Sessions.FindOpen(s.Id)?.Snapshot() ?? s).ToList();
     }
 
+    /// <summary>The audit trail, newest first; page on with <paramref name="beforeId"/>.</summary>
+    public async Task<List<Security.AuditEntry>> AuditAsync(long? beforeId, int? limit, CancellationToken cancellationToken)
+    {
+        var count = CheckLimit(limit);
+        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        return await store.ReadAuditAsync(beforeId, count, cancellationToken).ConfigureAwait(false);
+    }
+
     private static int CheckLimit(int? limit)
     {
         var count = limit ?? MaxPage;

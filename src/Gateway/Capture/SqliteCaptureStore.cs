@@ -63,6 +63,7 @@ internal sealed class SqliteCaptureStore : ICaptureStore
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         using var insertMessage = SqliteCommands.InsertMessage(connection, transaction);
         using var upsertSession = SqliteCommands.UpsertSession(connection, transaction);
+        using var insertAudit = SqliteCommands.InsertAudit(connection, transaction);
         long added = 0;
         foreach (var trafficEvent in batch)
         {
@@ -81,6 +82,10 @@ internal sealed class SqliteCaptureStore : ICaptureStore
                 case SessionClosed closed:
                     SqliteCommands.BindSession(upsertSession, closed.Session);
                     await upsertSession.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    break;
+                case Security.AuditRecorded audit:
+                    SqliteCommands.BindAudit(insertAudit, audit.Entry);
+                    await insertAudit.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                     break;
             }
         }
@@ -121,6 +126,7 @@ internal sealed class SqliteCaptureStore : ICaptureStore
             return 0;
         }
 
+        await ExecuteAsync($"DELETE FROM audit WHERE at < {cutoff}", cancellationToken, transaction).ConfigureAwait(false);
         var removed = await ScalarAsync($"SELECT COALESCE(SUM(COALESCE(length(data), 0) + {MessageOverhead}), 0) FROM messages WHERE seq <= {lastSeq}", transaction, cancellationToken).ConfigureAwait(false);
         await ExecuteAsync($"DELETE FROM messages WHERE seq <= {lastSeq}", cancellationToken, transaction).ConfigureAwait(false);
         // Closed sessions go once nothing of them is left and they ended before what remains began.
@@ -244,6 +250,28 @@ internal sealed class SqliteCaptureStore : ICaptureStore
         {
             yield return SqliteCommands.ReadMessage(reader);
         }
+    }
+
+    public async Task<List<Security.AuditEntry>> ReadAuditAsync(long? beforeId, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id, at, key_name, role, via, remote_ip, action, target, bytes, detail FROM audit"
+            + (beforeId is null ? "" : " WHERE id < $before") + " ORDER BY id DESC LIMIT $limit";
+        if (beforeId is { } before)
+        {
+            command.Parameters.AddWithValue("$before", before);
+        }
+
+        command.Parameters.AddWithValue("$limit", limit);
+        var entries = new List<Security.AuditEntry>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            entries.Add(SqliteCommands.ReadAudit(reader));
+        }
+
+        return entries;
     }
 
     public async ValueTask DisposeAsync()

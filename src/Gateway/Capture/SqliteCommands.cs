@@ -88,6 +88,38 @@ internal static class SqliteCommands
         p[17].Value = session.MessagesOut;
     }
 
+    public static SqliteCommand InsertAudit(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "INSERT INTO audit (at, key_name, role, via, remote_ip, action, target, bytes, detail) "
+            + "VALUES ($at, $key, $role, $via, $ip, $action, $target, $bytes, $detail)";
+        foreach (var name in new[] { "$at", "$key", "$role", "$via", "$ip", "$action", "$target", "$bytes", "$detail" })
+        {
+            command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+
+        return command;
+    }
+
+    public static void BindAudit(SqliteCommand command, Security.AuditEntry entry)
+    {
+        var p = command.Parameters;
+        p[0].Value = ToMicros(entry.At);
+        p[1].Value = entry.Key;
+        p[2].Value = entry.Role;
+        p[3].Value = entry.Via;
+        p[4].Value = (object?)entry.RemoteIp ?? DBNull.Value;
+        p[5].Value = entry.Action;
+        p[6].Value = entry.Target;
+        p[7].Value = (object?)entry.Bytes ?? DBNull.Value;
+        p[8].Value = (object?)entry.Detail ?? DBNull.Value;
+    }
+
+    public static Security.AuditEntry ReadAudit(SqliteDataReader r) => new(
+        r.GetInt64(0), FromMicros(r.GetInt64(1)), r.GetString(2), r.GetString(3), r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5),
+        r.GetString(6), r.GetString(7), r.IsDBNull(8) ? null : r.GetInt64(8), r.IsDBNull(9) ? null : r.GetString(9));
+
     public static SessionInfo ReadSession(SqliteDataReader r) => new(
         r.GetInt64(0),
         r.IsDBNull(1) ? null : r.GetString(1),

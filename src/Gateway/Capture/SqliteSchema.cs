@@ -46,6 +46,20 @@ internal static class SqliteSchema
         CREATE INDEX messages_listener ON messages (listener_id, seq);
         CREATE INDEX messages_at ON messages (at);
         """,
+        """
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY,
+            at INTEGER NOT NULL,
+            key_name TEXT NOT NULL,
+            role TEXT NOT NULL,
+            via TEXT NOT NULL,
+            remote_ip TEXT,
+            action TEXT NOT NULL,
+            target TEXT NOT NULL,
+            bytes INTEGER,
+            detail TEXT);
+        CREATE INDEX audit_at ON audit (at);
+        """,
     ];
 
     public static int Version => Migrations.Length;

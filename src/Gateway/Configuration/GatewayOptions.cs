@@ -20,7 +20,15 @@ public sealed class GatewayOptions
 
     public ObserverOptions Observers { get; set; } = new();
 
-    public ShutdownOptions Shutdown { get; set; } = new();
+    /// <summary>
+    /// On stop (SIGTERM, Ctrl+C): how long sessions get to flush and close (FIN) before the rest are reset.
+    /// Also how long one closed session may take to write what was queued for it.
+    /// </summary>
+    public double ShutdownTimeoutSeconds { get; set; } = 10;
+
+    public Security.AuthOptions Auth { get; set; } = new();
+
+    public CorsOriginsOptions Cors { get; set; } = new();
 
     public FramingOptions Framing { get; set; } = new();
 
@@ -97,6 +105,9 @@ public sealed class ListenerOptions
 
     /// <summary>When the capture writer is behind: <c>drop</c> (default; counted) or <c>backpressure</c> (sessions stop reading).</summary>
     public string? CaptureOverflow { get; set; }
+
+    /// <summary>A session with no traffic either way for this long is closed (<c>idle timeout</c>). Default: off for tcp and unix, <c>Gateway:Udp:IdleTimeoutSeconds</c> for udp.</summary>
+    public double? IdleTimeoutSeconds { get; set; }
 
     /// <summary>When true, a failure to bind is logged and the listener reported as failed instead of stopping start-up.</summary>
     public bool Optional { get; set; }
@@ -177,6 +188,24 @@ public sealed class LimitsOptions
 
     /// <summary>Injected bytes a session may have waiting for a slow peer before further sends are refused (409).</summary>
     public int MaxPendingSendBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Sessions one listener may have open; past it, new connections are accepted and closed at once (counted).</summary>
+    public int MaxSessionsPerListener { get; set; } = 1000;
+
+    /// <summary>Sessions the whole gateway may have open; past it, new connections are accepted and closed at once (counted).</summary>
+    public int MaxSessions { get; set; } = 10_000;
+
+    /// <summary>Largest HTTP request body (413 above): room for MaxSendBytes written as spaced hex.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Largest message a hub client may send (SignalR <c>MaximumReceiveMessageSize</c>).</summary>
+    public long MaxHubMessageBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>State-changing REST calls (POST, PUT, DELETE) one key (or, when open, one address) may make per second, on average.</summary>
+    public int RequestsPerSecond { get; set; } = 50;
+
+    /// <summary>How many of them may come at once before 429s start.</summary>
+    public int RequestBurst { get; set; } = 200;
 }
 
 public sealed class ObserverOptions
@@ -188,8 +217,9 @@ public sealed class ObserverOptions
     public long MaxPendingBytes { get; set; } = 64 * 1024 * 1024;
 }
 
-public sealed class ShutdownOptions
+/// <summary><c>Gateway:Cors</c>: the browser origins allowed to call the API and open the hub (none by default).</summary>
+public sealed class CorsOriginsOptions
 {
-    /// <summary>How long sessions get to flush and close on stop before they are reset.</summary>
-    public double TimeoutSeconds { get; set; } = 3;
+    /// <summary>e.g. <c>https://tools.example.com</c>; no trailing slash. The hub's WebSocket handshake is checked against the same list.</summary>
+    public List<string> Origins { get; set; } = [];
 }

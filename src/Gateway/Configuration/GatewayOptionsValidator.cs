@@ -41,7 +41,22 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         Positive(errors, "Gateway:Limits:MaxPendingSendBytes", options.Limits.MaxPendingSendBytes);
         Positive(errors, "Gateway:Observers:ChannelCapacity", options.Observers.ChannelCapacity);
         Positive(errors, "Gateway:Observers:MaxPendingBytes", options.Observers.MaxPendingBytes);
-        Positive(errors, "Gateway:Shutdown:TimeoutSeconds", options.Shutdown.TimeoutSeconds);
+        Positive(errors, "Gateway:ShutdownTimeoutSeconds", options.ShutdownTimeoutSeconds);
+        Positive(errors, "Gateway:Limits:MaxSessionsPerListener", options.Limits.MaxSessionsPerListener);
+        Positive(errors, "Gateway:Limits:MaxSessions", options.Limits.MaxSessions);
+        Positive(errors, "Gateway:Limits:MaxRequestBodyBytes", options.Limits.MaxRequestBodyBytes);
+        Positive(errors, "Gateway:Limits:MaxHubMessageBytes", options.Limits.MaxHubMessageBytes);
+        Positive(errors, "Gateway:Limits:RequestsPerSecond", options.Limits.RequestsPerSecond);
+        Positive(errors, "Gateway:Limits:RequestBurst", options.Limits.RequestBurst);
+        errors.AddRange(Security.AuthRules.Validate(options.Auth));
+        for (var i = 0; i < options.Cors.Origins.Count; i++)
+        {
+            if (!Uri.TryCreate(options.Cors.Origins[i], UriKind.Absolute, out var origin) || origin.Scheme is not ("http" or "https")
+                || origin.AbsolutePath != "/" || options.Cors.Origins[i].EndsWith('/'))
+            {
+                errors.Add($"Gateway:Cors:Origins:{i} '{options.Cors.Origins[i]}' is not an origin: write scheme://host[:port], e.g. https://tools.example.com.");
+            }
+        }
         Positive(errors, "Gateway:Framing:MaxFrameBytes", options.Framing.MaxFrameBytes);
         Positive(errors, "Gateway:Tls:HandshakeTimeoutSeconds", options.Tls.HandshakeTimeoutSeconds);
         Positive(errors, "Gateway:Outbound:ConnectTimeoutSeconds", options.Outbound.ConnectTimeoutSeconds);

@@ -6,9 +6,9 @@ using Gateway.Sessions;
 namespace Gateway.Connections;
 
 /// <summary>Opens outbound sessions (the gateway as client); refusals are <see cref="CommandException"/>s.</summary>
-internal sealed partial class OutboundConnector(DataPlane plane, OutboundSessions owner, ILogger<OutboundConnector> logger)
+internal sealed class OutboundConnector(DataPlane plane, OutboundSessions owner, Security.AuditLog audit)
 {
-    public async Task<Session> ConnectAsync(ConnectRequest request, string actor, CancellationToken cancellationToken)
+    public async Task<Session> ConnectAsync(ConnectRequest request, Security.Actor actor, CancellationToken cancellationToken)
     {
         var protocol = ParseProtocol(request.Protocol);
         if (!FramingModes.TryParse(request.Framing, out var framing))
@@ -49,7 +49,7 @@ internal sealed partial class OutboundConnector(DataPlane plane, OutboundSession
             session = stream;
         }
 
-        Connected(logger, actor, session.Id, target.Describe());
+        audit.Record(actor, "connection.open", $"session {session.Id}", detail: target.Describe());
         return session;
     }
 
@@ -65,6 +65,4 @@ internal sealed partial class OutboundConnector(DataPlane plane, OutboundSession
             : throw CommandException.BadInput(ListenerRules.DescribeUnsupported("protocol", protocol));
     }
 
-    [LoggerMessage(EventId = 500, Level = LogLevel.Information, Message = "{Actor} opened outbound session {SessionId} to {Target}")]
-    private static partial void Connected(ILogger logger, string actor, long sessionId, string target);
 }

@@ -1,17 +1,18 @@
 using Gateway.Listeners;
+using Gateway.Security;
 using Gateway.Sessions;
 
 namespace Gateway.Faults;
 
 /// <summary>Adding and removing a relay listener's faults; they apply to new and existing sessions at once.</summary>
-internal sealed partial class FaultCommands(ListenerManager listeners, ILogger<FaultCommands> logger)
+internal sealed class FaultCommands(ListenerManager listeners, AuditLog audit)
 {
     private readonly object _gate = new();
     private long _nextId;
 
     public IReadOnlyList<FaultInfo> List(string listenerId) => Relay(listenerId).Faults;
 
-    public FaultInfo Add(string listenerId, FaultRequest request, string actor)
+    public FaultInfo Add(string listenerId, FaultRequest request, Actor actor)
     {
         var listener = Relay(listenerId);
         var fault = FaultRules.Parse($"f{Interlocked.Increment(ref _nextId)}", request, listener.Protocol);
@@ -20,11 +21,11 @@ internal sealed partial class FaultCommands(ListenerManager listeners, ILogger<F
             listener.Faults = listener.Faults.Add(fault);
         }
 
-        Added(logger, actor, fault.Name, fault.Id, listener.Id, fault.Direction, fault.Toxicity);
+        audit.Record(actor, "fault.add", $"listener {listener.Id}", detail: $"{fault.Id}: {fault.Name}, direction {fault.Direction}, toxicity {fault.Toxicity}");
         return fault;
     }
 
-    public void Remove(string listenerId, string faultId, string actor)
+    public void Remove(string listenerId, string faultId, Actor actor)
     {
         var listener = Relay(listenerId);
         lock (_gate)
@@ -34,7 +35,7 @@ internal sealed partial class FaultCommands(ListenerManager listeners, ILogger<F
             listener.Faults = listener.Faults.Remove(fault);
         }
 
-        Removed(logger, actor, faultId, listener.Id);
+        audit.Record(actor, "fault.remove", $"listener {listener.Id}", detail: faultId);
     }
 
     private GatewayListener Relay(string listenerId)
@@ -45,10 +46,4 @@ internal sealed partial class FaultCommands(ListenerManager listeners, ILogger<F
             : throw CommandException.BadInput($"Listener '{listenerId}' is not a relay: faults apply to the traffic a relay forwards.");
     }
 
-    [LoggerMessage(EventId = 700, Level = LogLevel.Information,
-        Message = "{Actor} added fault {Fault} ({FaultId}) to {Listener}, direction {Direction}, toxicity {Toxicity}")]
-    private static partial void Added(ILogger logger, string actor, string fault, string faultId, string listener, string direction, double toxicity);
-
-    [LoggerMessage(EventId = 701, Level = LogLevel.Information, Message = "{Actor} removed fault {FaultId} from {Listener}")]
-    private static partial void Removed(ILogger logger, string actor, string faultId, string listener);
 }

@@ -1,4 +1,6 @@
+using Gateway.Security;
 using Gateway.Sessions;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 
 namespace Gateway.Hubs;
@@ -6,6 +8,7 @@ namespace Gateway.Hubs;
 /// <summary>
 /// <c>/hubs/traffic</c>: lifecycle events go to every client; <c>traffic</c> batches only for what the
 /// client watches. Methods translate to <see cref="SessionCommands"/>; refusals arrive as hub errors.
+/// Connecting needs a viewer key; the methods that change something need an operator.
 /// </summary>
 internal sealed class TrafficHub(TrafficBroadcaster broadcaster, SessionCommands commands, Intercept.InterceptCommands intercept) : Hub
 {
@@ -44,6 +47,7 @@ internal sealed class TrafficHub(TrafficBroadcaster broadcaster, SessionCommands
     public void Unwatch(string scope) => Feed.Unwatch(ParseScope(scope));
 
     /// <summary>Injects into a session; returns the number of bytes queued.</summary>
+    [Authorize(Policy = Roles.Operator)]
     public int Send(long sessionId, string data, string encoding) =>
         commands.Send(sessionId, data, encoding, Actor);
 
@@ -52,27 +56,33 @@ internal sealed class TrafficHub(TrafficBroadcaster broadcaster, SessionCommands
     /// four-argument <c>Send</c> arrives here too (<see cref="OptionalTargetHubProtocol"/>), since SignalR
     /// binds arguments by count and a hub method cannot take an optional one.
     /// </summary>
+    [Authorize(Policy = Roles.Operator)]
     public int SendToTarget(long sessionId, string data, string encoding, string target) =>
         commands.Send(sessionId, data, encoding, Actor, target);
 
     /// <summary>Closes a session (FIN after anything already queued).</summary>
+    [Authorize(Policy = Roles.Operator)]
     public Task Close(long sessionId) => commands.CloseAsync(sessionId, abort: false, Actor);
 
     /// <summary>Resets a session (RST).</summary>
+    [Authorize(Policy = Roles.Operator)]
     public Task Abort(long sessionId) => commands.CloseAsync(sessionId, abort: true, Actor);
 
     /// <summary>Injects into every open session of a listener.</summary>
+    [Authorize(Policy = Roles.Operator)]
     public BroadcastResult Broadcast(string listenerId, string data, string encoding) =>
         commands.Broadcast(listenerId, data, encoding, Actor);
 
     /// <summary>Forwards a held message; <paramref name="data"/> null forwards it unchanged.</summary>
+    [Authorize(Policy = Roles.Operator)]
     public Intercept.HeldReleasedInfo ForwardHeld(long heldId, string? data, string? encoding) =>
         intercept.Forward(heldId, data, encoding, Actor);
 
     /// <summary>Drops a held message.</summary>
+    [Authorize(Policy = Roles.Operator)]
     public Intercept.HeldReleasedInfo DropHeld(long heldId) => intercept.Drop(heldId, Actor);
 
-    private string Actor => $"hub client {Context.ConnectionId}";
+    private Security.Actor Actor => Security.Actor.Of(Context.GetHttpContext()!, $"hub client {Context.ConnectionId}");
 
     private HubClientFeed Feed => broadcaster.Find(Context.ConnectionId)
         ?? throw new HubException("This connection is not registered; reconnect.");

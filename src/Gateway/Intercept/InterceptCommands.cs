@@ -1,22 +1,23 @@
 using Gateway.Listeners;
+using Gateway.Security;
 using Gateway.Sessions;
 using Gateway.Traffic;
 
 namespace Gateway.Intercept;
 
 /// <summary>Turning interception on and off, and deciding held messages. Refusals are <see cref="CommandException"/>s.</summary>
-internal sealed partial class InterceptCommands(ListenerManager listeners, DataPlane plane, ILogger<InterceptCommands> logger)
+internal sealed class InterceptCommands(ListenerManager listeners, DataPlane plane, AuditLog audit)
 {
     public InterceptInfo Get(string listenerId) => Describe(RelayListener(listenerId).Intercept);
 
-    public InterceptInfo Set(string listenerId, InterceptRequest request, string actor)
+    public InterceptInfo Set(string listenerId, InterceptRequest request, Actor actor)
     {
         var listener = RelayListener(listenerId);
         if (!request.Enabled)
         {
             listener.Intercept = null;
             plane.Held.ReleaseAll(listener.Id);
-            Changed(logger, actor, listener.Id, "off");
+            audit.Record(actor, "intercept.set", $"listener {listener.Id}", detail: "off");
             return Describe(null);
         }
 
@@ -44,22 +45,22 @@ internal sealed partial class InterceptCommands(ListenerManager listeners, DataP
         }
 
         listener.Intercept = new InterceptRule(direction, pattern, NullIfEmpty(request.Match), NullIfEmpty(request.MatchHex));
-        Changed(logger, actor, listener.Id, $"on ({Describe(listener.Intercept).Direction})");
+        audit.Record(actor, "intercept.set", $"listener {listener.Id}", detail: $"on ({Describe(listener.Intercept).Direction})");
         return Describe(listener.Intercept);
     }
 
-    public HeldReleasedInfo Forward(long heldId, string? data, string? encoding, string actor)
+    public HeldReleasedInfo Forward(long heldId, string? data, string? encoding, Actor actor)
     {
         var replacement = data is null ? null : InjectedPayload.Decode(data, encoding, plane.Options.Limits.MaxSendBytes);
         var released = plane.Held.Forward(heldId, replacement);
-        Decided(logger, actor, heldId, released.Action, released.Size);
+        audit.Record(actor, "held.forward", $"held {heldId}", released.Size, $"session {released.SessionId}");
         return released;
     }
 
-    public HeldReleasedInfo Drop(long heldId, string actor)
+    public HeldReleasedInfo Drop(long heldId, Actor actor)
     {
         var released = plane.Held.Drop(heldId);
-        Decided(logger, actor, heldId, released.Action, 0);
+        audit.Record(actor, "held.drop", $"held {heldId}", detail: $"session {released.SessionId}");
         return released;
     }
 
@@ -80,9 +81,4 @@ internal sealed partial class InterceptCommands(ListenerManager listeners, DataP
         return listener;
     }
 
-    [LoggerMessage(EventId = 600, Level = LogLevel.Information, Message = "{Actor} turned interception {State} on {Listener}")]
-    private static partial void Changed(ILogger logger, string actor, string listener, string state);
-
-    [LoggerMessage(EventId = 601, Level = LogLevel.Information, Message = "{Actor} {Action} held message {HeldId} ({Bytes} bytes)")]
-    private static partial void Decided(ILogger logger, string actor, long heldId, string action, int bytes);
 }

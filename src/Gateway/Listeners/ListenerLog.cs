@@ -22,13 +22,6 @@ internal static partial class ListenerLog
         Message = "Listener {Listener}: receive failed ({Error})")]
     public static partial void ReceiveFailed(ILogger logger, string listener, string error);
 
-    [LoggerMessage(EventId = 206, Level = LogLevel.Information,
-        Message = "{Actor} created listener {Listener} on {Endpoint}")]
-    public static partial void Created(ILogger logger, string actor, string listener, string endpoint);
-
-    [LoggerMessage(EventId = 207, Level = LogLevel.Information,
-        Message = "{Actor} stopped listener {Listener}; closing {Sessions} sessions")]
-    public static partial void Removed(ILogger logger, string actor, string listener, int sessions);
 
     [LoggerMessage(EventId = 205, Level = LogLevel.Information,
         Message = "Listener {Listener} stopped; closing {Sessions} sessions")]

@@ -13,14 +13,14 @@ namespace Gateway.Listeners;
 /// every session in a fixed order: stop accepting, ask each session to close, wait up to the timeout,
 /// reset the rest.
 /// </summary>
-internal sealed class ListenerManager(DataPlane plane, ILogger<ListenerManager> logger) : IHostedService
+internal sealed class ListenerManager(DataPlane plane, Security.AuditLog audit, ILogger<ListenerManager> logger) : IHostedService
 {
     private readonly SemaphoreSlim _changes = new(1, 1);
     private ImmutableArray<GatewayListener> _listeners = [];
 
     public ImmutableArray<GatewayListener> Listeners => _listeners;
 
-    private TimeSpan ShutdownTimeout => TimeSpan.FromSeconds(plane.Options.Shutdown.TimeoutSeconds);
+    private TimeSpan ShutdownTimeout => TimeSpan.FromSeconds(plane.Options.ShutdownTimeoutSeconds);
 
     public GatewayListener? Find(string id) =>
         _listeners.FirstOrDefault(l => string.Equals(l.Id, id, StringComparison.OrdinalIgnoreCase));
@@ -66,7 +66,7 @@ internal sealed class ListenerManager(DataPlane plane, ILogger<ListenerManager> 
     }
 
     /// <summary>Validates, binds and starts a new listener; refusals are <see cref="CommandException"/>s.</summary>
-    public async Task<GatewayListener> AddAsync(ListenerOptions options, string actor)
+    public async Task<GatewayListener> AddAsync(ListenerOptions options, Security.Actor actor)
     {
         var errors = ListenerRules.Validate(options, field => char.ToLowerInvariant(field[0]) + field[1..]);
         if (errors.Count > 0)
@@ -97,7 +97,7 @@ internal sealed class ListenerManager(DataPlane plane, ILogger<ListenerManager> 
 
             _listeners = _listeners.Add(listener);
             listener.Start();
-            ListenerLog.Created(logger, actor, listener.Name, listener.Description);
+            audit.Record(actor, "listener.create", $"listener {listener.Name}", detail: listener.Description + (listener.Upstream is null ? "" : $" relay to {listener.Upstream}"));
             plane.Bus.Publish(new ListenerChanged(listener.Snapshot()));
             return listener;
         }
@@ -108,7 +108,7 @@ internal sealed class ListenerManager(DataPlane plane, ILogger<ListenerManager> 
     }
 
     /// <summary>Stops a listener (configured or not), closes its sessions and forgets it.</summary>
-    public async Task RemoveAsync(string id, string actor)
+    public async Task RemoveAsync(string id, Security.Actor actor)
     {
         await _changes.WaitAsync().ConfigureAwait(false);
         GatewayListener listener;
@@ -122,7 +122,7 @@ internal sealed class ListenerManager(DataPlane plane, ILogger<ListenerManager> 
             _changes.Release();
         }
 
-        ListenerLog.Removed(logger, actor, listener.Name, listener.Snapshot().Sessions);
+        audit.Record(actor, "listener.delete", $"listener {listener.Name}", detail: $"{listener.Snapshot().Sessions} sessions closed");
         await listener.StopAsync("listener stopped", ShutdownTimeout).ConfigureAwait(false);
         if (listener.State != ListenerState.Stopped)
         {

@@ -88,6 +88,11 @@ internal static class ListenerRules
             errors.Add($"{key("CaptureOverflow")} '{listener.CaptureOverflow}' is not an overflow mode ({Capture.CapturePolicy.OverflowNames}).");
         }
 
+        if (listener.IdleTimeoutSeconds is { } idle && !(idle > 0))
+        {
+            errors.Add($"{key("IdleTimeoutSeconds")} must be greater than 0 (leave it out for no idle timeout).");
+        }
+
         if (!string.IsNullOrWhiteSpace(listener.Upstream))
         {
             if (!Connections.UpstreamAddress.TryParse(listener, protocol, out _, out var why))

@@ -343,7 +343,7 @@ internal abstract class Session
             {
                 try
                 {
-                    await writer.WaitAsync(TimeSpan.FromSeconds(Plane.Options.Shutdown.TimeoutSeconds)).ConfigureAwait(false);
+                    await writer.WaitAsync(TimeSpan.FromSeconds(Plane.Options.ShutdownTimeoutSeconds)).ConfigureAwait(false);
                 }
                 catch (TimeoutException)
                 {

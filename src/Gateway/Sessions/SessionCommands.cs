@@ -1,4 +1,5 @@
 using Gateway.Listeners;
+using Gateway.Security;
 using Gateway.Traffic;
 
 namespace Gateway.Sessions;
@@ -7,7 +8,7 @@ namespace Gateway.Sessions;
 /// The control plane's commands on the data plane: inject, sendto, broadcast, close. REST endpoints and
 /// hub methods only translate to and from these; every refusal is a <see cref="CommandException"/>.
 /// </summary>
-internal sealed partial class SessionCommands(DataPlane plane, ListenerManager listeners, ILogger<SessionCommands> logger)
+internal sealed class SessionCommands(DataPlane plane, ListenerManager listeners, AuditLog audit)
 {
     /// <summary>The open session; 409 for one that existed and is closed (in this run or before a restart), 404 otherwise.</summary>
     public Session GetOpenSession(long sessionId, string? closedMessage = null) =>
@@ -23,7 +24,7 @@ internal sealed partial class SessionCommands(DataPlane plane, ListenerManager l
         listeners.Find(listenerId) ?? throw CommandException.NotFound($"Listener '{listenerId}' does not exist.");
 
     /// <summary>Queues <paramref name="data"/> for the session's peer (or a relay's upstream); returns the payload size.</summary>
-    public int Send(long sessionId, string? data, string? encoding, string actor, string? target = null)
+    public int Send(long sessionId, string? data, string? encoding, Actor actor, string? target = null)
     {
         var session = GetOpenSession(sessionId);
         var side = target?.Trim().ToLowerInvariant() switch
@@ -37,14 +38,14 @@ internal sealed partial class SessionCommands(DataPlane plane, ListenerManager l
             throw CommandException.BadInput($"Session {sessionId} is not a relay session: it has no upstream to send to.");
         }
 
-        return Enqueue(session, Decode(data, encoding, session.Protocol), actor, side);
+        return Enqueue(session, Decode(data, encoding, session.Protocol), actor, "send", side);
     }
 
     /// <summary>
     /// The tutorial's <c>sendto</c>: one datagram from a UDP listener's socket to any address. It goes
     /// through (and, if new, opens) the session of that remote endpoint, so replies land beside it.
     /// </summary>
-    public async Task<SendToResult> SendToAsync(string listenerId, string? host, int? port, string? data, string? encoding, string actor)
+    public async Task<SendToResult> SendToAsync(string listenerId, string? host, int? port, string? data, string? encoding, Actor actor)
     {
         if (GetListener(listenerId) is not UdpGatewayListener listener)
         {
@@ -60,11 +61,11 @@ internal sealed partial class SessionCommands(DataPlane plane, ListenerManager l
         var remote = await listener.ResolveAsync(host, port.Value).ConfigureAwait(false)
             ?? throw CommandException.BadInput($"'{host}' has no address this listener ({listener.Description}) can send to.");
         var session = listener.SessionFor(remote);
-        return new SendToResult(Enqueue(session, payload, actor), session.Id);
+        return new SendToResult(Enqueue(session, payload, actor, "sendto", detail: $"to {remote}"), session.Id);
     }
 
     /// <summary>Queues the payload for every open session of a listener.</summary>
-    public BroadcastResult Broadcast(string listenerId, string? data, string? encoding, string actor)
+    public BroadcastResult Broadcast(string listenerId, string? data, string? encoding, Actor actor)
     {
         var listener = GetListener(listenerId);
         var payload = Decode(data, encoding, listener.Protocol);
@@ -77,12 +78,12 @@ internal sealed partial class SessionCommands(DataPlane plane, ListenerManager l
             }
         }
 
-        Broadcasted(logger, actor, listener.Id, delivered, payload.Length);
+        audit.Record(actor, "broadcast", $"listener {listener.Id}", payload.Length, $"{delivered} sessions");
         return new BroadcastResult(delivered, payload.Length);
     }
 
     /// <summary>Closes a session (FIN after queued sends) or resets it; completes when it is closed.</summary>
-    public async Task CloseAsync(long sessionId, bool abort, string actor)
+    public async Task CloseAsync(long sessionId, bool abort, Actor actor)
     {
         var closed = $"Session {sessionId} is already closed.";
         var session = GetOpenSession(sessionId, closed);
@@ -91,11 +92,11 @@ internal sealed partial class SessionCommands(DataPlane plane, ListenerManager l
             throw CommandException.Conflict(closed);
         }
 
-        CloseRequested(logger, actor, sessionId, abort ? "abort" : "close");
+        audit.Record(actor, abort ? "abort" : "close", $"session {sessionId}");
         await session.CloseAsync(abort ? $"aborted by {actor}" : $"closed by {actor}", abort).ConfigureAwait(false);
     }
 
-    private int Enqueue(Session session, byte[] payload, string actor, SendTarget target = SendTarget.Client)
+    private int Enqueue(Session session, byte[] payload, Actor actor, string action, SendTarget target = SendTarget.Client, string? detail = null)
     {
         if (session.CheckPayload(payload) is { } problem)
         {
@@ -111,7 +112,7 @@ internal sealed partial class SessionCommands(DataPlane plane, ListenerManager l
                     $"Session {session.Id} already has {session.PendingSendBytes} bytes waiting: the peer is not reading. Retry later.");
         }
 
-        Injected(logger, actor, session.Id, payload.Length);
+        audit.Record(actor, action, $"session {session.Id}", payload.Length, target == SendTarget.Upstream ? "to the upstream" : detail);
         return payload.Length;
     }
 
@@ -126,17 +127,6 @@ internal sealed partial class SessionCommands(DataPlane plane, ListenerManager l
         return payload;
     }
 
-    [LoggerMessage(EventId = 300, Level = LogLevel.Information,
-        Message = "{Actor} injected {Bytes} bytes into session {SessionId}")]
-    private static partial void Injected(ILogger logger, string actor, long sessionId, int bytes);
-
-    [LoggerMessage(EventId = 301, Level = LogLevel.Information,
-        Message = "{Actor} broadcast {Bytes} bytes to {Sessions} sessions of {Listener}")]
-    private static partial void Broadcasted(ILogger logger, string actor, string listener, int sessions, int bytes);
-
-    [LoggerMessage(EventId = 302, Level = LogLevel.Information,
-        Message = "{Actor} requested {Action} of session {SessionId}")]
-    private static partial void CloseRequested(ILogger logger, string actor, long sessionId, string action);
 }
 
 /// <summary>Result of a sendto.</summary>

@@ -24,7 +24,7 @@ public sealed class SqliteCaptureStoreTests : IDisposable
             Assert.Equal(new CaptureHighWater(0, 0), await store.OpenAsync(CancellationToken.None).Within());
         }
 
-        Assert.Equal(1L, Scalar("PRAGMA user_version"));
+        Assert.Equal((long)SqliteSchema.Version, Scalar("PRAGMA user_version"));
         Assert.Equal("wal", Scalar("PRAGMA journal_mode"));
     }
 
