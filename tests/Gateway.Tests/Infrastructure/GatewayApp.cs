@@ -36,11 +36,18 @@ public sealed class GatewayApp : IAsyncDisposable
 
     public IServiceProvider Services => _factory.Services;
 
+    /// <summary>The key <see cref="Http"/> sends, if any.</summary>
+    public string? ApiKey { get; private init; }
+
+    /// <summary>A client of the same server that sends no key of its own.</summary>
+    public HttpClient CreateClient() => _factory.CreateClient();
+
     /// <summary>
     /// Starts the app. Its capture database is a fresh file removed on dispose, unless
     /// <paramref name="settings"/> names one (<c>ConnectionStrings:Capture</c>) to share across restarts.
     /// </summary>
-    public static async Task<GatewayApp> StartAsync(IDictionary<string, string?>? settings = null)
+    /// <param name="apiKey">Sent by <see cref="Http"/> (and the hub connections made here) on every call, when keys are configured.</param>
+    public static async Task<GatewayApp> StartAsync(IDictionary<string, string?>? settings = null, string? apiKey = null)
     {
         var ownFolder = settings?.ContainsKey("ConnectionStrings:Capture") == true ? null : new TempFolder();
         var values = new Dictionary<string, string?>
@@ -65,7 +72,12 @@ public sealed class GatewayApp : IAsyncDisposable
             b.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(values)));
         factory.UseKestrel(0);
         factory.StartServer();
-        var app = new GatewayApp(factory, factory.CreateClient(), ownFolder);
+        var app = new GatewayApp(factory, factory.CreateClient(), ownFolder) { ApiKey = apiKey };
+        if (apiKey is not null)
+        {
+            app.Http.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
+        }
+
         var listeners = await app.GetListenersAsync();
         app.TcpPort = listeners.FirstOrDefault(l => l.Protocol == "tcp" && l.State == "listening")?.Port ?? 0;
         app.UdpPort = listeners.FirstOrDefault(l => l.Protocol == "udp" && l.State == "listening")?.Port ?? 0;
@@ -158,7 +170,7 @@ public sealed class GatewayApp : IAsyncDisposable
     public async Task<HubConnection> ConnectHubAsync()
     {
         var hub = new HubConnectionBuilder()
-            .WithUrl(new Uri(BaseAddress, "/hubs/traffic"))
+            .WithUrl(new Uri(BaseAddress, "/hubs/traffic"), o => o.AccessTokenProvider = () => Task.FromResult(ApiKey))
             .Build();
         await hub.StartAsync().Within();
         return hub;
