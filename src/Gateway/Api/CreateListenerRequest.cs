@@ -14,6 +14,7 @@ namespace Gateway.Api;
 /// <param name="UpstreamTls">TLS to the upstream: <c>{serverName, allowUntrusted}</c>.</param>
 /// <param name="Capture">What the capture store keeps: <c>full</c> (default), <c>metadata</c> or <c>off</c>.</param>
 /// <param name="CaptureOverflow">When the capture writer is behind: <c>drop</c> (default) or <c>backpressure</c>.</param>
+/// <param name="IdleTimeoutSeconds">Close sessions idle this long (default: never for tcp and unix; Gateway:Udp:IdleTimeoutSeconds for udp).</param>
 public sealed record CreateListenerRequest(
     string? Name,
     string? Protocol,
@@ -25,7 +26,8 @@ public sealed record CreateListenerRequest(
     string? Upstream = null,
     Connections.ConnectTls? UpstreamTls = null,
     string? Capture = null,
-    string? CaptureOverflow = null)
+    string? CaptureOverflow = null,
+    double? IdleTimeoutSeconds = null)
 {
     internal ListenerOptions ToOptions() => new()
     {
@@ -40,6 +42,7 @@ public sealed record CreateListenerRequest(
         UpstreamTls = UpstreamTls,
         Capture = Capture,
         CaptureOverflow = CaptureOverflow,
+        IdleTimeoutSeconds = IdleTimeoutSeconds,
     };
 }
 

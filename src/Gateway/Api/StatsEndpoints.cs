@@ -19,7 +19,7 @@ internal static class StatsEndpoints
                 return new StatsInfo(
                     clock.StartedAt, listeners.Listeners.Length, plane.Sessions.OpenCount, totals.Sessions,
                     totals.BytesIn, totals.BytesOut, totals.MessagesIn, totals.MessagesOut, plane.LastSeq,
-                    plane.Bus.Dropped + hub.ClientDropped, hub.ClientCount, observers, capture.Stats());
+                    plane.Bus.Dropped + hub.ClientDropped, hub.ClientCount, observers, capture.Stats(), totals.Refused);
             })
             .WithTags("Stats")
             .WithSummary("Totals, events dropped by observers that fell behind, and the capture store's accounting.");

@@ -13,6 +13,7 @@ namespace Gateway.Api;
 /// <param name="Dropped">Events observers lost because they fell behind (all observers and hub clients).</param>
 /// <param name="HubClients">Hub clients connected.</param>
 /// <param name="Observers">Each observer's queue: capacity, waiting, delivered, dropped.</param>
+/// <param name="SessionsRefused">Connections and UDP peers refused at a session limit since start.</param>
 /// <param name="Capture">The capture store: seen, captured, dropped and pending, in messages and payload bytes.</param>
 public sealed record StatsInfo(
     DateTimeOffset StartedAt,
@@ -27,7 +28,8 @@ public sealed record StatsInfo(
     long Dropped,
     int HubClients,
     IReadOnlyList<ObserverInfo> Observers,
-    Capture.CaptureStats Capture);
+    Capture.CaptureStats Capture,
+    long SessionsRefused);
 
 /// <summary>One observer of the event stream.</summary>
 /// <param name="Name"><c>hub</c> (the broadcaster's feed from the data plane), <c>capture</c> (the store's writer) or <c>hub clients</c> (their own queues, summed).</param>

@@ -20,6 +20,8 @@ namespace Gateway.Listeners;
 /// <param name="Error">Why the listener failed, when it did.</param>
 /// <param name="Capture">What the capture store keeps of its sessions: <c>full</c>, <c>metadata</c> or <c>off</c>.</param>
 /// <param name="CaptureOverflow">When the capture writer is behind: <c>drop</c> or <c>backpressure</c>.</param>
+/// <param name="Refused">Connections (or new UDP peers) refused since start because a session limit was reached.</param>
+/// <param name="IdleTimeoutSeconds">Sessions idle this long are closed; null: never.</param>
 public sealed record ListenerInfo(
     string Id,
     string Name,
@@ -37,7 +39,9 @@ public sealed record ListenerInfo(
     string? Upstream,
     string? Error,
     Capture.CaptureMode Capture,
-    Capture.CaptureOverflow CaptureOverflow);
+    Capture.CaptureOverflow CaptureOverflow,
+    long Refused,
+    double? IdleTimeoutSeconds);
 
 /// <summary>The certificate a TLS listener presents.</summary>
 /// <param name="SelfSigned">Made by the gateway at start.</param>

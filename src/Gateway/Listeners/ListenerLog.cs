@@ -23,6 +23,10 @@ internal static partial class ListenerLog
     public static partial void ReceiveFailed(ILogger logger, string listener, string error);
 
 
+    [LoggerMessage(EventId = 208, Level = LogLevel.Warning,
+        Message = "Listener {Listener} refused {Count} new sessions: {Limit} reached")]
+    public static partial void Refused(ILogger logger, string listener, long count, string limit);
+
     [LoggerMessage(EventId = 205, Level = LogLevel.Information,
         Message = "Listener {Listener} stopped; closing {Sessions} sessions")]
     public static partial void Stopping(ILogger logger, string listener, int sessions);

@@ -59,6 +59,14 @@ internal sealed class StreamGatewayListener : GatewayListener
                 continue;
             }
 
+            if (!Admit())
+            {
+                // Accepted so that the peer is not left in the backlog, and reset at once.
+                client.LingerState = new LingerOption(true, 0);
+                client.Dispose();
+                continue;
+            }
+
             var shape = new SessionShape(Protocol, UpstreamTarget is null ? SessionKind.Accepted : SessionKind.Relay,
                 Remote: EndpointText.Peer(client), Local: Protocol == ListenerProtocol.Unix ? Path! : EndpointText.Format(client.LocalEndPoint),
                 Framing, Tls: _certificate is not null, Upstream: Upstream);

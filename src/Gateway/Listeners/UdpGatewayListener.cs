@@ -41,7 +41,6 @@ internal sealed class UdpGatewayListener : GatewayListener
 
     protected override async Task RunAsync(CancellationToken stopping)
     {
-        var sweeper = SweepIdleAsync(stopping);
         var buffer = GC.AllocateUninitializedArray<byte>(MaxDatagram, pinned: true);
         EndPoint any = new IPEndPoint(Address!.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
         while (!stopping.IsCancellationRequested)
@@ -69,10 +68,11 @@ internal sealed class UdpGatewayListener : GatewayListener
             }
 
             var remote = (IPEndPoint)result.RemoteEndPoint;
-            ((IDatagramSession)SessionFor(remote)).OnDatagram(buffer.AsSpan(0, result.ReceivedBytes));
+            if (TrySessionFor(remote) is IDatagramSession session)
+            {
+                session.OnDatagram(buffer.AsSpan(0, result.ReceivedBytes));
+            }
         }
-
-        await sweeper.ConfigureAwait(false);
     }
 
     /// <summary>An address of <paramref name="host"/> this socket can send to (IPv4 needs an IPv4 or dual-mode socket), or null.</summary>
@@ -94,12 +94,20 @@ internal sealed class UdpGatewayListener : GatewayListener
         return usable is null ? null : new IPEndPoint(usable, port);
     }
 
-    /// <summary>The session of a remote endpoint, made when it is new (by its first datagram, or by a sendto).</summary>
-    public Session SessionFor(IPEndPoint remote)
+    /// <summary>
+    /// The session of a remote endpoint, made when it is new (by its first datagram, or by a sendto);
+    /// null when a session limit refuses a new one (its datagram is dropped).
+    /// </summary>
+    public Session? TrySessionFor(IPEndPoint remote)
     {
         if (_sessions.TryGetValue(remote, out var session) && session.IsOpen)
         {
             return session;
+        }
+
+        if (!Admit())
+        {
+            return null;
         }
 
         session = UpstreamTarget is null ? new UdpSession(Plane, this, remote) : new UdpRelaySession(Plane, this, remote, UpstreamTarget, Upstream!);
@@ -108,28 +116,4 @@ internal sealed class UdpGatewayListener : GatewayListener
         return session;
     }
 
-    private async Task SweepIdleAsync(CancellationToken stopping)
-    {
-        var idle = TimeSpan.FromSeconds(Plane.Options.Udp.IdleTimeoutSeconds);
-        var period = TimeSpan.FromSeconds(Math.Clamp(idle.TotalSeconds / 4, 0.05, 5));
-        using var timer = new PeriodicTimer(period, Plane.Time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
-            {
-                var now = Plane.Now;
-                foreach (var session in _sessions.Values)
-                {
-                    if (now - session.LastActivity >= idle)
-                    {
-                        _ = session.CloseAsync("idle timeout");
-                    }
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Listener stopping.
-        }
-    }
 }

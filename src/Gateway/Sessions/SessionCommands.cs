@@ -60,7 +60,8 @@ internal sealed class SessionCommands(DataPlane plane, ListenerManager listeners
         var payload = Decode(data, encoding, ListenerProtocol.Udp);
         var remote = await listener.ResolveAsync(host, port.Value).ConfigureAwait(false)
             ?? throw CommandException.BadInput($"'{host}' has no address this listener ({listener.Description}) can send to.");
-        var session = listener.SessionFor(remote);
+        var session = listener.TrySessionFor(remote)
+            ?? throw CommandException.Conflict($"Listener '{listenerId}' is at its session limit (Gateway:Limits:MaxSessionsPerListener or MaxSessions): no new peer now.");
         return new SendToResult(Enqueue(session, payload, actor, "sendto", detail: $"to {remote}"), session.Id);
     }
 

@@ -8,6 +8,7 @@ internal sealed class TrafficTotals
     private long _messagesIn;
     private long _messagesOut;
     private long _sessions;
+    private long _refused;
 
     public long BytesIn => Interlocked.Read(ref _bytesIn);
 
@@ -20,6 +21,11 @@ internal sealed class TrafficTotals
     public long Sessions => Interlocked.Read(ref _sessions);
 
     public void SessionOpened() => Interlocked.Increment(ref _sessions);
+
+    /// <summary>Connections or UDP peers refused at a session limit.</summary>
+    public long Refused => Interlocked.Read(ref _refused);
+
+    public void SessionRefused() => Interlocked.Increment(ref _refused);
 
     public void Add(Direction direction, int bytes)
     {

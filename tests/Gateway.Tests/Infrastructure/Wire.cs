@@ -6,7 +6,7 @@ namespace Gateway.Tests.Infrastructure;
 public sealed record WireListener(
     string Id, string Name, string Protocol, string? Address, int Port, string? Path, string State,
     int Sessions, long BytesIn, long BytesOut, string Framing, WireListenerTls? Tls, string? Upstream,
-    string? Capture = null, string? CaptureOverflow = null);
+    string? Capture = null, string? CaptureOverflow = null, long Refused = 0, double? IdleTimeoutSeconds = null);
 
 public sealed record WireListenerTls(bool SelfSigned, string Fingerprint);
 
@@ -27,7 +27,7 @@ public sealed record WireBroadcastResult(int Sessions, int Bytes);
 
 public sealed record WireStats(
     long SessionsOpen, long SessionsTotal, long BytesIn, long BytesOut, long Dropped, int HubClients, WireCaptureStats? Capture = null,
-    long LastSeq = 0);
+    long LastSeq = 0, long SessionsRefused = 0);
 
 public sealed record WireCaptureStats(
     string Database, long MessagesSeen, long BytesSeen, long MessagesCaptured, long BytesCaptured, long MessagesDropped, long BytesDropped,
