@@ -57,6 +57,7 @@ internal static class GatewayComposition
         services.AddSingleton<Intercept.InterceptCommands>();
         services.AddSingleton<Faults.FaultCommands>();
         services.AddSingleton<OutboundSessions>();
+        services.AddSingleton<SelfEndpoints>();
         services.AddSingleton<OutboundConnector>();
         services.AddSingleton<TrafficBroadcaster>();
         services.AddHostedService(sp => sp.GetRequiredService<TrafficBroadcaster>());

@@ -6,7 +6,7 @@ using Gateway.Sessions;
 namespace Gateway.Connections;
 
 /// <summary>Opens outbound sessions (the gateway as client); refusals are <see cref="CommandException"/>s.</summary>
-internal sealed class OutboundConnector(DataPlane plane, OutboundSessions owner, Security.AuditLog audit)
+internal sealed class OutboundConnector(DataPlane plane, OutboundSessions owner, ListenerManager listeners, SelfEndpoints self, Security.AuditLog audit)
 {
     public async Task<Session> ConnectAsync(ConnectRequest request, Security.Actor actor, CancellationToken cancellationToken)
     {
@@ -28,6 +28,7 @@ internal sealed class OutboundConnector(DataPlane plane, OutboundSessions owner,
         }
 
         var target = new DialTarget(protocol, request.Host, request.Port, request.Path, request.Tls);
+        await self.ThrowIfSelfAsync(target, listeners.Listeners, cancellationToken).ConfigureAwait(false);
         var (socket, tls) = await Dialer.DialAsync(target, timeout, cancellationToken).ConfigureAwait(false);
         var shape = new SessionShape(protocol, SessionKind.Outbound,
             Remote: protocol == ListenerProtocol.Unix ? request.Path! : EndpointText.Format(socket.RemoteEndPoint),

@@ -94,7 +94,7 @@ internal abstract class GatewayListener : ISessionOwner
     public string? Upstream { get; }
 
     /// <summary>The parsed <see cref="Upstream"/> each client's upstream leg dials.</summary>
-    protected DialTarget? UpstreamTarget { get; }
+    public DialTarget? UpstreamTarget { get; }
 
     /// <summary>
     /// A relay's faults, replaced whole (an ImmutableArray is one reference, so readers never see half

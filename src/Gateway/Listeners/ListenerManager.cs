@@ -13,7 +13,7 @@ namespace Gateway.Listeners;
 /// every session in a fixed order: stop accepting, ask each session to close, wait up to the timeout,
 /// reset the rest.
 /// </summary>
-internal sealed class ListenerManager(DataPlane plane, Security.AuditLog audit, ILogger<ListenerManager> logger) : IHostedService
+internal sealed class ListenerManager(DataPlane plane, Connections.SelfEndpoints self, Security.AuditLog audit, ILogger<ListenerManager> logger) : IHostedService
 {
     private readonly SemaphoreSlim _changes = new(1, 1);
     private ImmutableArray<GatewayListener> _listeners = [];
@@ -57,6 +57,11 @@ internal sealed class ListenerManager(DataPlane plane, Security.AuditLog audit, 
         }
 
         _listeners = listeners.ToImmutable();
+        foreach (var relay in _listeners.Where(l => l.UpstreamTarget is not null))
+        {
+            // A configured relay to one of the listeners is a loop (the HTTP port is not bound yet to compare).
+            self.ThrowIfSelfAsync(relay.UpstreamTarget!, _listeners, cancellationToken).GetAwaiter().GetResult();
+        }
         foreach (var listener in _listeners.Where(l => l.State == ListenerState.Listening))
         {
             listener.Start();
@@ -93,6 +98,20 @@ internal sealed class ListenerManager(DataPlane plane, Security.AuditLog audit, 
                 throw ex.SocketErrorCode == SocketError.AddressAlreadyInUse
                     ? CommandException.Conflict(detail)
                     : CommandException.BadInput(detail);
+            }
+
+            if (listener.Upstream is not null)
+            {
+                try
+                {
+                    // Its own port is known only now: a relay to itself is a loop too.
+                    await self.ThrowIfSelfAsync(listener.UpstreamTarget!, _listeners.Add(listener), CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (CommandException)
+                {
+                    await listener.StopAsync("refused", TimeSpan.Zero).ConfigureAwait(false);
+                    throw;
+                }
             }
 
             _listeners = _listeners.Add(listener);
