@@ -84,7 +84,9 @@ public sealed class TlsTests(AppFixture fixture) : IClassFixture<AppFixture>
     [Fact]
     public async Task OutboundTls_AllowUntrusted_Connects_StrictValidationIs502()
     {
-        var listener = await App.CreateListenerAsync(new { name = "tls-target", protocol = "tcp", port = 0, tls = new { selfSigned = true } });
+        // The TLS server is another gateway: connecting to one's own listeners is refused as a loop.
+        await using var other = await GatewayApp.StartAsync();
+        var listener = await other.CreateListenerAsync(new { name = "tls-target", protocol = "tcp", port = 0, tls = new { selfSigned = true } });
 
         var strict = await App.PostAsync("/api/connections", new { host = "127.0.0.1", port = listener.Port, tls = new { serverName = "localhost" } });
         await ApiAssert.ProblemAsync(strict, HttpStatusCode.BadGateway, "TLS handshake");
@@ -96,10 +98,10 @@ public sealed class TlsTests(AppFixture fixture) : IClassFixture<AppFixture>
         Assert.True(session.Tls);
         await App.PostAsync($"/api/sessions/{session.Id}/send", new { data = "through tls" });
 
-        // The gateway's own TLS listener decrypted it: both ends show the plain text.
+        // The other gateway's TLS listener decrypted it: both ends show the plain text.
         var accepted = await Timeouts.Eventually(async () =>
-            (await App.GetAsync<WireSession[]>("/api/sessions?listenerId=tls-target")).FirstOrDefault(s => s.BytesIn == 11), "the accepted side");
-        var messages = await App.MessagesAsync(accepted.Id);
+            (await other.GetAsync<WireSession[]>("/api/sessions?listenerId=tls-target")).FirstOrDefault(s => s.BytesIn == 11), "the accepted side");
+        var messages = await other.MessagesAsync(accepted.Id);
         Assert.Equal("through tls", Encoding.ASCII.GetString(messages.Single().Data));
     }
 
