@@ -17,7 +17,9 @@ internal sealed record DialTarget(ListenerProtocol Protocol, string? Host, int? 
         {
             return string.IsNullOrWhiteSpace(Path)
                 ? throw CommandException.BadInput("path is required for a unix connection (the socket file to connect to).")
-                : $"unix {Path}";
+                : UnixSocketFiles.HasParentSegments(Path) || Path.Contains('\0')
+                    ? throw CommandException.BadInput("path may not contain '..' segments or NUL characters.")
+                    : $"unix {Path}";
         }
 
         if (string.IsNullOrWhiteSpace(Host))

@@ -311,6 +311,12 @@ internal abstract class GatewayListener : ISessionOwner
             return;
         }
 
+        if (!UnixSocketFiles.IsSocket(path))
+        {
+            // A regular file (or anything else) is never removed: the path is taken.
+            throw new SocketException((int)SocketError.AddressAlreadyInUse);
+        }
+
         using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {

@@ -55,6 +55,14 @@ internal static class ListenerRules
             {
                 errors.Add($"{key("Path")} is longer than the {MaxUnixPathBytes} bytes a Unix socket path may have.");
             }
+            else if (UnixSocketFiles.HasParentSegments(listener.Path))
+            {
+                errors.Add($"{key("Path")} may not contain '..' segments: name the socket file's directory directly.");
+            }
+            else if (listener.Path.Contains('\0'))
+            {
+                errors.Add($"{key("Path")} may not contain NUL characters.");
+            }
         }
         else
         {
