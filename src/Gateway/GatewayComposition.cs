@@ -95,6 +95,9 @@ internal static class GatewayComposition
         });
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<GatewayOptions>>((kestrel, gateway) =>
             kestrel.Limits.MaxRequestBodySize = gateway.Value.Limits.MaxRequestBodyBytes);
+        // The host must outlast the sessions' own shutdown timeout and the capture store's last flush.
+        services.AddOptions<HostOptions>().Configure<IOptions<GatewayOptions>>((host, gateway) =>
+            host.ShutdownTimeout = TimeSpan.FromSeconds(gateway.Value.ShutdownTimeoutSeconds + 30));
         services.AddOptions<HubOptions>().Configure<IOptions<GatewayOptions>>((hub, gateway) =>
             hub.MaximumReceiveMessageSize = gateway.Value.Limits.MaxHubMessageBytes);
 

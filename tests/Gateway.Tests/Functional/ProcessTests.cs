@@ -57,4 +57,39 @@ public sealed class ProcessTests
         Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(10)));
         Assert.Contains(gateway.Lines, l => l.Contains("closed: gateway shutting down"));
     }
+
+    [Fact]
+    public async Task SigTerm_FlushesTheCaptureStore_PeerThatDoesNotReadIsResetAfterTheTimeout()
+    {
+        using var folder = new TempFolder();
+        // A flush interval far beyond the test: only the shutdown can have written these messages.
+        using (var gateway = GatewayProcess.Start(folder, [.. FreePorts, "--Gateway:Capture:FlushIntervalMs=600000", "--Gateway:ShutdownTimeoutSeconds=2"]))
+        {
+            var listening = await gateway.WaitForLineAsync(@"Listener tcp listening on tcp 127\.0\.0\.1:(\d+)", StartTimeout);
+            var http = await gateway.WaitForLineAsync(@"Now listening on: (http://127\.0\.0\.1:\d+)", StartTimeout);
+            using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+            await client.ConnectAsync(IPAddress.Loopback, int.Parse(listening.Groups[1].Value)).Within();
+            await client.SendTextAsync("said before the stop");
+            await gateway.WaitForLineAsync("Session 1 opened");
+
+            // Queue more than the socket buffers hold for a client that never reads: it cannot be flushed.
+            using var api = new HttpClient { BaseAddress = new Uri(http.Groups[1].Value) };
+            for (var i = 0; i < 4; i++)
+            {
+                var sent = await api.PostAsync("/api/sessions/1/send", new StringContent(
+                    $"{{\"data\":\"{new string('z', 1_000_000)}\"}}", System.Text.Encoding.UTF8, "application/json")).Within();
+                Assert.Equal(HttpStatusCode.Accepted, sent.StatusCode);
+            }
+
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            gateway.Terminate();
+            Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+            Assert.InRange(clock.Elapsed.TotalSeconds, 1.5, 15); // waited for the timeout, then reset
+        }
+
+        await using var app = await GatewayApp.StartAsync(new Dictionary<string, string?> { ["ConnectionStrings:Capture"] = GatewayApp.CaptureDatabase(folder) });
+        var session = await app.GetAsync<WireSession>("/api/sessions/1");
+        Assert.Equal("gateway shutting down", session.CloseReason);
+        Assert.Equal("said before the stop"u8.ToArray(), await app.CapturedBytesAsync(1, "in"));
+    }
 }
