@@ -1,11 +1,12 @@
 // Socket Gateway dashboard: REST for state and commands' fallbacks, the SignalR hub for live events.
 // No build step. Everything is rendered with textContent (never innerHTML) because payloads are hostile.
-import { api, post } from "./js/api.js";
+import { api, apiKey, post } from "./js/api.js";
+import { whoAmI, wireKeyDialog } from "./js/auth.js";
 import { bytes } from "./js/format.js";
 import { wireForms } from "./js/forms.js";
 import { buildFaultPanel } from "./js/faults.js";
 import { buildInterceptControls, initHeld, loadHeld, onHeld, onReleased } from "./js/held.js";
-import { showSessionTools, wireReplay, wireSearch } from "./js/history.js";
+import { showSessionTools, wireDownloads, wireReplay, wireSearch } from "./js/history.js";
 import { buildMessage, fillPayload } from "./js/messages.js";
 
 const MAX_ROWS = 500;          // message rows kept in the DOM for the selected session
@@ -80,7 +81,7 @@ function buildListenerCard(id) {
   const addr = document.createElement("span"); addr.className = "listener-addr";
   const badge = document.createElement("span"); badge.className = "badge";
   const stop = document.createElement("button");
-  stop.type = "button"; stop.className = "danger stop-listener"; stop.textContent = "Stop";
+  stop.type = "button"; stop.className = "danger stop-listener needs-admin"; stop.textContent = "Stop";
   stop.title = "Stop accepting and close this listener's sessions";
   stop.addEventListener("click", async () => {
     try {
@@ -95,7 +96,7 @@ function buildListenerCard(id) {
   head.append(left, actions);
   const tls = document.createElement("div"); tls.className = "listener-tls"; tls.hidden = true;
   const stats = document.createElement("div"); stats.className = "listener-stats";
-  const form = document.createElement("form"); form.className = "broadcast";
+  const form = document.createElement("form"); form.className = "broadcast needs-operator";
   const input = document.createElement("input");
   input.placeholder = "broadcast to every open session (uses the composer's encoding)";
   input.setAttribute("aria-label", "broadcast to " + id);
@@ -325,7 +326,7 @@ async function poll() {
 // ---------- hub ----------
 async function connect() {
   const hub = new signalR.HubConnectionBuilder()
-    .withUrl("hubs/traffic")
+    .withUrl("hubs/traffic", { accessTokenFactory: () => apiKey() ?? "" })
     .withAutomaticReconnect({ nextRetryDelayInMilliseconds: (ctx) => Math.min(5000, 250 * 2 ** ctx.previousRetryCount) })
     .configureLogging(signalR.LogLevel.Warning)
     .build();
@@ -387,12 +388,15 @@ wireForms($("listener-form"), $("connect-form"), {
 });
 $("abort-session").addEventListener("click", () => closeSelected(true));
 wireSearch($("search-form"), $("search-results"), $("export-all"), { toast, onPick: (id) => select(id) });
+wireDownloads($("export-pcapng"), $("export-json"), $("export-all"));
 wireReplay($("replay-open"), $("replay-form"), {
   toast,
   selected: () => state.selected,
   onSession: async (s) => { upsertSession(s); await select(s.id); },
 });
 
+wireKeyDialog();
+await whoAmI();
 poll();
 setInterval(poll, POLL_MS);
 connect();

@@ -1,12 +1,24 @@
 // The REST API: JSON in and out; a problem+json answer becomes an Error carrying its detail.
-export async function api(path, options) {
-  const response = await fetch(path, options);
+// With API keys configured, the key lives in sessionStorage (this tab only) and goes with every call;
+// a 401 asks for one (see onUnauthorized).
+const KEY = "gateway.apiKey";
+let unauthorized = () => {};
+
+export const apiKey = () => sessionStorage.getItem(KEY);
+export const setApiKey = (key) => key ? sessionStorage.setItem(KEY, key) : sessionStorage.removeItem(KEY);
+export const onUnauthorized = (handler) => { unauthorized = handler; };
+
+export async function api(path, options = {}) {
+  const headers = new Headers(options.headers);
+  if (apiKey()) headers.set("X-Api-Key", apiKey());
+  const response = await fetch(path, { ...options, headers });
   if (!response.ok) {
     let detail = response.status + " " + response.statusText;
     try {
       const problem = await response.json();
       detail = problem.detail || problem.title || detail;
     } catch { /* not JSON */ }
+    if (response.status === 401) unauthorized(detail);
     throw new Error(detail);
   }
   return response.status === 204 ? null : response.json();

@@ -17,7 +17,7 @@ const UDP_ONLY = ["loss", "duplicate"];
 /** Builds the panel for a relay listener; `protocol` decides which fault types are offered. */
 export function buildFaultPanel(listenerId, protocol, toast) {
   const panel = document.createElement("details");
-  panel.className = "faults";
+  panel.className = "faults needs-admin";
   const summary = document.createElement("summary");
   summary.textContent = "Faults";
   const list = document.createElement("div");

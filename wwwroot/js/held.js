@@ -27,7 +27,7 @@ export function onReleased(r) { held.delete(r.id); render(); }
 /** The interception controls of a relay listener's card. */
 export function buildInterceptControls(listenerId) {
   const form = document.createElement("form");
-  form.className = "intercept";
+  form.className = "intercept needs-admin";
   form.innerHTML = `
     <label class="inline"><input type="checkbox" name="enabled"> intercept</label>
     <select name="direction" aria-label="direction"><option value="both">both</option><option value="in">in (client→upstream)</option><option value="out">out (upstream→client)</option></select>
@@ -75,7 +75,7 @@ function buildItem(h) {
   editor.hidden = true;
   editor.value = new TextDecoder().decode(decodeBase64(h.data));
   const actions = document.createElement("div");
-  actions.className = "held-actions";
+  actions.className = "held-actions needs-operator";
   const button = (label, cls, onClick) => {
     const b = document.createElement("button");
     b.type = "button";

@@ -1,5 +1,5 @@
 // History: search captured messages across sessions, export pcapng, and replay a session.
-import { api, post } from "./api.js";
+import { api, apiKey, post } from "./api.js";
 import { decodeBase64, renderText, time } from "./format.js";
 
 const PREVIEW_BYTES = 120;
@@ -48,6 +48,28 @@ function buildHit(m, onPick) {
   row.append(at, where, payload, size);
   row.addEventListener("click", () => onPick(m.sessionId));
   return row;
+}
+
+// Export links are plain downloads (streamed to disk) when the gateway is open. With a key, which must
+// not go into a URL, the file is fetched with the key header and saved from memory instead.
+export function wireDownloads(...anchors) {
+  for (const anchor of anchors) {
+    anchor.addEventListener("click", async (e) => {
+      if (!apiKey() || anchor.dataset.saving) return;
+      e.preventDefault();
+      const response = await fetch(anchor.href, { headers: { "X-Api-Key": apiKey() } });
+      if (!response.ok) return;
+      const url = URL.createObjectURL(await response.blob());
+      const save = document.createElement("a");
+      save.href = url;
+      save.download = anchor.download || "capture";
+      save.dataset.saving = "1";
+      document.body.append(save);
+      save.click();
+      save.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    });
+  }
 }
 
 // Export links and the replay form of the selected session.
