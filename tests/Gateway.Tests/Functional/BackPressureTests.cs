@@ -59,4 +59,37 @@ public sealed class BackPressureTests
 
         Assert.Equal(expected, received);
     }
+
+    [Fact]
+    public async Task RelayUpstreamNotReading_TheRelayStopsReadingTheClient_NothingPilesUp()
+    {
+        await using var app = await GatewayApp.StartAsync();
+        using var upstream = new LoopbackServer();
+        var relay = await app.CreateListenerAsync(new { name = "stuck", protocol = "tcp", port = 0, upstream = $"127.0.0.1:{upstream.Port}" });
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { SendBufferSize = 64 * 1024 };
+        await client.ConnectAsync(IPAddress.Loopback, relay.Port).Within();
+        using var stuck = await upstream.AcceptAsync().Within(); // accepts, never reads
+
+        // Push for two seconds: the kernel buffers fill, then the relay stops reading and the client's sends stall.
+        var chunk = new byte[64 * 1024];
+        long pushed = 0;
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            while (true)
+            {
+                pushed += await client.SendAsync(chunk, SocketFlags.None, stop.Token);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stalled, as intended.
+        }
+
+        var session = await app.SessionOfAsync(client);
+        Assert.True(pushed < 64L * 1024 * 1024, $"{pushed} bytes went in: nothing held the client back");
+        // What the gateway read is bounded by socket buffers and one read buffer per direction, not by what the client wanted to send.
+        Assert.True(session.BytesIn < 32L * 1024 * 1024, $"the relay read {session.BytesIn} bytes it could not deliver");
+        Assert.Equal("open", session.State);
+    }
 }

@@ -160,6 +160,25 @@ public sealed class HostileInputTests
     }
 
     [Fact]
+    public async Task HubMessageOverTheLimit_ThatConnectionIsClosed_GatewayUnharmed()
+    {
+        await using var app = await GatewayApp.StartAsync(new Dictionary<string, string?> { ["Gateway:Limits:MaxHubMessageBytes"] = "65536" });
+        await using var hub = await app.ConnectHubAsync();
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        hub.Closed += _ =>
+        {
+            closed.TrySetResult();
+            return Task.CompletedTask;
+        };
+        await Assert.ThrowsAnyAsync<Exception>(() => hub.InvokeAsync<int>("Send", 1L, new string('x', 200_000), "utf8")).Within();
+        await closed.Task.Within();
+
+        await using var other = await app.ConnectHubAsync();
+        await other.InvokeAsync("Watch", "*").Within();
+        Assert.Equal("Healthy", await app.Http.GetStringAsync("/healthz").Within());
+    }
+
+    [Fact]
     public async Task UnixListenerOverARegularFile_Refused_FileUntouched()
     {
         await using var app = await GatewayApp.StartAsync();
