@@ -1,6 +1,9 @@
 # Socket Gateway: build with the SDK, run on the ASP.NET runtime as a non-root user.
 #   docker build -t socket-gateway .
-#   docker run --rm -p 5080:5080 -p 12345:12345/tcp -p 12345:12345/udp -v gateway-data:/app/data socket-gateway
+#   docker run --rm -p 5080:5080 -p 12345:12345/tcp -p 12345:12345/udp -v gateway-data:/app/data \
+#     -e Gateway__Auth__Keys__0__Name=admin -e Gateway__Auth__Keys__0__Role=admin -e Gateway__Auth__Keys__0__Key=<a long random key> \
+#     -e AllowedHosts='localhost;<the name clients use>' socket-gateway
+# HTTP is bound to every interface inside the container, so start-up refuses to run without an API key.
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY Directory.Build.props Gateway.sln ./
