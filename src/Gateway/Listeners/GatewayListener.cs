@@ -17,7 +17,7 @@ namespace Gateway.Listeners;
 /// A raw socket the gateway owns: binds, runs its accept/receive loop, turns peers into sessions and
 /// keeps counters. Stopping closes the socket and every session it accepted.
 /// </summary>
-internal abstract class GatewayListener : ISessionOwner
+internal abstract partial class GatewayListener : ISessionOwner
 {
     private readonly CancellationTokenSource _stopping = new();
     private Task _loop = Task.CompletedTask;
@@ -26,9 +26,6 @@ internal abstract class GatewayListener : ISessionOwner
     private long _total;
     private long _bytesIn;
     private long _bytesOut;
-    private long _refused;
-    private long _refusedUnlogged;
-    private long _lastRefusalLog = long.MinValue / 2;
     private volatile ListenerState _state = ListenerState.Stopped;
     private volatile string? _error;
     private InterceptRule? _intercept;
@@ -127,7 +124,7 @@ internal abstract class GatewayListener : ISessionOwner
     public virtual ListenerInfo Snapshot() => new(
         Id, Name, Protocol, Address?.ToString(), Port, Path, _state, Volatile.Read(ref _open), Interlocked.Read(ref _total),
         Interlocked.Read(ref _bytesIn), Interlocked.Read(ref _bytesOut), Framing, TlsInfo(), Upstream, _error,
-        Capture.Mode, Capture.Overflow, Interlocked.Read(ref _refused), IdleTimeout?.TotalSeconds);
+        Capture.Mode, Capture.Overflow, Refused, IdleTimeout?.TotalSeconds);
 
     /// <summary>Binds the socket. Throws <see cref="SocketException"/> when the address cannot be had.</summary>
     public void Bind()
@@ -225,62 +222,6 @@ internal abstract class GatewayListener : ISessionOwner
         else
         {
             Interlocked.Add(ref _bytesOut, bytes);
-        }
-    }
-
-    /// <summary>
-    /// Whether a new session may open now (<c>Gateway:Limits:MaxSessionsPerListener</c> and <c>MaxSessions</c>).
-    /// A refusal is counted, and logged at most once a second with how many there were.
-    /// </summary>
-    protected bool Admit()
-    {
-        var limits = Plane.Options.Limits;
-        var why = Volatile.Read(ref _open) >= limits.MaxSessionsPerListener ? $"Gateway:Limits:MaxSessionsPerListener ({limits.MaxSessionsPerListener})"
-            : Plane.Sessions.OpenCount >= limits.MaxSessions ? $"Gateway:Limits:MaxSessions ({limits.MaxSessions})"
-            : null;
-        if (why is null)
-        {
-            return true;
-        }
-
-        Interlocked.Increment(ref _refused);
-        Interlocked.Increment(ref _refusedUnlogged);
-        Plane.Totals.SessionRefused();
-        var now = Environment.TickCount64;
-        var last = Interlocked.Read(ref _lastRefusalLog);
-        if (now - last >= 1000 && Interlocked.CompareExchange(ref _lastRefusalLog, now, last) == last)
-        {
-            ListenerLog.Refused(Logger, Name, Interlocked.Exchange(ref _refusedUnlogged, 0), why);
-        }
-
-        return false;
-    }
-
-    private async Task SweepIdleAsync(CancellationToken stopping)
-    {
-        if (IdleTimeout is not { } idle)
-        {
-            return;
-        }
-
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(Math.Clamp(idle.TotalSeconds / 4, 0.05, 5)), Plane.Time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
-            {
-                var now = Plane.Now;
-                foreach (var session in Plane.Sessions.ListOpen(Id))
-                {
-                    if (now - session.LastActivity >= idle)
-                    {
-                        _ = session.CloseAsync("idle timeout");
-                    }
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Listener stopping.
         }
     }
 
