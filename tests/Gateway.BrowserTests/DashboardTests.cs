@@ -31,6 +31,7 @@ public sealed class DashboardTests(ITestOutputHelper output) : DashboardTest(out
         await client.SendTextAsync("second line\n");
         await Expect(Page.Locator("#messages .msg.in").Nth(1)).ToContainTextAsync("second line", Soon);
         await Expect(Page.Locator("#listeners [data-listener-id='tcp']")).ToContainTextAsync("listening", Soon);
+        await Expect(Page.Locator("#auth")).ToContainTextAsync("open: no API keys", Soon); // no keys configured: the dashboard says so
 
         var path = Browser.ArtifactPath("dashboard-session.png");
         await Page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
