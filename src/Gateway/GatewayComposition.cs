@@ -16,6 +16,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.OpenApi;
+using OpenTelemetry.Metrics;
 
 namespace Gateway;
 
@@ -101,6 +102,21 @@ internal static class GatewayComposition
         services.AddOptions<HubOptions>().Configure<IOptions<GatewayOptions>>((hub, gateway) =>
             hub.MaximumReceiveMessageSize = gateway.Value.Limits.MaxHubMessageBytes);
 
+        // Metrics: the "Gateway" meter (and ASP.NET Core's own) in Prometheus text format at /metrics.
+        services.AddSingleton<Metrics.GatewayMetrics>();
+        services.AddOpenTelemetry().WithMetrics(m =>
+        {
+            m.AddMeter(Metrics.GatewayMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Http.Connections")
+                .AddPrometheusExporter();
+            // Meters are matched by name process-wide; keep only this app's (its IMeterFactory's), so that
+            // two gateways in one process (tests) do not report each other's instruments.
+            ((IDeferredMeterProviderBuilder)m).Configure((sp, builder) =>
+            {
+                var own = sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+                builder.AddView(i => i.Meter.Scope is null || ReferenceEquals(i.Meter.Scope, own) ? null : MetricStreamConfiguration.Drop);
+            });
+        });
+
         services.AddProblemDetails();
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -143,6 +159,7 @@ internal static class GatewayComposition
     {
         // Made now, so that /api/stats' startedAt is the start, not the first request for it.
         app.Services.GetRequiredService<GatewayClock>();
+        app.Services.GetRequiredService<Metrics.GatewayMetrics>(); // registers its observable instruments
 
         // Every API route needs at least a viewer key; state-changing ones say which role and share a per-key rate limit.
         var api = app.MapGroup("/api").RequireAuthorization(Roles.Viewer);
@@ -168,6 +185,7 @@ internal static class GatewayComposition
 
         app.MapHub<TrafficHub>("/hubs/traffic").RequireAuthorization(Roles.Viewer);
         app.MapHealthChecks("/healthz").AllowAnonymous();
+        app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization(Roles.Viewer);
         app.MapSwagger();
         app.UseSwaggerUI();
         return app;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using Gateway.Configuration;
 using Gateway.Sessions;
 using Gateway.Traffic;
@@ -36,9 +37,13 @@ internal sealed partial class CaptureWriter : BackgroundService
     private long _prunedBytes;
     private long _warnedDrops;
 
+    private readonly Histogram<long> _batchSizes;
+
     public CaptureWriter(ICaptureStore store, CaptureFeed feed, DataPlane plane, IOptions<GatewayOptions> options, IHostApplicationLifetime lifetime,
-        ILogger<CaptureWriter> logger)
+        IMeterFactory meters, ILogger<CaptureWriter> logger)
     {
+        _batchSizes = meters.Create(Metrics.GatewayMetrics.MeterName).CreateHistogram<long>(
+            "gateway.capture.batch", unit: "{message}", description: "Messages per committed capture batch.");
         _lifetime = lifetime;
         _store = store;
         _feed = feed;
@@ -192,6 +197,7 @@ internal sealed partial class CaptureWriter : BackgroundService
             Interlocked.Add(ref _capturedMessages, messages);
             Interlocked.Add(ref _capturedBytes, bytes);
             Interlocked.Increment(ref _batches);
+            _batchSizes.Record(messages);
             Interlocked.Exchange(ref _lastBatchMessages, messages);
             Volatile.Write(ref _lastCommitMs, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }

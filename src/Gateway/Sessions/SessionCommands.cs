@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Gateway.Listeners;
 using Gateway.Security;
 using Gateway.Traffic;
@@ -8,8 +9,11 @@ namespace Gateway.Sessions;
 /// The control plane's commands on the data plane: inject, sendto, broadcast, close. REST endpoints and
 /// hub methods only translate to and from these; every refusal is a <see cref="CommandException"/>.
 /// </summary>
-internal sealed class SessionCommands(DataPlane plane, ListenerManager listeners, AuditLog audit)
+internal sealed class SessionCommands(DataPlane plane, ListenerManager listeners, AuditLog audit, IMeterFactory meters)
 {
+    private readonly Counter<long> _injected = meters.Create(Metrics.GatewayMetrics.MeterName)
+        .CreateCounter<long>("gateway.injected", unit: "By", description: "Payload bytes injected (send, sendto, broadcast) through the API or the hub.");
+
     /// <summary>The open session; 409 for one that existed and is closed (in this run or before a restart), 404 otherwise.</summary>
     public Session GetOpenSession(long sessionId, string? closedMessage = null) =>
         plane.Sessions.FindOpen(sessionId)
@@ -80,6 +84,7 @@ internal sealed class SessionCommands(DataPlane plane, ListenerManager listeners
         }
 
         audit.Record(actor, "broadcast", $"listener {listener.Id}", payload.Length, $"{delivered} sessions");
+        _injected.Add((long)payload.Length * delivered);
         return new BroadcastResult(delivered, payload.Length);
     }
 
@@ -114,6 +119,7 @@ internal sealed class SessionCommands(DataPlane plane, ListenerManager listeners
         }
 
         audit.Record(actor, action, $"session {session.Id}", payload.Length, target == SendTarget.Upstream ? "to the upstream" : detail);
+        _injected.Add(payload.Length);
         return payload.Length;
     }
 
