@@ -200,6 +200,23 @@ internal sealed partial class RelaySession : Session
                     return null;
                 }
 
+                if (CanForwardDirectly(direction, lane))
+                {
+                    // Nothing to hold or fault: write straight from the read buffer, recording only what observers need.
+                    if (await ForwardDirectAsync(direction, to, gate, buffer.AsMemory(0, read), toName).ConfigureAwait(false) is { } failed)
+                    {
+                        return failed;
+                    }
+
+                    if (read < _bufferSize)
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = null;
+                    }
+
+                    continue;
+                }
+
                 var payload = buffer.AsSpan(0, read).ToArray();
                 if (read < _bufferSize)
                 {
@@ -232,6 +249,30 @@ internal sealed partial class RelaySession : Session
             {
                 ArrayPool<byte>.Shared.Return(buffer);
             }
+        }
+    }
+
+    /// <summary>No interception rule, no fault for this direction, nothing waiting in its hold lane.</summary>
+    private bool CanForwardDirectly(Direction direction, HoldLane lane) =>
+        !lane.InUse && (Owner is not GatewayListener listener || (listener.Intercept is null && !listener.Faults.Any(f => f.AppliesTo(direction))));
+
+    /// <summary>Records and writes one read in place; returns the failure, or null to go on.</summary>
+    private async Task<string?> ForwardDirectAsync(Direction direction, Stream to, SemaphoreSlim gate, ReadOnlyMemory<byte> data, string toName)
+    {
+        await gate.WaitAsync(Lifetime).ConfigureAwait(false);
+        try
+        {
+            RecordCopy(direction, data.Span);
+            await to.WriteAsync(data, Lifetime).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception ex) when (DescribeFailure(ex) is { } why)
+        {
+            return $"{toName}: {why}";
+        }
+        finally
+        {
+            gate.Release();
         }
     }
 

@@ -23,8 +23,9 @@ public sealed record MessageInfo(
 {
     internal static MessageInfo From(TrafficMessage message, int maxBytes = int.MaxValue)
     {
-        var truncated = message.Size > maxBytes;
-        var data = truncated ? message.Data.AsMemory(0, maxBytes) : message.Data;
+        var kept = Math.Min(message.Data.Length, maxBytes);
+        var truncated = message.Size > kept;
+        var data = message.Data.AsMemory(0, kept);
         return new MessageInfo(message.Seq, message.SessionId, message.ListenerId, message.Direction, message.At,
             message.Size, data, truncated, message.Faults);
     }

@@ -103,5 +103,5 @@ internal sealed class ObserverSubscription : ITrafficObserver
     public void Complete() => _channel.Writer.TryComplete();
 
     /// <summary>What an event weighs against the byte bound: a message's payload size.</summary>
-    public static int Weight(TrafficEvent trafficEvent) => trafficEvent is TrafficMessage message ? message.Size : 0;
+    public static int Weight(TrafficEvent trafficEvent) => trafficEvent is TrafficMessage message ? message.Data.Length : 0;
 }

@@ -6,7 +6,11 @@ namespace Gateway.Traffic;
 /// <summary>What the data plane tells its observers. Immutable: one instance is shared by all of them.</summary>
 internal abstract record TrafficEvent;
 
-/// <summary>One chunk read from or written to a session's socket.</summary>
+/// <summary>
+/// One chunk read from or written to a session's socket. <see cref="Data"/> holds the whole payload when
+/// the session is captured in full; otherwise only its first bytes (what the hub shows), and
+/// <see cref="Size"/> says how big it was.
+/// </summary>
 internal sealed record TrafficMessage(
     long Seq,
     long SessionId,
@@ -16,10 +20,12 @@ internal sealed record TrafficMessage(
     byte[] Data,
     IReadOnlyList<string>? Faults = null) : TrafficEvent
 {
+    /// <summary>The payload's real size; <see cref="Data"/> may hold only its first bytes.</summary>
+    public int Size { get; init; } = Data.Length;
+
     /// <summary>How the session's listener captures it (set by the session that records the message).</summary>
     public Capture.CapturePolicy Capture { get; init; } = Gateway.Capture.CapturePolicy.Default;
 
-    public int Size => Data.Length;
 }
 
 internal sealed record SessionOpened(SessionInfo Session) : TrafficEvent;

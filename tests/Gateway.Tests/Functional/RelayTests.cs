@@ -16,6 +16,41 @@ public sealed class RelayTests(AppFixture fixture) : IClassFixture<AppFixture>, 
     public void Dispose() => _echo.Dispose();
 
     [Fact]
+    public async Task CaptureOffRelay_ForwardsInPlace_CountsWholeSizes_HubGetsPreviews()
+    {
+        var relay = await App.CreateListenerAsync(new { name = "relay-light", protocol = "tcp", port = 0, upstream = $"127.0.0.1:{_echo.Port}", capture = "off" });
+        await using var hub = await App.ConnectHubAsync();
+        var previews = System.Threading.Channels.Channel.CreateUnbounded<WireMessage>();
+        hub.On<WireMessage[]>("traffic", batch => { foreach (var m in batch) { previews.Writer.TryWrite(m); } });
+        await hub.InvokeAsync("Watch", "listener:relay-light").Within();
+        using var client = await ConnectAsync(relay);
+        var payload = new byte[300_000];
+        Random.Shared.NextBytes(payload);
+
+        await client.SendAllAsync(payload);
+        var echoed = await client.ReceiveExactlyAsync(payload.Length);
+        Assert.True(payload.AsSpan().SequenceEqual(echoed), "the echo differs");
+
+        var session = await App.SessionOfAsync(client);
+        await Timeouts.Eventually(async () => (await App.GetAsync<WireSession>($"/api/sessions/{session.Id}")) is { BytesIn: 300_000, BytesOut: 300_000 } s ? s : null, "whole sizes counted");
+        var seen = new List<WireMessage>();
+        while (seen.Where(m => m.Direction == "in").Sum(m => m.Size) < payload.Length)
+        {
+            seen.Add(await previews.Reader.ReadAsync().AsTask().Within());
+        }
+
+        // Each preview is the start of its message; a message bigger than the preview says it was cut.
+        var offset = 0;
+        foreach (var message in seen.Where(m => m.Direction == "in"))
+        {
+            Assert.Equal(Math.Min(message.Size, 4096), message.Data.Length);
+            Assert.Equal(message.Size > 4096, message.Truncated);
+            Assert.True(payload.AsSpan(offset, message.Data.Length).SequenceEqual(message.Data), "a preview is not the start of its message");
+            offset += message.Size;
+        }
+    }
+
+    [Fact]
     public async Task SixteenMiB_ThroughTheRelayAndBack_Unchanged_AndRecordedBothWays()
     {
         var relay = await RelayToEchoAsync("relay-16m");

@@ -173,6 +173,9 @@ public sealed class GatewayApp : IAsyncDisposable
             .WithUrl(new Uri(BaseAddress, "/hubs/traffic"), o => o.AccessTokenProvider = () => Task.FromResult(ApiKey))
             .Build();
         await hub.StartAsync().Within();
+        // StartAsync can return before the server's OnConnectedAsync has attached this client's feed; an
+        // invocation is handled only after it, so events published from here on reach the client.
+        await hub.InvokeAsync("Unwatch", "*").Within();
         return hub;
     }
 
