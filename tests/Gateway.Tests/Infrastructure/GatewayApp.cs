@@ -112,10 +112,17 @@ public sealed class GatewayApp : IAsyncDisposable
         var remote = clientEndPoint is IPEndPoint { Address.IsIPv4MappedToIPv6: true } mapped
             ? new IPEndPoint(mapped.Address.MapToIPv4(), mapped.Port).ToString()
             : clientEndPoint.ToString();
+        // History keeps closed sessions, and ephemeral ports are reused: an earlier session may have had this
+        // client's address. So: the newest match, and with no state asked, an open one first (a closed one
+        // only once the new session had time to be registered).
+        var asked = System.Diagnostics.Stopwatch.StartNew();
         return Timeouts.Eventually(async () =>
         {
             var sessions = await GetAsync<WireSession[]>("/api/sessions?state=all");
-            return sessions.FirstOrDefault(s => s.Remote == remote && (state is null || s.State == state));
+            var matches = sessions.Where(s => s.Remote == remote && (state is null || s.State == state)).ToList();
+            return state is null && asked.ElapsedMilliseconds < 500
+                ? matches.LastOrDefault(s => s.State == "open")
+                : matches.LastOrDefault();
         }, $"a {state ?? "any"} session for {remote}");
     }
 
