@@ -100,8 +100,38 @@ internal sealed partial class CaptureWriter : BackgroundService
         await _store.DisposeAsync().ConfigureAwait(false);
     }
 
-    /// <summary>Runs until the feed is completed and drained (at stop), not until cancelled: nothing read is left unwritten.</summary>
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>
+    /// Runs on a thread of its own at a lower scheduling priority (nice 10), so that under load the sockets
+    /// get the CPU first and the writer what is left: in drop mode the loss is counted, in backpressure mode
+    /// the sessions wait for it. Runs until the feed is completed and drained (at stop), not until
+    /// cancelled: nothing read is left unwritten.
+    /// </summary>
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                ThreadPriorities.LowerCurrent();
+                Run();
+                done.TrySetResult();
+            }
+            catch (Exception ex)
+            {
+                done.TrySetException(ex);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "capture writer",
+        };
+        thread.Start();
+        return done.Task;
+    }
+
+    /// <summary>The writer's loop. Blocking is fine here: the thread is its own, and SQLite's calls are synchronous anyway.</summary>
+    private void Run()
     {
         var nextAgePrune = TimeSpan.Zero;
         var clock = Stopwatch.StartNew();
@@ -138,7 +168,7 @@ internal sealed partial class CaptureWriter : BackgroundService
             if (_batch.Count > 0 && (asked || draining || _batchBytes >= _options.BatchBytes
                 || clock.Elapsed - batchStarted >= TimeSpan.FromMilliseconds(_options.FlushIntervalMs)))
             {
-                await CommitAsync().ConfigureAwait(false);
+                Commit();
                 continue;
             }
 
@@ -146,7 +176,7 @@ internal sealed partial class CaptureWriter : BackgroundService
             if (clock.Elapsed >= nextAgePrune)
             {
                 nextAgePrune = clock.Elapsed + AgePruneEvery;
-                await PruneAsync().ConfigureAwait(false);
+                Prune();
             }
 
             if (_feed.IsCompleting && _feed.Pending == 0 && _batch.Count == 0)
@@ -164,7 +194,7 @@ internal sealed partial class CaptureWriter : BackgroundService
                 using var timeout = new CancellationTokenSource(wait);
                 try
                 {
-                    await _feed.WaitToReadAsync(timeout.Token).ConfigureAwait(false);
+                    _feed.WaitToReadAsync(timeout.Token).AsTask().GetAwaiter().GetResult();
                 }
                 catch (OperationCanceledException)
                 {
@@ -176,7 +206,7 @@ internal sealed partial class CaptureWriter : BackgroundService
         CompleteFlushes();
     }
 
-    private async Task CommitAsync()
+    private void Commit()
     {
         var started = Stopwatch.GetTimestamp();
         var messages = 0L;
@@ -193,7 +223,7 @@ internal sealed partial class CaptureWriter : BackgroundService
         try
         {
             // Not cancelled by stopping: a batch that was read is written, or counted as lost.
-            await _store.WriteAsync(_batch, new CaptureHighWater(_plane.LastSeq, _plane.LastSessionId), CancellationToken.None).ConfigureAwait(false);
+            _store.WriteAsync(_batch, new CaptureHighWater(_plane.LastSeq, _plane.LastSessionId), CancellationToken.None).GetAwaiter().GetResult();
             Interlocked.Add(ref _capturedMessages, messages);
             Interlocked.Add(ref _capturedBytes, bytes);
             Interlocked.Increment(ref _batches);
@@ -213,17 +243,17 @@ internal sealed partial class CaptureWriter : BackgroundService
         Volatile.Write(ref _batchCount, 0);
         if (_store.StoredBytes > _options.MaxBytes)
         {
-            await PruneAsync().ConfigureAwait(false);
+            Prune();
         }
 
         CompleteFlushes();
     }
 
-    private async Task PruneAsync()
+    private void Prune()
     {
         try
         {
-            var removed = await _store.PruneAsync(_options.MaxBytes, _plane.Now - TimeSpan.FromHours(_options.MaxAgeHours), CancellationToken.None).ConfigureAwait(false);
+            var removed = _store.PruneAsync(_options.MaxBytes, _plane.Now - TimeSpan.FromHours(_options.MaxAgeHours), CancellationToken.None).GetAwaiter().GetResult();
             if (removed > 0)
             {
                 Interlocked.Add(ref _prunedBytes, removed);
