@@ -10,7 +10,10 @@ export async function whoAmI() {
   try {
     me = await api("/api/me");
   } catch {
-    return new Promise(() => {}); // the key dialog is open; submitting it reloads the page
+    // 401: the key dialog is open, and submitting it reloads the page. Anything else (the gateway is
+    // restarting): go on; the API still refuses what the key may not do, and the status pill tells.
+    if ($("key-dialog").open) return new Promise(() => {});
+    return null;
   }
   document.body.dataset.role = me.role;
   const badge = $("auth");
