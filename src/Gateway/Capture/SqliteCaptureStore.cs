@@ -154,11 +154,10 @@ internal sealed class SqliteCaptureStore : ICaptureStore
     {
         await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.CreateCommand();
-        var where = new List<string>();
+        var where = new SqlFilter(command);
         if (listenerId is not null)
         {
-            where.Add("listener_id = $listener COLLATE NOCASE");
-            command.Parameters.AddWithValue("$listener", listenerId);
+            where.Add("listener_id = $listener COLLATE NOCASE", "$listener", listenerId);
         }
 
         if (closedOnly)
@@ -168,22 +167,14 @@ internal sealed class SqliteCaptureStore : ICaptureStore
 
         if (afterId is { } after)
         {
-            where.Add("id > $after");
-            command.Parameters.AddWithValue("$after", after);
+            where.Add("id > $after", "$after", after);
         }
 
-        command.CommandText = SqliteCommands.SelectSessions
-            + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")
+        command.CommandText = SqliteCommands.SelectSessions + where
             + (afterId is null ? " ORDER BY id DESC" : " ORDER BY id")
             + " LIMIT $limit";
         command.Parameters.AddWithValue("$limit", limit);
-        var sessions = new List<SessionInfo>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            sessions.Add(SqliteCommands.ReadSession(reader));
-        }
-
+        var sessions = await ReadAllAsync(command, SqliteCommands.ReadSession, cancellationToken).ConfigureAwait(false);
         sessions.Sort((a, b) => a.Id.CompareTo(b.Id));
         return sessions;
     }
@@ -192,35 +183,24 @@ internal sealed class SqliteCaptureStore : ICaptureStore
     {
         await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.CreateCommand();
-        var where = new List<string>();
+        var where = new SqlFilter(command);
         if (listenerId is not null)
         {
-            where.Add("listener_id = $listener COLLATE NOCASE");
-            command.Parameters.AddWithValue("$listener", listenerId);
+            where.Add("listener_id = $listener COLLATE NOCASE", "$listener", listenerId);
         }
 
         if (from is { } start)
         {
-            where.Add("(closed_at IS NULL OR closed_at >= $from)");
-            command.Parameters.AddWithValue("$from", SqliteCommands.ToMicros(start));
+            where.Add("(closed_at IS NULL OR closed_at >= $from)", "$from", SqliteCommands.ToMicros(start));
         }
 
         if (to is { } end)
         {
-            where.Add("opened_at <= $to");
-            command.Parameters.AddWithValue("$to", SqliteCommands.ToMicros(end));
+            where.Add("opened_at <= $to", "$to", SqliteCommands.ToMicros(end));
         }
 
-        command.CommandText = SqliteCommands.SelectSessions
-            + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " ORDER BY id";
-        var sessions = new List<SessionInfo>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            sessions.Add(SqliteCommands.ReadSession(reader));
-        }
-
-        return sessions;
+        command.CommandText = SqliteCommands.SelectSessions + where + " ORDER BY id";
+        return await ReadAllAsync(command, SqliteCommands.ReadSession, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<List<MessageInfo>> FindMessagesAsync(MessageQuery query, CancellationToken cancellationToken)
@@ -264,14 +244,7 @@ internal sealed class SqliteCaptureStore : ICaptureStore
         }
 
         command.Parameters.AddWithValue("$limit", limit);
-        var entries = new List<Security.AuditEntry>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            entries.Add(SqliteCommands.ReadAudit(reader));
-        }
-
-        return entries;
+        return await ReadAllAsync(command, SqliteCommands.ReadAudit, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
@@ -282,6 +255,18 @@ internal sealed class SqliteCaptureStore : ICaptureStore
             SqliteConnection.ClearPool(writer);
             await writer.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    private static async Task<List<T>> ReadAllAsync<T>(SqliteCommand command, Func<SqliteDataReader, T> read, CancellationToken cancellationToken)
+    {
+        var rows = new List<T>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            rows.Add(read(reader));
+        }
+
+        return rows;
     }
 
     private SqliteConnection Writer => _writer ?? throw new InvalidOperationException("The capture store is not open.");

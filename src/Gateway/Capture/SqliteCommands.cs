@@ -160,56 +160,49 @@ internal static class SqliteCommands
     public static SqliteCommand FindMessages(SqliteConnection connection, MessageQuery query)
     {
         var command = connection.CreateCommand();
-        var where = new List<string>();
-        void Add(string condition, string name, object value)
-        {
-            where.Add(condition);
-            command.Parameters.AddWithValue(name, value);
-        }
-
+        var where = new SqlFilter(command);
         if (query.SessionId is { } session)
         {
-            Add("session_id = $session", "$session", session);
+            where.Add("session_id = $session", "$session", session);
         }
 
         if (query.ListenerId is { } listener)
         {
-            Add("listener_id = $listener COLLATE NOCASE", "$listener", listener);
+            where.Add("listener_id = $listener COLLATE NOCASE", "$listener", listener);
         }
 
         if (query.Direction is { } direction)
         {
-            Add("direction = $direction", "$direction", Name(direction));
+            where.Add("direction = $direction", "$direction", Name(direction));
         }
 
         if (query.From is { } from)
         {
-            Add("at >= $from", "$from", ToMicros(from));
+            where.Add("at >= $from", "$from", ToMicros(from));
         }
 
         if (query.To is { } to)
         {
-            Add("at <= $to", "$to", ToMicros(to));
+            where.Add("at <= $to", "$to", ToMicros(to));
         }
 
         if (query.AfterSeq is { } after)
         {
-            Add("seq > $after", "$after", after);
+            where.Add("seq > $after", "$after", after);
         }
 
         if (query.BeforeSeq is { } before)
         {
-            Add("seq < $before", "$before", before);
+            where.Add("seq < $before", "$before", before);
         }
 
         for (var i = 0; i < query.Patterns.Count; i++)
         {
             // instr() on two BLOBs compares bytes: this is how both text and hex patterns match.
-            Add($"instr(data, $p{i}) > 0", $"$p{i}", query.Patterns[i]);
+            where.Add($"instr(data, $p{i}) > 0", $"$p{i}", query.Patterns[i]);
         }
 
-        command.CommandText = SelectMessages
-            + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")
+        command.CommandText = SelectMessages + where
             + (query.Descending ? " ORDER BY seq DESC" : " ORDER BY seq")
             + (query.Limit < int.MaxValue ? $" LIMIT {query.Limit}" : "");
         return command;
