@@ -81,7 +81,14 @@ internal sealed partial class Replayer(SessionHistory history, OutboundConnector
                 foreach (var message in page)
                 {
                     afterSeq = message.Seq;
-                    firstAt ??= message.At;
+                    if (firstAt is null)
+                    {
+                        // The schedule starts with the first message, not with the query that found it:
+                        // a slow first page must not shorten the gaps after it.
+                        firstAt = message.At;
+                        clock.Restart();
+                    }
+
                     if (speed is { } factor)
                     {
                         var due = (message.At - firstAt.Value) / factor - clock.Elapsed;
