@@ -26,6 +26,7 @@ internal sealed partial class CaptureWriter : BackgroundService
     private readonly List<FlushMarker> _waiting = [];
     private readonly List<TrafficEvent> _batch = [];
     private long _batchBytes;
+    private long _batchMessages;
     private int _batchCount; // _batch.Count, for Stats() on other threads
     private long _capturedMessages;
     private long _capturedBytes;
@@ -158,6 +159,7 @@ internal sealed partial class CaptureWriter : BackgroundService
                 if (trafficEvent is TrafficMessage message)
                 {
                     Interlocked.Add(ref _batchBytes, CaptureFeed.PayloadBytes(message));
+                    _batchMessages++;
                 }
             }
 
@@ -209,16 +211,8 @@ internal sealed partial class CaptureWriter : BackgroundService
     private void Commit()
     {
         var started = Stopwatch.GetTimestamp();
-        var messages = 0L;
-        var bytes = 0L;
-        foreach (var trafficEvent in _batch)
-        {
-            if (trafficEvent is TrafficMessage message)
-            {
-                messages++;
-                bytes += CaptureFeed.PayloadBytes(message);
-            }
-        }
+        var messages = _batchMessages;
+        var bytes = Interlocked.Read(ref _batchBytes); // both counted as the batch was read
 
         try
         {
@@ -240,6 +234,7 @@ internal sealed partial class CaptureWriter : BackgroundService
 
         _batch.Clear();
         Interlocked.Exchange(ref _batchBytes, 0);
+        _batchMessages = 0;
         Volatile.Write(ref _batchCount, 0);
         if (_store.StoredBytes > _options.MaxBytes)
         {
