@@ -64,11 +64,9 @@ internal sealed class SelfEndpoints(IServer server)
     {
         foreach (var url in server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [])
         {
-            if (Uri.TryCreate(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri))
+            if (Security.ServerUrls.Parse(url) is { } endpoint)
             {
-                var host = uri.IsLoopback && !IPAddress.TryParse(uri.Host.Trim('[', ']'), out _) ? IPAddress.Loopback
-                    : IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) ? ip : IPAddress.Any;
-                yield return new IPEndPoint(host, uri.Port);
+                yield return endpoint;
             }
         }
     }

@@ -51,13 +51,5 @@ internal static class Exposure
         }
     }
 
-    private static bool IsLoopback(string url)
-    {
-        if (!Uri.TryCreate(url.Replace("://*", "://any-host", StringComparison.Ordinal).Replace("://+", "://any-host", StringComparison.Ordinal), UriKind.Absolute, out var uri))
-        {
-            return false;
-        }
-
-        return uri.IsLoopback || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
-    }
+    private static bool IsLoopback(string url) => ServerUrls.Parse(url) is { } endpoint && IPAddress.IsLoopback(endpoint.Address);
 }
