@@ -59,6 +59,7 @@ internal static class GatewayComposition
         services.AddSingleton<Faults.FaultCommands>();
         services.AddSingleton<OutboundSessions>();
         services.AddSingleton<SelfEndpoints>();
+        services.AddSingleton<OutboundGuard>();
         services.AddSingleton<OutboundConnector>();
         services.AddSingleton<TrafficBroadcaster>();
         services.AddHostedService(sp => sp.GetRequiredService<TrafficBroadcaster>());

@@ -15,6 +15,7 @@ internal static class ConnectionEndpoints
             .WithTags("Connections")
             .WithSummary("Connects out (tcp, udp or unix, optionally TLS) and returns the new session (kind: outbound).")
             .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status502BadGateway)
             .ProducesProblem(StatusCodes.Status504GatewayTimeout)
             .ChangesState(Roles.Admin);

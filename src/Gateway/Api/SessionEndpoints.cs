@@ -56,12 +56,14 @@ internal static class SessionEndpoints
                 return TypedResults.Created($"/api/sessions/{session.Id}", session.Snapshot());
             })
             .WithSummary("Replays the recorded messages of one direction to a target over a new outbound session (returned, 201), "
-                + "with the original gaps scaled by speed, or asap.")
+                + "with the original gaps scaled by speed, or asap. A replay is an outbound connection: it needs what POST /api/connections needs "
+                + "(an admin key, a target allowed by Gateway:Outbound:AllowedTargets).")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status502BadGateway)
             .ProducesProblem(StatusCodes.Status504GatewayTimeout)
-            .ChangesState(Roles.Operator);
+            .ChangesState(Roles.Admin);
 
         return api;
     }

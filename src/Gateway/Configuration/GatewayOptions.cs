@@ -140,6 +140,13 @@ public sealed class OutboundOptions
 {
     /// <summary>Default time an outbound connect (and its TLS handshake) may take before 504.</summary>
     public double ConnectTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>
+    /// Where connections, replays, relay upstreams and sendto may go (empty: anywhere): <c>host:port</c>
+    /// patterns (<c>*.example.com:443</c>, <c>db:5432</c>, <c>*:8000-8100</c>), IPs and CIDR ranges with or
+    /// without a port (<c>10.0.0.0/8</c>, <c>[::1]:6379</c>), and <c>unix:/path/prefix</c>. Anything else: 403.
+    /// </summary>
+    public List<string> AllowedTargets { get; set; } = [];
 }
 
 public sealed class TcpOptions
@@ -194,6 +201,9 @@ public sealed class LimitsOptions
 
     /// <summary>Sessions the whole gateway may have open; past it, new connections are accepted and closed at once (counted).</summary>
     public int MaxSessions { get; set; } = 10_000;
+
+    /// <summary>Listeners the gateway may have, configured and created at runtime together (409 past it).</summary>
+    public int MaxListeners { get; set; } = 100;
 
     /// <summary>Largest HTTP request body (413 above): room for MaxSendBytes written as spaced hex.</summary>
     public long MaxRequestBodyBytes { get; set; } = 4 * 1024 * 1024;

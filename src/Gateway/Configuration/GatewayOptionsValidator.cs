@@ -44,6 +44,11 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         Positive(errors, "Gateway:ShutdownTimeoutSeconds", options.ShutdownTimeoutSeconds);
         Positive(errors, "Gateway:Limits:MaxSessionsPerListener", options.Limits.MaxSessionsPerListener);
         Positive(errors, "Gateway:Limits:MaxSessions", options.Limits.MaxSessions);
+        Positive(errors, "Gateway:Limits:MaxListeners", options.Limits.MaxListeners);
+        if (options.Listeners.Count > options.Limits.MaxListeners)
+        {
+            errors.Add($"Gateway:Listeners has {options.Listeners.Count} listeners, more than Gateway:Limits:MaxListeners ({options.Limits.MaxListeners}).");
+        }
         Positive(errors, "Gateway:Limits:MaxRequestBodyBytes", options.Limits.MaxRequestBodyBytes);
         Positive(errors, "Gateway:Limits:MaxHubMessageBytes", options.Limits.MaxHubMessageBytes);
         Positive(errors, "Gateway:Limits:RequestsPerSecond", options.Limits.RequestsPerSecond);
@@ -60,6 +65,14 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         Positive(errors, "Gateway:Framing:MaxFrameBytes", options.Framing.MaxFrameBytes);
         Positive(errors, "Gateway:Tls:HandshakeTimeoutSeconds", options.Tls.HandshakeTimeoutSeconds);
         Positive(errors, "Gateway:Outbound:ConnectTimeoutSeconds", options.Outbound.ConnectTimeoutSeconds);
+        for (var i = 0; i < options.Outbound.AllowedTargets.Count; i++)
+        {
+            if (!Connections.TargetPattern.TryParse(options.Outbound.AllowedTargets[i], out _))
+            {
+                errors.Add($"Gateway:Outbound:AllowedTargets:{i} '{options.Outbound.AllowedTargets[i]}' is not a target pattern: write {Connections.TargetPattern.Usage}.");
+            }
+        }
+
         Positive(errors, "Gateway:Intercept:MaxHeldPerSession", options.Intercept.MaxHeldPerSession);
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -6,7 +6,7 @@ using Gateway.Sessions;
 namespace Gateway.Connections;
 
 /// <summary>Opens outbound sessions (the gateway as client); refusals are <see cref="CommandException"/>s.</summary>
-internal sealed class OutboundConnector(DataPlane plane, OutboundSessions owner, ListenerManager listeners, SelfEndpoints self, Security.AuditLog audit)
+internal sealed class OutboundConnector(DataPlane plane, OutboundSessions owner, ListenerManager listeners, OutboundGuard guard, Security.AuditLog audit)
 {
     public async Task<Session> ConnectAsync(ConnectRequest request, Security.Actor actor, CancellationToken cancellationToken)
     {
@@ -28,7 +28,14 @@ internal sealed class OutboundConnector(DataPlane plane, OutboundSessions owner,
         }
 
         var target = new DialTarget(protocol, request.Host, request.Port, request.Path, request.Tls);
-        await self.ThrowIfSelfAsync(target, listeners.Listeners, cancellationToken).ConfigureAwait(false);
+        await guard.CheckAsync(target, listeners.Listeners, cancellationToken).ConfigureAwait(false);
+        var limit = plane.Options.Limits.MaxSessions;
+        if (plane.Sessions.OpenCount >= limit)
+        {
+            plane.Totals.SessionRefused();
+            throw CommandException.Conflict($"The gateway is at its session limit (Gateway:Limits:MaxSessions, {limit}): close a session first.");
+        }
+
         var (socket, tls) = await Dialer.DialAsync(target, timeout, cancellationToken).ConfigureAwait(false);
         var shape = new SessionShape(protocol, SessionKind.Outbound,
             Remote: protocol == ListenerProtocol.Unix ? request.Path! : EndpointText.Format(socket.RemoteEndPoint),

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.NetworkInformation;
-using System.Net.Sockets;
 using Gateway.Listeners;
 using Gateway.Sessions;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -9,41 +8,36 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 namespace Gateway.Connections;
 
 /// <summary>
-/// Refuses a relay upstream or an outbound connection that would reach the gateway itself (its HTTP
-/// endpoint or one of its listeners): that is a loop that feeds on its own traffic.
+/// Refuses a relay upstream, an outbound connection or a sendto that would reach the gateway itself (its
+/// HTTP endpoint or one of its listeners): that is a loop that feeds on its own traffic. Unspecified
+/// addresses (0.0.0.0, ::) reach this host, so they count as local; Unix targets are compared by the
+/// file they lead to (device and inode), whatever route the path takes to it.
 /// </summary>
 internal sealed class SelfEndpoints(IServer server)
 {
-    public async Task ThrowIfSelfAsync(DialTarget target, IEnumerable<GatewayListener> listeners, CancellationToken cancellationToken)
+    /// <param name="addresses">What the target's host resolves to (empty for unix targets).</param>
+    public void ThrowIfSelf(DialTarget target, IReadOnlyList<IPAddress> addresses, IEnumerable<GatewayListener> listeners)
     {
         if (target.Protocol == ListenerProtocol.Unix)
         {
+            var file = string.IsNullOrWhiteSpace(target.Path) ? null : UnixSocketFiles.Identify(target.Path, followLinks: true);
             var path = string.IsNullOrWhiteSpace(target.Path) ? null : Path.GetFullPath(target.Path);
-            if (listeners.FirstOrDefault(l => l.Protocol == ListenerProtocol.Unix && l.Path == path) is { } own)
+            if (listeners.FirstOrDefault(l => l.Protocol == ListenerProtocol.Unix
+                    && (l.Path == path || (file is { } f && l.SocketFile is { } own && own.SameFileAs(f)))) is { } listener)
             {
-                throw Loop(target, $"listener '{own.Name}'");
+                throw Loop(target, $"listener '{listener.Name}'");
             }
 
             return;
         }
 
-        if (string.IsNullOrWhiteSpace(target.Host) || target.Port is not { } port)
+        if (target.Port is not { } port)
         {
             return; // incomplete: the dialer says what is missing
         }
 
-        IPAddress[] addresses;
-        try
-        {
-            addresses = IPAddress.TryParse(target.Host.Trim('[', ']'), out var ip) ? [ip] : await Dns.GetHostAddressesAsync(target.Host, cancellationToken).ConfigureAwait(false);
-        }
-        catch (SocketException)
-        {
-            return; // unknown host: the dialer reports it
-        }
-
         var local = LocalAddresses();
-        foreach (var address in addresses.Select(Normalize).Where(a => IPAddress.IsLoopback(a) || local.Contains(a)))
+        foreach (var address in addresses.Select(ToLocal).Where(a => IPAddress.IsLoopback(a) || local.Contains(a)))
         {
             if (target.Protocol == ListenerProtocol.Tcp && HttpEndpoints().Any(e => e.Port == port && Covers(e.Address, address)))
             {
@@ -79,11 +73,20 @@ internal sealed class SelfEndpoints(IServer server)
             || (IPAddress.IsLoopback(bound) && IPAddress.IsLoopback(target));
     }
 
+    /// <summary>A connection to an unspecified address (0.0.0.0, ::, ::ffff:0.0.0.0) goes to this host's loopback.</summary>
+    private static IPAddress ToLocal(IPAddress address)
+    {
+        address = Normalize(address);
+        return address.Equals(IPAddress.Any) ? IPAddress.Loopback
+            : address.Equals(IPAddress.IPv6Any) ? IPAddress.IPv6Loopback
+            : address;
+    }
+
     private static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
 
     private static HashSet<IPAddress> LocalAddresses()
     {
-        var addresses = new HashSet<IPAddress> { IPAddress.Any, IPAddress.IPv6Any };
+        var addresses = new HashSet<IPAddress>();
         try
         {
             foreach (var nic in NetworkInterface.GetAllNetworkInterfaces())

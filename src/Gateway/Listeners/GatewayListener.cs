@@ -141,11 +141,6 @@ internal abstract partial class GatewayListener : ISessionOwner
                 socket.DualMode = true;
             }
 
-            if (Protocol == ListenerProtocol.Unix)
-            {
-                RemoveStaleSocketFile(Path!);
-            }
-
             socket.Bind(endpoint);
             OnBound(socket);
         }
@@ -158,6 +153,11 @@ internal abstract partial class GatewayListener : ISessionOwner
         }
 
         _socket = socket;
+        if (Protocol == ListenerProtocol.Unix)
+        {
+            SocketFile = UnixSocketFiles.Identify(Path!, followLinks: false);
+        }
+
         if (socket.LocalEndPoint is IPEndPoint bound)
         {
             Port = bound.Port;
@@ -179,12 +179,16 @@ internal abstract partial class GatewayListener : ISessionOwner
         }
 
         await _stopping.CancelAsync().ConfigureAwait(false);
-        _socket?.Dispose();
-        await _loop.ConfigureAwait(false);
         if (Protocol == ListenerProtocol.Unix)
         {
-            TryDelete(Path!);
+            CloseUnixSocket();
         }
+        else
+        {
+            _socket?.Dispose();
+        }
+
+        await _loop.ConfigureAwait(false);
 
         _state = ListenerState.Stopped;
         await CloseSessionsAsync(Plane.Sessions.ListOpen(Id), reason, timeout).ConfigureAwait(false);
@@ -242,34 +246,81 @@ internal abstract partial class GatewayListener : ISessionOwner
     protected abstract Task RunAsync(CancellationToken stopping);
 
     /// <summary>
-    /// A socket file left by a process that died blocks bind. If nothing answers on it, it is stale and
-    /// removed; if something does, the address is in use.
+    /// A socket file left by a process that died blocks bind. If nothing answers on it within
+    /// <paramref name="timeout"/>, it is stale and removed; if something accepts, or keeps the probe
+    /// waiting (a live owner whose backlog is full), the address is in use. Anything but a socket file is
+    /// never removed. Runs before <see cref="Bind"/>, outside any lock.
     /// </summary>
-    private static void RemoveStaleSocketFile(string path)
+    public async Task ClearStaleSocketFileAsync(TimeSpan timeout)
     {
-        if (!File.Exists(path))
+        if (Protocol != ListenerProtocol.Unix || UnixSocketFiles.Identify(Path!, followLinks: false) is not { } file)
         {
             return;
         }
 
-        if (!UnixSocketFiles.IsSocket(path))
+        if (!file.IsSocket)
         {
-            // A regular file (or anything else) is never removed: the path is taken.
-            throw new SocketException((int)SocketError.AddressAlreadyInUse);
+            return; // bind reports the path as taken
         }
 
         using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        using var deadline = new CancellationTokenSource(timeout);
         try
         {
-            probe.Connect(new UnixDomainSocketEndPoint(path));
+            await probe.ConnectAsync(new UnixDomainSocketEndPoint(Path!), deadline.Token).ConfigureAwait(false);
         }
-        catch (SocketException)
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionRefused)
         {
-            File.Delete(path);
-            return;
+            // Nobody listens: stale. Remove it only if it is still the file that was probed.
+            if (UnixSocketFiles.Identify(Path!, followLinks: false) is { } now && now.SameFileAs(file))
+            {
+                TryDelete(Path!);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or SocketException)
+        {
+            // Someone owns it and is not accepting (a full backlog answers EAGAIN, or keeps us waiting):
+            // in use; bind says so.
+        }
+    }
+
+    /// <summary>The socket file this listener made, as bound (null before bind, and for tcp and udp).</summary>
+    public FileIdentity? SocketFile { get; private set; }
+
+    /// <summary>
+    /// Closes a Unix listener's socket and removes its socket file, and only that. .NET's Socket unlinks
+    /// the path it bound when disposed, whatever is there by then; so a file that has replaced ours since
+    /// bind (a regular file, a link, someone else's socket) is stepped aside for that moment and put back.
+    /// </summary>
+    private void CloseUnixSocket()
+    {
+        var path = Path!;
+        string? aside = null;
+        if (UnixSocketFiles.Identify(path, followLinks: false) is { } now && !(now.IsSocket && SocketFile is { } own && now.SameFileAs(own)))
+        {
+            aside = $"{path}.{Guid.NewGuid():N}.keep";
+            try
+            {
+                File.Move(path, aside);
+            }
+            catch (IOException)
+            {
+                aside = null;
+            }
         }
 
-        throw new SocketException((int)SocketError.AddressAlreadyInUse);
+        _socket?.Dispose();
+        if (aside is not null)
+        {
+            try
+            {
+                File.Move(aside, path, overwrite: false);
+            }
+            catch (IOException ex)
+            {
+                ListenerLog.ForeignFileNotRestored(Logger, Name, path, aside, ex.Message);
+            }
+        }
     }
 
     private static void TryDelete(string path)

@@ -30,4 +30,8 @@ internal static partial class ListenerLog
     [LoggerMessage(EventId = 205, Level = LogLevel.Information,
         Message = "Listener {Listener} stopped; closing {Sessions} sessions")]
     public static partial void Stopping(ILogger logger, string listener, int sessions);
+
+    [LoggerMessage(EventId = 220, Level = LogLevel.Warning,
+        Message = "Listener {Listener}: the file that replaced its socket at {Path} could not be put back and is at {Aside} ({Error})")]
+    public static partial void ForeignFileNotRestored(ILogger logger, string listener, string path, string aside, string error);
 }

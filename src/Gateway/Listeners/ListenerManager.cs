@@ -13,8 +13,11 @@ namespace Gateway.Listeners;
 /// every session in a fixed order: stop accepting, ask each session to close, wait up to the timeout,
 /// reset the rest.
 /// </summary>
-internal sealed class ListenerManager(DataPlane plane, Connections.SelfEndpoints self, Security.AuditLog audit, ILogger<ListenerManager> logger) : IHostedService
+internal sealed class ListenerManager(DataPlane plane, Connections.OutboundGuard guard, Security.AuditLog audit, ILogger<ListenerManager> logger) : IHostedService
 {
+    /// <summary>How long a probe of an existing Unix socket file may wait for its owner to answer.</summary>
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(1);
+
     private readonly SemaphoreSlim _changes = new(1, 1);
     private ImmutableArray<GatewayListener> _listeners = [];
 
@@ -25,7 +28,7 @@ internal sealed class ListenerManager(DataPlane plane, Connections.SelfEndpoints
     public GatewayListener? Find(string id) =>
         _listeners.FirstOrDefault(l => string.Equals(l.Id, id, StringComparison.OrdinalIgnoreCase));
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
         var listeners = ImmutableArray.CreateBuilder<GatewayListener>();
         var configured = plane.Options.Listeners;
@@ -35,6 +38,7 @@ internal sealed class ListenerManager(DataPlane plane, Connections.SelfEndpoints
             var listener = Create(options);
             try
             {
+                await listener.ClearStaleSocketFileAsync(ProbeTimeout).ConfigureAwait(false);
                 listener.Bind();
                 ListenerLog.Listening(logger, listener.Name, listener.Description);
             }
@@ -47,7 +51,7 @@ internal sealed class ListenerManager(DataPlane plane, Connections.SelfEndpoints
                 ListenerLog.BindFailed(logger, listener.Name, listener.Description, ex.Message, index);
                 foreach (var bound in listeners)
                 {
-                    bound.StopAsync("gateway failed to start", TimeSpan.Zero).GetAwaiter().GetResult();
+                    await bound.StopAsync("gateway failed to start", TimeSpan.Zero).ConfigureAwait(false);
                 }
 
                 throw new ListenerBindException($"Listener {listener.Name} cannot bind {listener.Description}: {ex.Message}", ex);
@@ -59,18 +63,21 @@ internal sealed class ListenerManager(DataPlane plane, Connections.SelfEndpoints
         _listeners = listeners.ToImmutable();
         foreach (var relay in _listeners.Where(l => l.UpstreamTarget is not null))
         {
-            // A configured relay to one of the listeners is a loop (the HTTP port is not bound yet to compare).
-            self.ThrowIfSelfAsync(relay.UpstreamTarget!, _listeners, cancellationToken).GetAwaiter().GetResult();
+            // A configured relay to one of the listeners is a loop (the HTTP port is not bound yet to compare),
+            // and its upstream must be an allowed target.
+            await guard.CheckAsync(relay.UpstreamTarget!, _listeners, cancellationToken).ConfigureAwait(false);
         }
         foreach (var listener in _listeners.Where(l => l.State == ListenerState.Listening))
         {
             listener.Start();
         }
-
-        return Task.CompletedTask;
     }
 
-    /// <summary>Validates, binds and starts a new listener; refusals are <see cref="CommandException"/>s.</summary>
+    /// <summary>
+    /// Validates, binds and starts a new listener; refusals are <see cref="CommandException"/>s. Everything
+    /// that reads files, resolves names or probes sockets happens before the lock, with bounded waits, so
+    /// one slow request never holds up the others.
+    /// </summary>
     public async Task<GatewayListener> AddAsync(ListenerOptions options, Security.Actor actor)
     {
         var errors = ListenerRules.Validate(options, field => char.ToLowerInvariant(field[0]) + field[1..]);
@@ -78,6 +85,13 @@ internal sealed class ListenerManager(DataPlane plane, Connections.SelfEndpoints
         {
             throw CommandException.BadInput(string.Join(" ", errors));
         }
+
+        ThrowIfAtListenerLimit();
+        var listener = CreateChecked(options);
+        var upstreamAddresses = listener.UpstreamTarget is { } upstream
+            ? await guard.CheckAsync(upstream, _listeners, CancellationToken.None).ConfigureAwait(false)
+            : [];
+        await listener.ClearStaleSocketFileAsync(ProbeTimeout).ConfigureAwait(false);
 
         await _changes.WaitAsync().ConfigureAwait(false);
         try
@@ -87,7 +101,7 @@ internal sealed class ListenerManager(DataPlane plane, Connections.SelfEndpoints
                 throw CommandException.Conflict($"A listener named '{options.Name}' already exists.");
             }
 
-            var listener = CreateChecked(options);
+            ThrowIfAtListenerLimit();
             try
             {
                 listener.Bind();
@@ -100,12 +114,12 @@ internal sealed class ListenerManager(DataPlane plane, Connections.SelfEndpoints
                     : CommandException.BadInput(detail);
             }
 
-            if (listener.Upstream is not null)
+            if (listener.UpstreamTarget is { } target)
             {
                 try
                 {
-                    // Its own port is known only now: a relay to itself is a loop too.
-                    await self.ThrowIfSelfAsync(listener.UpstreamTarget!, _listeners.Add(listener), CancellationToken.None).ConfigureAwait(false);
+                    // Its own port is known only now: a relay to itself is a loop too (no I/O: names were resolved above).
+                    guard.ThrowIfSelf(target, upstreamAddresses, _listeners.Add(listener));
                 }
                 catch (CommandException)
                 {
@@ -123,6 +137,15 @@ internal sealed class ListenerManager(DataPlane plane, Connections.SelfEndpoints
         finally
         {
             _changes.Release();
+        }
+    }
+
+    private void ThrowIfAtListenerLimit()
+    {
+        var max = plane.Options.Limits.MaxListeners;
+        if (_listeners.Length >= max)
+        {
+            throw CommandException.Conflict($"The gateway already has {_listeners.Length} listeners (Gateway:Limits:MaxListeners, {max}): delete one first.");
         }
     }
 

@@ -137,6 +137,10 @@ internal static class ListenerRules
             {
                 errors.Add($"{key("Tls")}: certificate file '{tls.CertificatePath}' does not exist.");
             }
+            else if (!tls.SelfSigned && !TlsCertificates.IsRegularFile(tls.CertificatePath!))
+            {
+                errors.Add($"{key("Tls")}: '{tls.CertificatePath}' is not a regular file (a FIFO, device or directory is never read).");
+            }
         }
 
         return errors;

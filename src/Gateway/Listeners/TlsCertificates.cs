@@ -9,6 +9,12 @@ internal static class TlsCertificates
     /// <summary>Loads a PKCS#12 file, or a PEM file holding the certificate and its private key.</summary>
     public static X509Certificate2 Load(string path, string? password)
     {
+        if (!IsRegularFile(path))
+        {
+            // A FIFO or a device would block the read (or never end): only regular files are opened.
+            throw new CryptographicException($"'{path}' is not a regular file.");
+        }
+
         var extension = Path.GetExtension(path).ToLowerInvariant();
         if (extension is ".pem" or ".crt")
         {
@@ -20,6 +26,10 @@ internal static class TlsCertificates
 
         return X509CertificateLoader.LoadPkcs12FromFile(path, password);
     }
+
+    /// <summary>Whether the path (links followed) is a regular file; where that cannot be told (not Linux), whether it exists.</summary>
+    public static bool IsRegularFile(string path) =>
+        UnixSocketFiles.Identify(path, followLinks: true) is { } file ? file.IsRegularFile : !OperatingSystem.IsLinux() && File.Exists(path);
 
     /// <summary>A fresh ECDSA P-256 server certificate for localhost, 127.0.0.1 and ::1, valid for a year.</summary>
     public static X509Certificate2 CreateSelfSigned(string listenerName)

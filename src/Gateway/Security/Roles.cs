@@ -2,7 +2,7 @@ namespace Gateway.Security;
 
 /// <summary>
 /// The three roles, each allowed what the one before it is: a <c>viewer</c> reads and watches; an
-/// <c>operator</c> also sends, closes, broadcasts, decides held messages and replays; an <c>admin</c> also
+/// <c>operator</c> also sends, closes, broadcasts and decides held messages; an <c>admin</c> also replays and
 /// manages listeners, connections, faults and settings. Each role is also the name of the policy that
 /// requires it (or more).
 /// </summary>

@@ -9,7 +9,7 @@ namespace Gateway.Sessions;
 /// The control plane's commands on the data plane: inject, sendto, broadcast, close. REST endpoints and
 /// hub methods only translate to and from these; every refusal is a <see cref="CommandException"/>.
 /// </summary>
-internal sealed class SessionCommands(DataPlane plane, ListenerManager listeners, AuditLog audit, IMeterFactory meters)
+internal sealed class SessionCommands(DataPlane plane, ListenerManager listeners, Connections.OutboundGuard guard, AuditLog audit, IMeterFactory meters)
 {
     private readonly Counter<long> _injected = meters.Create(Metrics.GatewayMetrics.MeterName)
         .CreateCounter<long>("gateway.injected", unit: "By", description: "Payload bytes injected (send, sendto, broadcast) through the API or the hub.");
@@ -62,6 +62,7 @@ internal sealed class SessionCommands(DataPlane plane, ListenerManager listeners
         }
 
         var payload = Decode(data, encoding, ListenerProtocol.Udp);
+        await guard.CheckAsync(new Connections.DialTarget(ListenerProtocol.Udp, host, port, null, null), listeners.Listeners, CancellationToken.None).ConfigureAwait(false);
         var remote = await listener.ResolveAsync(host, port.Value).ConfigureAwait(false)
             ?? throw CommandException.BadInput($"'{host}' has no address this listener ({listener.Description}) can send to.");
         var session = listener.TrySessionFor(remote)

@@ -23,7 +23,7 @@ public sealed class AuthMatrixTests : IAsyncLifetime
     {
         ["POST /api/sessions/{id:long}/send"] = "operator",
         ["DELETE /api/sessions/{id:long}"] = "operator",
-        ["POST /api/sessions/{id:long}/replay"] = "operator",
+        ["POST /api/sessions/{id:long}/replay"] = "admin",
         ["POST /api/listeners/{id}/sendto"] = "operator",
         ["POST /api/listeners/{id}/broadcast"] = "operator",
         ["POST /api/held/{id:long}/forward"] = "operator",
