@@ -66,9 +66,14 @@ internal static class GatewayComposition
         services.AddHostedService(sp => sp.GetRequiredService<ListenerManager>());
 
         services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
-        services.AddSignalR(o => o.AddFilter<CommandErrorHubFilter>())
+        services.AddSignalR(o =>
+            {
+                o.AddFilter<CommandErrorHubFilter>();
+                o.AddFilter<HubRateLimitFilter>();
+            })
             .AddJsonProtocol(o => ConfigureJson(o.PayloadSerializerOptions));
         services.AddSingleton<CommandErrorHubFilter>();
+        services.AddSingleton<HubRateLimitFilter>();
 
         // Send(sessionId, data, encoding[, target]): the JSON protocol, wrapped so Send's fourth argument is optional.
         var json = services.Single(d => d.ServiceType == typeof(IHubProtocol) && d.ImplementationType == typeof(JsonHubProtocol));
@@ -89,12 +94,7 @@ internal static class GatewayComposition
         services.AddCors();
         services.AddOptions<CorsOptions>().Configure<IOptions<GatewayOptions>>((cors, gateway) =>
             cors.AddDefaultPolicy(p => p.WithOrigins([.. gateway.Value.Cors.Origins]).AllowAnyHeader().AllowAnyMethod().AllowCredentials()));
-        services.AddRateLimiter(o =>
-        {
-            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            o.AddPolicy(RateLimits.StateChanging, RateLimits.Partition);
-            o.OnRejected = RateLimits.RejectAsync;
-        });
+        services.AddSingleton<RateLimits>();
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<GatewayOptions>>((kestrel, gateway) =>
             kestrel.Limits.MaxRequestBodySize = gateway.Value.Limits.MaxRequestBodyBytes);
         // The host must outlast the sessions' own shutdown timeout and the capture store's last flush.
@@ -144,15 +144,14 @@ internal static class GatewayComposition
         return services;
     }
 
-    /// <summary>The middleware between static files and the endpoints: routing, CORS, the hub's origin check, auth, rate limits.</summary>
+    /// <summary>The middleware between static files and the endpoints: routing, CORS, the origin check (hub and state-changing requests), auth, rate limits.</summary>
     public static WebApplication UseGateway(this WebApplication app)
     {
         app.UseRouting();
         app.UseCors();
-        app.UseMiddleware<HubOriginCheck>();
+        app.UseMiddleware<OriginCheck>();
         app.UseAuthentication();
         app.UseAuthorization();
-        app.UseRateLimiter();
         return app;
     }
 

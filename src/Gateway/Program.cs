@@ -32,10 +32,12 @@ try
     Gateway.Security.Exposure.ThrowIfUnsafe(builder.Configuration);
     var app = builder.Build();
 
-    app.UseExceptionHandler();
-    app.UseStatusCodePages();
+    // Outermost, so that it logs the status the client got (a refused command is a 404 or 400, not an
+    // exception on its way out); real failures are logged, with their trace, by the exception handler.
     // The middleware logs through the static logger unless given one; this app keeps no static logger.
     app.UseSerilogRequestLogging(o => o.Logger = app.Services.GetRequiredService<Serilog.ILogger>());
+    app.UseExceptionHandler();
+    app.UseStatusCodePages();
     app.UseDefaultFiles();
     app.UseStaticFiles();
     app.UseGateway();

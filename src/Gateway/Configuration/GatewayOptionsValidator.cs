@@ -23,7 +23,7 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
 
         Positive(errors, "Gateway:Tcp:ReceiveBufferBytes", options.Tcp.ReceiveBufferBytes);
         Positive(errors, "Gateway:Tcp:Backlog", options.Tcp.Backlog);
-        Positive(errors, "Gateway:Udp:IdleTimeoutSeconds", options.Udp.IdleTimeoutSeconds);
+        Positive(errors, "Gateway:Udp:IdleTimeoutSeconds", options.Udp.IdleTimeoutSeconds, ListenerRules.MaxIdleTimeoutSeconds);
         Positive(errors, "Gateway:Watch:MaxPreviewBytes", options.Watch.MaxPreviewBytes);
         Positive(errors, "Gateway:Watch:ClientQueueCapacity", options.Watch.ClientQueueCapacity);
         Positive(errors, "Gateway:Watch:ClientQueueBytes", options.Watch.ClientQueueBytes);
@@ -32,7 +32,7 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         Positive(errors, "Gateway:Capture:FlushIntervalMs", options.Capture.FlushIntervalMs);
         Positive(errors, "Gateway:Capture:BatchBytes", options.Capture.BatchBytes);
         Positive(errors, "Gateway:Capture:MaxBytes", options.Capture.MaxBytes);
-        Positive(errors, "Gateway:Capture:MaxAgeHours", options.Capture.MaxAgeHours);
+        Positive(errors, "Gateway:Capture:MaxAgeHours", options.Capture.MaxAgeHours, 24 * 365 * 100);
         Positive(errors, "Gateway:Capture:QueueCapacity", options.Capture.QueueCapacity);
         Positive(errors, "Gateway:Capture:QueueBytes", options.Capture.QueueBytes);
         Positive(errors, "Gateway:Capture:PageBytes", options.Capture.PageBytes);
@@ -41,7 +41,7 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         Positive(errors, "Gateway:Limits:MaxPendingSendBytes", options.Limits.MaxPendingSendBytes);
         Positive(errors, "Gateway:Observers:ChannelCapacity", options.Observers.ChannelCapacity);
         Positive(errors, "Gateway:Observers:MaxPendingBytes", options.Observers.MaxPendingBytes);
-        Positive(errors, "Gateway:ShutdownTimeoutSeconds", options.ShutdownTimeoutSeconds);
+        Positive(errors, "Gateway:ShutdownTimeoutSeconds", options.ShutdownTimeoutSeconds, ListenerRules.MaxTimeoutSeconds);
         Positive(errors, "Gateway:Limits:MaxSessionsPerListener", options.Limits.MaxSessionsPerListener);
         Positive(errors, "Gateway:Limits:MaxSessions", options.Limits.MaxSessions);
         Positive(errors, "Gateway:Limits:MaxListeners", options.Limits.MaxListeners);
@@ -63,8 +63,8 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             }
         }
         Positive(errors, "Gateway:Framing:MaxFrameBytes", options.Framing.MaxFrameBytes);
-        Positive(errors, "Gateway:Tls:HandshakeTimeoutSeconds", options.Tls.HandshakeTimeoutSeconds);
-        Positive(errors, "Gateway:Outbound:ConnectTimeoutSeconds", options.Outbound.ConnectTimeoutSeconds);
+        Positive(errors, "Gateway:Tls:HandshakeTimeoutSeconds", options.Tls.HandshakeTimeoutSeconds, ListenerRules.MaxTimeoutSeconds);
+        Positive(errors, "Gateway:Outbound:ConnectTimeoutSeconds", options.Outbound.ConnectTimeoutSeconds, ListenerRules.MaxTimeoutSeconds);
         for (var i = 0; i < options.Outbound.AllowedTargets.Count; i++)
         {
             if (!Connections.TargetPattern.TryParse(options.Outbound.AllowedTargets[i], out _))
@@ -78,11 +78,15 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
-    private static void Positive(List<string> errors, string key, double value)
+    private static void Positive(List<string> errors, string key, double value, double max = double.MaxValue)
     {
         if (!(value > 0))
         {
             errors.Add($"{key} must be greater than 0 (was {value}).");
+        }
+        else if (value > max)
+        {
+            errors.Add($"{key} must be at most {max} (was {value}).");
         }
     }
 }

@@ -21,11 +21,13 @@ internal sealed class OutboundConnector(DataPlane plane, OutboundSessions owner,
             throw CommandException.BadInput("udp connections are raw datagrams: no framing, no TLS.");
         }
 
-        var timeout = TimeSpan.FromSeconds(request.TimeoutSeconds ?? plane.Options.Outbound.ConnectTimeoutSeconds);
-        if (timeout <= TimeSpan.Zero)
+        var seconds = request.TimeoutSeconds ?? plane.Options.Outbound.ConnectTimeoutSeconds;
+        if (!(seconds > 0 && seconds <= ListenerRules.MaxTimeoutSeconds))
         {
-            throw CommandException.BadInput("timeoutSeconds must be greater than 0.");
+            throw CommandException.BadInput($"timeoutSeconds must be greater than 0 and at most {ListenerRules.MaxTimeoutSeconds} (was {seconds}).");
         }
+
+        var timeout = TimeSpan.FromSeconds(seconds);
 
         var target = new DialTarget(protocol, request.Host, request.Port, request.Path, request.Tls);
         await guard.CheckAsync(target, listeners.Listeners, cancellationToken).ConfigureAwait(false);

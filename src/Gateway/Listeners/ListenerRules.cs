@@ -14,6 +14,12 @@ internal static class ListenerRules
     /// <summary>The longest Unix socket path Linux accepts (sun_path is 108 bytes with its terminator).</summary>
     public const int MaxUnixPathBytes = 107;
 
+    /// <summary>The longest idle timeout: 30 days (beyond it, leave the timeout out).</summary>
+    public const double MaxIdleTimeoutSeconds = 30 * 24 * 3600;
+
+    /// <summary>The longest connect or handshake timeout anyone may ask for: an hour.</summary>
+    public const double MaxTimeoutSeconds = 3600;
+
     private static readonly Dictionary<string, string> Unsupported = new(StringComparer.OrdinalIgnoreCase)
     {
         ["raw"] = "raw IP sockets (SOCK_RAW) need CAP_NET_RAW and carry whole IP packets with no connection or peer to make a session of",
@@ -96,9 +102,9 @@ internal static class ListenerRules
             errors.Add($"{key("CaptureOverflow")} '{listener.CaptureOverflow}' is not an overflow mode ({Capture.CapturePolicy.OverflowNames}).");
         }
 
-        if (listener.IdleTimeoutSeconds is { } idle && !(idle > 0))
+        if (listener.IdleTimeoutSeconds is { } idle && !(idle > 0 && idle <= MaxIdleTimeoutSeconds))
         {
-            errors.Add($"{key("IdleTimeoutSeconds")} must be greater than 0 (leave it out for no idle timeout).");
+            errors.Add($"{key("IdleTimeoutSeconds")} must be greater than 0 and at most {MaxIdleTimeoutSeconds} (was {idle}; leave it out for no idle timeout).");
         }
 
         if (!string.IsNullOrWhiteSpace(listener.Upstream))
