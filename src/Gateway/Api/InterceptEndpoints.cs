@@ -22,7 +22,13 @@ internal static class InterceptEndpoints
 
         api.MapGet("/held", (HeldMessages held) => held.List())
             .WithTags("Intercept")
-            .WithSummary("Messages held by interception, oldest first.");
+            .WithSummary("Messages held by interception, oldest first: each with its size and a preview of its payload "
+                + "(Gateway:Intercept:PreviewBytes; truncated: true when cut). GET /api/held/{id} gives one whole.");
+
+        api.MapGet("/held/{id:long}", (long id, HeldMessages held) => held.Get(id))
+            .WithTags("Intercept")
+            .WithSummary("One held message with its whole payload.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapPost("/held/{id:long}/forward", (long id, ForwardRequest? request, InterceptCommands commands, HttpContext context) =>
                 commands.Forward(id, request?.Data, request?.Encoding, Actors.Of(context)))

@@ -16,10 +16,12 @@ internal static class StatsEndpoints
                     .Append(new ObserverInfo("hub clients", plane.Options.Watch.ClientQueueCapacity, hub.ClientPending, hub.ClientPendingBytes, hub.ClientDropped))
                     .ToArray();
                 var totals = plane.Totals;
+                var budget = plane.Held.Budget;
                 return new StatsInfo(
                     clock.StartedAt, listeners.Listeners.Length, plane.Sessions.OpenCount, totals.Sessions,
                     totals.BytesIn, totals.BytesOut, totals.MessagesIn, totals.MessagesOut, plane.LastSeq,
-                    plane.Bus.Dropped + hub.ClientDropped, hub.ClientCount, observers, capture.Stats(), totals.Refused);
+                    plane.Bus.Dropped + hub.ClientDropped, hub.ClientCount, observers, capture.Stats(), totals.Refused,
+                    new HeldStats(plane.Held.Count, budget.Bytes, budget.MaxPerSession, budget.Max, budget.DroppedDatagrams, budget.DroppedBytes));
             })
             .WithTags("Stats")
             .WithSummary("Totals, events dropped by observers that fell behind, and the capture store's accounting.");

@@ -15,6 +15,7 @@ namespace Gateway.Api;
 /// <param name="Observers">Each observer's queue: capacity, waiting, delivered, dropped.</param>
 /// <param name="SessionsRefused">Connections and UDP peers refused at a session limit since start.</param>
 /// <param name="Capture">The capture store: seen, captured, dropped and pending, in messages and payload bytes.</param>
+/// <param name="Held">What relays keep waiting for interception or faults, against its bounds.</param>
 public sealed record StatsInfo(
     DateTimeOffset StartedAt,
     int Listeners,
@@ -29,7 +30,17 @@ public sealed record StatsInfo(
     int HubClients,
     IReadOnlyList<ObserverInfo> Observers,
     Capture.CaptureStats Capture,
-    long SessionsRefused);
+    long SessionsRefused,
+    HeldStats Held);
+
+/// <summary>Bytes relays keep waiting (held messages, what queues behind them, delayed datagrams).</summary>
+/// <param name="Messages">Messages held for a decision now.</param>
+/// <param name="Bytes">Payload bytes waiting now, across relays.</param>
+/// <param name="MaxBytesPerSession"><c>Gateway:Intercept:MaxHeldBytesPerSession</c>.</param>
+/// <param name="MaxBytes"><c>Gateway:Intercept:MaxHeldBytes</c>.</param>
+/// <param name="DroppedDatagrams">UDP datagrams dropped at those bounds since start.</param>
+/// <param name="DroppedBytes">Their payload bytes.</param>
+public sealed record HeldStats(int Messages, long Bytes, long MaxBytesPerSession, long MaxBytes, long DroppedDatagrams, long DroppedBytes);
 
 /// <summary>One observer of the event stream.</summary>
 /// <param name="Name"><c>hub</c> (the broadcaster's feed from the data plane), <c>capture</c> (the store's writer) or <c>hub clients</c> (their own queues, summed).</param>

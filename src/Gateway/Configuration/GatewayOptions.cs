@@ -70,6 +70,18 @@ public sealed class InterceptOptions
 {
     /// <summary>Messages a relay direction may have waiting behind (and including) held ones before it stops reading.</summary>
     public int MaxHeldPerSession { get; set; } = 100;
+
+    /// <summary>
+    /// Payload bytes one relay session may keep waiting (held messages, what queues behind them, datagrams
+    /// waiting out a latency fault); past it a stream relay stops reading, a UDP relay drops (counted).
+    /// </summary>
+    public long MaxHeldBytesPerSession { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>The same, for all relays together.</summary>
+    public long MaxHeldBytes { get; set; } = 64 * 1024 * 1024;
+
+    /// <summary>Bytes of each held message <c>GET /api/held</c> and the hub show (the whole message: <c>GET /api/held/{id}</c>).</summary>
+    public int PreviewBytes { get; set; } = 4096;
 }
 
 public sealed class ListenerOptions

@@ -74,6 +74,9 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         }
 
         Positive(errors, "Gateway:Intercept:MaxHeldPerSession", options.Intercept.MaxHeldPerSession);
+        Positive(errors, "Gateway:Intercept:MaxHeldBytesPerSession", options.Intercept.MaxHeldBytesPerSession);
+        Positive(errors, "Gateway:Intercept:MaxHeldBytes", options.Intercept.MaxHeldBytes);
+        Positive(errors, "Gateway:Intercept:PreviewBytes", options.Intercept.PreviewBytes);
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

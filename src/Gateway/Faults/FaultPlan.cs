@@ -50,8 +50,9 @@ internal sealed class FaultPlan
             switch (fault.Type)
             {
                 case FaultType.Latency:
-                    var jitter = fault.JitterMs ?? 0;
-                    plan.Delay += TimeSpan.FromMilliseconds(Math.Max(0, (fault.Ms ?? 0) + Random.Shared.Next(-jitter, jitter + 1)));
+                    // In 64 bits: ms ± jitter must not overflow whatever the fields hold.
+                    long jitter = fault.JitterMs ?? 0;
+                    plan.Delay += TimeSpan.FromMilliseconds(Math.Max(0L, (fault.Ms ?? 0) + Random.Shared.NextInt64(-jitter, jitter + 1)));
                     break;
                 case FaultType.Bandwidth:
                     plan.Bandwidth = fault;
@@ -112,7 +113,7 @@ internal sealed class FaultPlan
         var variation = slicer.SizeVariation ?? 0;
         for (var offset = 0; offset < payload.Length;)
         {
-            var size = Math.Min(payload.Length - offset, Math.Max(1, average + Random.Shared.Next(-variation, variation + 1)));
+            var size = (int)Math.Min(payload.Length - offset, Math.Max(1L, average + Random.Shared.NextInt64(-(long)variation, variation + 1L)));
             yield return payload.AsMemory(offset, size);
             offset += size;
         }

@@ -4,7 +4,7 @@ using Gateway.Traffic;
 namespace Gateway.Intercept;
 
 /// <summary>A relayed message waiting for a decision; the relay direction it came from waits with it.</summary>
-internal sealed class HeldMessage(long id, Session session, Direction direction, DateTimeOffset at, byte[] data)
+internal sealed class HeldMessage(long id, Session session, Direction direction, DateTimeOffset at, byte[] data, int previewBytes)
 {
     private readonly TaskCompletionSource<byte[]?> _decision = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -17,7 +17,15 @@ internal sealed class HeldMessage(long id, Session session, Direction direction,
     /// <summary>The payload to forward, or null once dropped.</summary>
     public Task<byte[]?> Decision => _decision.Task;
 
-    public HeldInfo Info { get; } = new(id, session.Id, session.ListenerId, direction, at, data.Length, data);
+    /// <summary>The whole payload as it was read.</summary>
+    public byte[] Payload { get; } = data;
+
+    /// <summary>As lists and the hub show it: the first <c>Gateway:Intercept:PreviewBytes</c> bytes.</summary>
+    public HeldInfo Info { get; } = new(id, session.Id, session.ListenerId, direction, at, data.Length,
+        data.Length > previewBytes ? data[..previewBytes] : data, data.Length > previewBytes);
+
+    /// <summary>With the whole payload: <c>GET /api/held/{id}</c>.</summary>
+    public HeldInfo Whole => Info with { Data = Payload, Truncated = false };
 
     public bool TryForward(byte[] payload) => _decision.TrySetResult(payload);
 
@@ -31,8 +39,9 @@ internal sealed class HeldMessage(long id, Session session, Direction direction,
 /// <param name="Direction"><c>in</c> (client→upstream) or <c>out</c> (upstream→client).</param>
 /// <param name="At">When it was read.</param>
 /// <param name="Size">Payload size.</param>
-/// <param name="Data">Payload, base64.</param>
-public sealed record HeldInfo(long Id, long SessionId, string? ListenerId, Direction Direction, DateTimeOffset At, int Size, byte[] Data);
+/// <param name="Data">Payload, base64: in lists and hub events its first <c>Gateway:Intercept:PreviewBytes</c> bytes.</param>
+/// <param name="Truncated">Data is a preview; <c>GET /api/held/{id}</c> gives the whole message.</param>
+public sealed record HeldInfo(long Id, long SessionId, string? ListenerId, Direction Direction, DateTimeOffset At, int Size, byte[] Data, bool Truncated);
 
 /// <summary>What became of a held message.</summary>
 /// <param name="Id">Held message id.</param>

@@ -9,17 +9,27 @@ namespace Gateway.Intercept;
 /// relay direction (a TCP relay's hold lane, bounded by <c>Gateway:Intercept:MaxHeldPerSession</c>; a UDP
 /// relay's datagram queue), so order is kept and memory stays bounded.
 /// </summary>
-internal sealed class HeldMessages(TrafficEventBus bus, TimeProvider time)
+internal sealed class HeldMessages(TrafficEventBus bus, TimeProvider time, Microsoft.Extensions.Options.IOptions<Configuration.GatewayOptions> options)
 {
+    /// <summary>The bytes relays may keep waiting, per session and gateway-wide.</summary>
+    public HoldBudget Budget { get; } = new(options.Value.Intercept.MaxHeldBytesPerSession, options.Value.Intercept.MaxHeldBytes);
+
     private readonly ConcurrentDictionary<long, HeldMessage> _held = new();
     private long _nextId;
 
+    public int Count => _held.Count;
+
+    /// <summary>Every held message, oldest first, each with a preview of its payload.</summary>
     public IReadOnlyList<HeldInfo> List() => _held.Values.OrderBy(h => h.Id).Select(h => h.Info).ToArray();
+
+    /// <summary>One held message with its whole payload.</summary>
+    public HeldInfo Get(long id) =>
+        _held.TryGetValue(id, out var held) ? held.Whole : throw CommandException.NotFound($"Held message {id} does not exist (or was already decided).");
 
     /// <summary>Registers and announces a held message; its <see cref="HeldMessage.Decision"/> completes when it is decided.</summary>
     public HeldMessage Hold(Session session, Direction direction, byte[] payload)
     {
-        var held = new HeldMessage(Interlocked.Increment(ref _nextId), session, direction, time.GetUtcNow(), payload);
+        var held = new HeldMessage(Interlocked.Increment(ref _nextId), session, direction, time.GetUtcNow(), payload, options.Value.Intercept.PreviewBytes);
         _held[held.Id] = held;
         bus.Publish(new MessageHeld(held.Info));
         return held;
@@ -44,7 +54,7 @@ internal sealed class HeldMessages(TrafficEventBus bus, TimeProvider time)
     public HeldReleasedInfo Forward(long id, byte[]? replacement)
     {
         var held = Take(id);
-        var payload = replacement ?? held.Info.Data;
+        var payload = replacement ?? held.Payload;
         held.TryForward(payload);
         return Release(held, replacement is null ? "forwarded" : "edited", payload.Length);
     }
@@ -73,7 +83,7 @@ internal sealed class HeldMessages(TrafficEventBus bus, TimeProvider time)
     {
         foreach (var held in _held.Values.Where(h => string.Equals(h.Session.ListenerId, listenerId, StringComparison.OrdinalIgnoreCase)))
         {
-            if (_held.TryRemove(held.Id, out _) && held.TryForward(held.Info.Data))
+            if (_held.TryRemove(held.Id, out _) && held.TryForward(held.Payload))
             {
                 Release(held, "released", held.Info.Size);
             }

@@ -34,4 +34,8 @@ internal static partial class ListenerLog
     [LoggerMessage(EventId = 220, Level = LogLevel.Warning,
         Message = "Listener {Listener}: the file that replaced its socket at {Path} could not be put back and is at {Aside} ({Error})")]
     public static partial void ForeignFileNotRestored(ILogger logger, string listener, string path, string aside, string error);
+
+    [LoggerMessage(EventId = 221, Level = LogLevel.Error,
+        Message = "Listener {Listener}: handling a datagram from {Remote} failed; the listener goes on")]
+    public static partial void DatagramFailed(ILogger logger, string listener, string remote, Exception exception);
 }

@@ -68,9 +68,17 @@ internal sealed class UdpGatewayListener : GatewayListener
             }
 
             var remote = (IPEndPoint)result.RemoteEndPoint;
-            if (TrySessionFor(remote) is IDatagramSession session)
+            try
             {
-                session.OnDatagram(buffer.AsSpan(0, result.ReceivedBytes));
+                if (TrySessionFor(remote) is IDatagramSession session)
+                {
+                    session.OnDatagram(buffer.AsSpan(0, result.ReceivedBytes));
+                }
+            }
+            catch (Exception ex) when (!IsStopping(ex))
+            {
+                // One peer's datagram must never end the loop that serves every peer: log it, go on.
+                ListenerLog.DatagramFailed(Logger, Name, remote.ToString(), ex);
             }
         }
     }

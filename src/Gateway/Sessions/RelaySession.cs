@@ -35,8 +35,8 @@ internal sealed partial class RelaySession : Session
         _clientStream = new NetworkStream(client, ownsSocket: false);
         _target = upstream;
         _bufferSize = plane.Options.Tcp.ReceiveBufferBytes;
-        _inLane = new HoldLane(plane.Options.Intercept.MaxHeldPerSession);
-        _outLane = new HoldLane(plane.Options.Intercept.MaxHeldPerSession);
+        _inLane = new HoldLane(plane.Options.Intercept.MaxHeldPerSession, plane.Held.Budget);
+        _outLane = new HoldLane(plane.Options.Intercept.MaxHeldPerSession, plane.Held.Budget);
     }
 
     public override bool CanSendTo(SendTarget target) => true;
@@ -68,8 +68,8 @@ internal sealed partial class RelaySession : Session
             return;
         }
 
-        var up = PumpAsync(_clientStream, upstream, Direction.In, _toUpstream, () => HalfCloseAsync(upstream, dialed.Socket), "client", "upstream");
-        var down = PumpAsync(upstream, _clientStream, Direction.Out, _toClient, () => HalfCloseAsync(_clientStream, _client), "upstream", "client");
+        var up = PumpAsync(_clientStream, _client, upstream, Direction.In, _toUpstream, () => HalfCloseAsync(upstream, dialed.Socket), "client", "upstream");
+        var down = PumpAsync(upstream, dialed.Socket, _clientStream, Direction.Out, _toClient, () => HalfCloseAsync(_clientStream, _client), "upstream", "client");
         var first = await Task.WhenAny(up, down).ConfigureAwait(false);
         if (await first.ConfigureAwait(false) is { } failure)
         {
@@ -101,6 +101,8 @@ internal sealed partial class RelaySession : Session
     protected override void CloseTransport(bool abort)
     {
         Plane.Held.Forget(this);
+        _inLane.Release();
+        _outLane.Release();
         CloseSocket(_client, abort);
         if (_upstream.Task.IsCompletedSuccessfully)
         {
@@ -154,7 +156,7 @@ internal sealed partial class RelaySession : Session
     /// reason). Idle, it holds no buffer: zero-byte reads wait for data. While interception holds a
     /// message, it and everything read after it go through the direction's hold lane, in order.
     /// </summary>
-    private async Task<string?> PumpAsync(Stream from, Stream to, Direction direction, SemaphoreSlim gate, Func<Task> halfClose, string fromName, string toName)
+    private async Task<string?> PumpAsync(Stream from, Socket fromSocket, Stream to, Direction direction, SemaphoreSlim gate, Func<Task> halfClose, string fromName, string toName)
     {
         var lane = direction == Direction.In ? _inLane : _outLane;
         byte[]? buffer = null;
@@ -162,7 +164,7 @@ internal sealed partial class RelaySession : Session
         {
             while (true)
             {
-                await lane.WaitForRoomAsync(Lifetime).ConfigureAwait(false);
+                await lane.WaitForRoomAsync(() => PeerGoneAsync(from, fromSocket), Lifetime).ConfigureAwait(false);
                 await WaitForCaptureAsync().ConfigureAwait(false);
                 int read;
                 try
@@ -243,12 +245,39 @@ internal sealed partial class RelaySession : Session
         {
             return null; // the session is closing
         }
+        catch (Exception ex)
+        {
+            // A bug must close this session with the reason, never leave it open with its sockets.
+            SessionLog.PumpFailed(Logger, Id, direction, ex);
+            return $"internal error relaying {fromName}→{toName}: {ex.Message}";
+        }
         finally
         {
             if (buffer is not null)
             {
                 ArrayPool<byte>.Shared.Return(buffer);
             }
+        }
+    }
+
+    /// <summary>
+    /// Completes when the peer has closed (FIN) or reset its side, without reading any data: a zero-byte
+    /// read waits for something to read, and nothing readable but nothing available is the end.
+    /// </summary>
+    private async Task PeerGoneAsync(Stream from, Socket socket)
+    {
+        try
+        {
+            await from.ReadAsync(Memory<byte>.Empty, Lifetime).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException)
+        {
+            return; // reset: the next read reports it
+        }
+
+        if (socket.Available > 0)
+        {
+            await Task.Delay(Timeout.Infinite, Lifetime).ConfigureAwait(false); // data, not an end: wait for room only
         }
     }
 
@@ -326,12 +355,17 @@ internal sealed partial class RelaySession : Session
                     return;
                 }
 
-                lane.Done();
+                lane.Done(entry);
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
         {
             // The session is closing; what is still held is released by CloseTransport.
+        }
+        catch (Exception ex)
+        {
+            SessionLog.PumpFailed(Logger, Id, direction, ex);
+            _ = CloseAsync($"internal error relaying held messages: {ex.Message}", abort: true);
         }
     }
 }

@@ -16,8 +16,12 @@ internal static partial class SessionLog
     public static partial void UndeliveredOnClose(ILogger logger, long sessionId, long pending, string reason);
 
     [LoggerMessage(EventId = 104, Level = LogLevel.Warning,
-        Message = "Session {SessionId}: the upstream socket is not keeping up; a datagram of {Bytes} bytes was dropped")]
-    public static partial void RelayDropped(ILogger logger, long sessionId, int bytes);
+        Message = "Session {SessionId}: {Datagrams} datagrams ({Bytes} bytes) dropped since the last report: the relay is holding or delaying (Gateway:Intercept:MaxHeldBytesPerSession, MaxHeldBytes) or the upstream socket is not keeping up")]
+    public static partial void RelayDropped(ILogger logger, long sessionId, long datagrams, long bytes);
+
+    [LoggerMessage(EventId = 105, Level = LogLevel.Error,
+        Message = "Session {SessionId}: relaying {Direction} failed unexpectedly; the session is closed")]
+    public static partial void PumpFailed(ILogger logger, long sessionId, Traffic.Direction direction, Exception exception);
 
     [LoggerMessage(EventId = 103, Level = LogLevel.Debug,
         Message = "Session {SessionId}: socket error {Error}")]

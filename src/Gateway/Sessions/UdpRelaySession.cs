@@ -20,8 +20,12 @@ internal sealed class UdpRelaySession : Session, IDatagramSession
     private readonly UdpGatewayListener _listener;
     private readonly DialTarget _target;
     private readonly TaskCompletionSource<Socket> _upstream = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _waitingBytes;
+    private long _dropped;
+    private long _droppedBytes;
+    private long _lastDropReport = long.MinValue / 2;
     private readonly Channel<(byte[] Payload, FaultPlan Faults)> _toUpstream = Channel.CreateBounded<(byte[], FaultPlan)>(
-        new BoundedChannelOptions(MaxWaitingDatagrams) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
+        new BoundedChannelOptions(MaxWaitingDatagrams) { FullMode = BoundedChannelFullMode.Wait });
 
     public UdpRelaySession(DataPlane plane, UdpGatewayListener listener, IPEndPoint remote, DialTarget upstream, string upstreamText)
         : base(plane, listener, new SessionShape(ListenerProtocol.Udp, SessionKind.Relay,
@@ -38,16 +42,37 @@ internal sealed class UdpRelaySession : Session, IDatagramSession
 
     /// <summary>
     /// A datagram from the client, queued to be forwarded in order (and recorded as it goes). Like the
-    /// network itself, a relay that cannot keep up (or holds a message) drops datagrams rather than queue
-    /// them without bound; each loss is logged.
+    /// network itself, a relay that cannot keep up (or holds a message, or waits out a latency fault)
+    /// drops datagrams rather than queue them without bound: at most <c>MaxWaitingDatagrams</c> and the
+    /// hold budget's bytes. Losses are counted, and logged at most once a second.
     /// </summary>
     public void OnDatagram(ReadOnlySpan<byte> datagram)
     {
+        var budget = Plane.Held.Budget;
+        if (!budget.TryTake(ref _waitingBytes, datagram.Length))
+        {
+            Dropped(datagram.Length);
+            return;
+        }
+
         var payload = datagram.ToArray();
         var faults = FaultPlan.For(_listener.Faults, Direction.In);
         if (!_toUpstream.Writer.TryWrite((payload, faults)))
         {
-            SessionLog.RelayDropped(Logger, Id, payload.Length);
+            budget.Give(ref _waitingBytes, payload.Length);
+            Dropped(payload.Length);
+        }
+    }
+
+    private void Dropped(int bytes)
+    {
+        Interlocked.Increment(ref _dropped);
+        Interlocked.Add(ref _droppedBytes, bytes);
+        var now = Environment.TickCount64;
+        var last = Interlocked.Read(ref _lastDropReport);
+        if (now - last >= 1000 && Interlocked.CompareExchange(ref _lastDropReport, now, last) == last)
+        {
+            SessionLog.RelayDropped(Logger, Id, Interlocked.Exchange(ref _dropped, 0), Interlocked.Exchange(ref _droppedBytes, 0));
         }
     }
 
@@ -72,6 +97,11 @@ internal sealed class UdpRelaySession : Session, IDatagramSession
     protected override void CloseTransport(bool abort)
     {
         _toUpstream.Writer.TryComplete();
+        while (_toUpstream.Reader.TryRead(out var waiting))
+        {
+            Plane.Held.Budget.Give(ref _waitingBytes, waiting.Payload.Length);
+        }
+
         if (_upstream.Task.IsCompletedSuccessfully)
         {
             _upstream.Task.Result.Dispose();
@@ -115,18 +145,30 @@ internal sealed class UdpRelaySession : Session, IDatagramSession
         {
             await foreach (var (received, faults) in _toUpstream.Reader.ReadAllAsync(Lifetime).ConfigureAwait(false))
             {
-                if (await InterceptAsync(Direction.In, received).ConfigureAwait(false) is not { } payload)
+                try
                 {
-                    continue; // dropped by a user
-                }
+                    if (await InterceptAsync(Direction.In, received).ConfigureAwait(false) is not { } payload)
+                    {
+                        continue; // dropped by a user
+                    }
 
-                Record(Direction.In, payload, faults.Names);
-                await SendWithFaultsAsync(faults, payload, p => socket.SendAsync(p, SocketFlags.None, Lifetime)).ConfigureAwait(false);
+                    Record(Direction.In, payload, faults.Names);
+                    await SendWithFaultsAsync(faults, payload, p => socket.SendAsync(p, SocketFlags.None, Lifetime)).ConfigureAwait(false);
+                }
+                finally
+                {
+                    Plane.Held.Budget.Give(ref _waitingBytes, received.Length);
+                }
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
         {
             // Closing; a send error surfaces on the receive side as well.
+        }
+        catch (Exception ex)
+        {
+            SessionLog.PumpFailed(Logger, Id, Direction.In, ex);
+            await CloseAsync($"internal error relaying client→upstream: {ex.Message}", abort: true).ConfigureAwait(false);
         }
     }
 
@@ -186,6 +228,11 @@ internal sealed class UdpRelaySession : Session, IDatagramSession
         catch (SocketException ex)
         {
             return $"upstream: {Describe(ex)}";
+        }
+        catch (Exception ex)
+        {
+            SessionLog.PumpFailed(Logger, Id, Direction.Out, ex);
+            return $"internal error relaying upstream→client: {ex.Message}";
         }
     }
 }
