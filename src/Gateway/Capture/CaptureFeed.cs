@@ -14,6 +14,7 @@ namespace Gateway.Capture;
 internal sealed class CaptureFeed : ITrafficObserver
 {
     private readonly ObserverSubscription _queue;
+    private readonly CaptureShares _shares;
     private readonly long _maxBytes;
     private readonly object _roomGate = new();
     private TaskCompletionSource? _room;
@@ -29,6 +30,7 @@ internal sealed class CaptureFeed : ITrafficObserver
         var capture = options.Value.Capture;
         _maxBytes = capture.QueueBytes;
         _queue = new ObserverSubscription("capture", capture.QueueCapacity, capture.QueueBytes);
+        _shares = new CaptureShares(capture.QueueCapacity, capture.QueueBytes);
         bus.Subscribe(this);
     }
 
@@ -72,8 +74,12 @@ internal sealed class CaptureFeed : ITrafficObserver
                 Interlocked.Increment(ref _seenMessages);
                 Interlocked.Add(ref _seenBytes, bytes);
                 Interlocked.Add(ref _queuedBytes, bytes);
-                if (!_queue.Offer(message, bounded: message.Capture.Overflow == CaptureOverflow.Drop))
+                var bounded = message.Capture.Overflow == CaptureOverflow.Drop;
+                // Counted before it is queued: the writer may read it (and uncount it) at once.
+                _shares.Added(message);
+                if ((bounded && !_shares.Admits(message, alreadyAdded: true)) || !_queue.Offer(message, bounded))
                 {
+                    _shares.Removed(message);
                     Interlocked.Add(ref _queuedBytes, -bytes);
                     Interlocked.Increment(ref _droppedMessages);
                     Interlocked.Add(ref _droppedBytes, bytes);
@@ -110,6 +116,7 @@ internal sealed class CaptureFeed : ITrafficObserver
         if (trafficEvent is TrafficMessage message)
         {
             Interlocked.Add(ref _queuedBytes, -PayloadBytes(message));
+            _shares.Removed(message);
         }
 
         return true;

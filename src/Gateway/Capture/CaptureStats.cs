@@ -14,7 +14,7 @@ namespace Gateway.Capture;
 /// <param name="MessagesPending">Events read or queued, not yet committed.</param>
 /// <param name="BytesPending">Their payload bytes.</param>
 /// <param name="Behind">True while sessions of <c>backpressure</c> listeners are paused for the writer.</param>
-/// <param name="StoredBytes">What retention counts: stored payloads plus 64 bytes per message.</param>
+/// <param name="StoredBytes">What retention counts: stored payloads plus 64 bytes per message, 256 per session row and per audit row.</param>
 /// <param name="PrunedBytes">Removed by retention since start.</param>
 /// <param name="Batches">Transactions committed since start.</param>
 /// <param name="LastBatchMessages">Messages in the last batch.</param>

@@ -15,6 +15,21 @@ internal sealed class SqliteCaptureStore : ICaptureStore
     /// <summary>What a stored message costs against the retention limit besides its payload (row, index entries).</summary>
     public const int MessageOverhead = 64;
 
+    /// <summary>What a session row costs against the retention limit (addresses, reason, counters, index entries).</summary>
+    public const int SessionRowCost = 256;
+
+    /// <summary>What an audit row costs against the retention limit.</summary>
+    public const int AuditRowCost = 256;
+
+    /// <summary>The WAL file is truncated back to this size after a checkpoint (<c>journal_size_limit</c>).</summary>
+    public const long WalLimitBytes = 16 * 1024 * 1024;
+
+    /// <summary>Messages one page of a stream reads, each page in its own short read transaction.</summary>
+    private const int StreamPageMessages = 256;
+
+    /// <summary>Payload bytes one page of a stream may hold (a page holds at least one message).</summary>
+    private const long StreamPageBytes = 4 * 1024 * 1024;
+
     private readonly string _connectionString;
     private SqliteConnection? _writer;
     private long _storedBytes;
@@ -45,14 +60,18 @@ internal sealed class SqliteCaptureStore : ICaptureStore
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         _writer = connection;
-        await ExecuteAsync("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", cancellationToken).ConfigureAwait(false);
+        // journal_size_limit: after each checkpoint the WAL file shrinks back to this, instead of keeping its largest size.
+        await ExecuteAsync($"PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA journal_size_limit={WalLimitBytes};", cancellationToken).ConfigureAwait(false);
         await SqliteSchema.MigrateAsync(connection, cancellationToken).ConfigureAwait(false);
 
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(SqliteSchema.CloseOrphans, cancellationToken, transaction).ConfigureAwait(false);
         var seq = await ScalarAsync("SELECT MAX(COALESCE((SELECT value FROM meta WHERE key = 'last_seq'), 0), COALESCE((SELECT MAX(seq) FROM messages), 0))", transaction, cancellationToken).ConfigureAwait(false);
         var sessionId = await ScalarAsync("SELECT MAX(COALESCE((SELECT value FROM meta WHERE key = 'last_session_id'), 0), COALESCE((SELECT MAX(id) FROM sessions), 0))", transaction, cancellationToken).ConfigureAwait(false);
-        _storedBytes = await ScalarAsync($"SELECT COALESCE(SUM(COALESCE(length(data), 0) + {MessageOverhead}), 0) FROM messages", transaction, cancellationToken).ConfigureAwait(false);
+        _storedBytes = await ScalarAsync(
+            $"SELECT (SELECT COALESCE(SUM(COALESCE(length(data), 0) + {MessageOverhead}), 0) FROM messages) "
+            + $"+ (SELECT COUNT(*) FROM sessions) * {SessionRowCost} + (SELECT COUNT(*) FROM audit) * {AuditRowCost}",
+            transaction, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new CaptureHighWater(seq, sessionId);
     }
@@ -78,6 +97,7 @@ internal sealed class SqliteCaptureStore : ICaptureStore
                 case SessionOpened opened:
                     SqliteCommands.BindSession(upsertSession, opened.Session);
                     await upsertSession.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    added += SessionRowCost; // its close updates the same row
                     break;
                 case SessionClosed closed:
                     SqliteCommands.BindSession(upsertSession, closed.Session);
@@ -86,6 +106,7 @@ internal sealed class SqliteCaptureStore : ICaptureStore
                 case Security.AuditRecorded audit:
                     SqliteCommands.BindAudit(insertAudit, audit.Entry);
                     await insertAudit.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    added += AuditRowCost;
                     break;
             }
         }
@@ -98,17 +119,23 @@ internal sealed class SqliteCaptureStore : ICaptureStore
         Interlocked.Add(ref _storedBytes, added);
     }
 
+    /// <summary>
+    /// Retention over everything the store keeps — messages, sessions and audit rows, each at its real
+    /// cost. By age: whatever is older than <paramref name="olderThan"/> goes (a session once it is closed
+    /// and nothing of it is left). By size: oldest first, messages before the sessions and audit rows that
+    /// remain, down to 90 % of <paramref name="maxBytes"/> so that the next batches do not prune again at once.
+    /// </summary>
     public async Task<long> PruneAsync(long maxBytes, DateTimeOffset olderThan, CancellationToken cancellationToken)
     {
         var connection = Writer;
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var cutoff = SqliteCommands.ToMicros(olderThan);
+        long removed = 0;
         long lastSeq = await ScalarAsync($"SELECT COALESCE(MAX(seq), 0) FROM messages WHERE at < {cutoff}", transaction, cancellationToken).ConfigureAwait(false);
         var excess = StoredBytes - maxBytes;
-        if (excess > 0)
+        long toFree = excess > 0 ? excess + (maxBytes / 10) : 0;
+        if (toFree > 0)
         {
-            // Oldest first, down to 90 % of the limit so that the next batches do not prune again at once.
-            var toFree = excess + (maxBytes / 10);
             using var scan = connection.CreateCommand();
             scan.Transaction = transaction;
             scan.CommandText = $"SELECT seq, COALESCE(length(data), 0) + {MessageOverhead} FROM messages ORDER BY seq";
@@ -121,23 +148,53 @@ internal sealed class SqliteCaptureStore : ICaptureStore
             }
         }
 
-        if (lastSeq == 0)
+        if (lastSeq > 0)
         {
-            return 0;
+            removed += await ScalarAsync($"SELECT COALESCE(SUM(COALESCE(length(data), 0) + {MessageOverhead}), 0) FROM messages WHERE seq <= {lastSeq}", transaction, cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync($"DELETE FROM messages WHERE seq <= {lastSeq}", cancellationToken, transaction).ConfigureAwait(false);
         }
 
-        await ExecuteAsync($"DELETE FROM audit WHERE at < {cutoff}", cancellationToken, transaction).ConfigureAwait(false);
-        var removed = await ScalarAsync($"SELECT COALESCE(SUM(COALESCE(length(data), 0) + {MessageOverhead}), 0) FROM messages WHERE seq <= {lastSeq}", transaction, cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync($"DELETE FROM messages WHERE seq <= {lastSeq}", cancellationToken, transaction).ConfigureAwait(false);
-        // Closed sessions go once nothing of them is left and they ended before what remains began.
-        await ExecuteAsync(
-            "DELETE FROM sessions WHERE state = 'closed' "
-            + "AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.session_id = sessions.id) "
-            + $"AND closed_at < MAX({cutoff}, COALESCE((SELECT MIN(at) FROM messages), {long.MaxValue}))",
-            cancellationToken, transaction).ConfigureAwait(false);
+        // Closed sessions with nothing left go by age and, once messages were pruned, when they ended before
+        // what remains began.
+        const string Bare = "state = 'closed' AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.session_id = sessions.id)";
+        var horizon = lastSeq > 0 ? $"MAX({cutoff}, COALESCE((SELECT MIN(at) FROM messages), {long.MaxValue}))" : $"{cutoff}";
+        removed += SessionRowCost * await DeleteAsync($"DELETE FROM sessions WHERE {Bare} AND closed_at < {horizon}", transaction, cancellationToken).ConfigureAwait(false);
+        removed += AuditRowCost * await DeleteAsync($"DELETE FROM audit WHERE at < {cutoff}", transaction, cancellationToken).ConfigureAwait(false);
+
+        // Still over (a flood of sessions without messages, or of audit rows): the oldest of those go too.
+        var left = toFree - removed;
+        if (left > 0)
+        {
+            removed += SessionRowCost * await DeleteAsync(
+                $"DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE {Bare} ORDER BY id LIMIT {(left + SessionRowCost - 1) / SessionRowCost})",
+                transaction, cancellationToken).ConfigureAwait(false);
+        }
+
+        left = toFree - removed;
+        if (left > 0)
+        {
+            removed += AuditRowCost * await DeleteAsync(
+                $"DELETE FROM audit WHERE id IN (SELECT id FROM audit ORDER BY id LIMIT {(left + AuditRowCost - 1) / AuditRowCost})",
+                transaction, cancellationToken).ConfigureAwait(false);
+        }
+
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         Interlocked.Add(ref _storedBytes, -removed);
+        if (removed > 0)
+        {
+            // Hand the freed pages back and shrink the WAL (a checkpoint that waits for no reader).
+            await ExecuteAsync("PRAGMA wal_checkpoint(PASSIVE);", cancellationToken).ConfigureAwait(false);
+        }
+
         return removed;
+    }
+
+    private async Task<long> DeleteAsync(string sql, SqliteTransaction transaction, CancellationToken cancellationToken)
+    {
+        using var command = Writer.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<SessionInfo?> GetSessionAsync(long id, CancellationToken cancellationToken)
@@ -203,12 +260,17 @@ internal sealed class SqliteCaptureStore : ICaptureStore
         return await ReadAllAsync(command, SqliteCommands.ReadSession, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>One page: read whole, then the read transaction ends (nothing is held while the caller works).</summary>
     public async Task<List<MessageInfo>> FindMessagesAsync(MessageQuery query, CancellationToken cancellationToken)
     {
         var messages = new List<MessageInfo>();
         long bytes = 0;
-        await foreach (var message in StreamMessagesAsync(query, cancellationToken).ConfigureAwait(false))
+        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        using var command = SqliteCommands.FindMessages(connection, query);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
+            var message = SqliteCommands.ReadMessage(reader);
             if (messages.Count > 0 && bytes + message.Data.Length > query.MaxBytes)
             {
                 break;
@@ -221,14 +283,31 @@ internal sealed class SqliteCaptureStore : ICaptureStore
         return messages;
     }
 
+    /// <summary>
+    /// Every message the query matches, page by page, each page in its own short read transaction: a slow
+    /// consumer (a capture.json or pcapng download to a slow client) never keeps a read snapshot open,
+    /// which would stop checkpoints and let the WAL grow with all the traffic meanwhile.
+    /// </summary>
     public async IAsyncEnumerable<MessageInfo> StreamMessagesAsync(MessageQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
-        using var command = SqliteCommands.FindMessages(connection, query);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        var remaining = query.Limit;
+        var page = query with { Limit = Math.Min(StreamPageMessages, remaining), MaxBytes = Math.Min(StreamPageBytes, query.MaxBytes) };
+        while (remaining > 0)
         {
-            yield return SqliteCommands.ReadMessage(reader);
+            var messages = await FindMessagesAsync(page, cancellationToken).ConfigureAwait(false);
+            if (messages.Count == 0)
+            {
+                yield break;
+            }
+
+            foreach (var message in messages)
+            {
+                yield return message;
+            }
+
+            remaining -= messages.Count;
+            var last = messages[^1].Seq;
+            page = (query.Descending ? page with { BeforeSeq = last } : page with { AfterSeq = last }) with { Limit = Math.Min(StreamPageMessages, remaining) };
         }
     }
 
