@@ -28,7 +28,17 @@ internal static class GatewayComposition
 
     public static IServiceCollection AddGateway(this IServiceCollection services)
     {
-        services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateOnStart();
+        // Every descriptor the process may have: the limits below are then fitted under it.
+        FileDescriptors.RaiseSoftLimit();
+        services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateOnStart()
+            .PostConfigure<IConfiguration>((options, configuration) =>
+            {
+                var limits = configuration.GetSection(GatewayOptions.Section).GetSection("Limits");
+                if (FileDescriptors.Limit is { } files)
+                {
+                    options.Limits.FittedToFiles = FileDescriptors.FitDefaults(options.Limits, files, limits["MaxSessions"] is not null, limits["MaxHttpConnections"] is not null);
+                }
+            });
         services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<GatewayClock>();
@@ -96,7 +106,12 @@ internal static class GatewayComposition
             cors.AddDefaultPolicy(p => p.WithOrigins([.. gateway.Value.Cors.Origins]).AllowAnyHeader().AllowAnyMethod().AllowCredentials()));
         services.AddSingleton<RateLimits>();
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<GatewayOptions>>((kestrel, gateway) =>
-            kestrel.Limits.MaxRequestBodySize = gateway.Value.Limits.MaxRequestBodyBytes);
+        {
+            kestrel.Limits.MaxRequestBodySize = gateway.Value.Limits.MaxRequestBodyBytes;
+            kestrel.Limits.MaxConcurrentConnections = gateway.Value.Limits.MaxHttpConnections;
+            kestrel.Limits.MaxConcurrentUpgradedConnections = gateway.Value.Limits.MaxHttpConnections;
+        });
+        services.AddSingleton<Metrics.HttpConnectionRefusals>();
         // The host must outlast the sessions' own shutdown timeout and the capture store's last flush.
         services.AddOptions<HostOptions>().Configure<IOptions<GatewayOptions>>((host, gateway) =>
             host.ShutdownTimeout = TimeSpan.FromSeconds(gateway.Value.ShutdownTimeoutSeconds + 30));
@@ -160,6 +175,7 @@ internal static class GatewayComposition
         // Made now, so that /api/stats' startedAt is the start, not the first request for it.
         app.Services.GetRequiredService<GatewayClock>();
         app.Services.GetRequiredService<Metrics.GatewayMetrics>(); // registers its observable instruments
+        app.Services.GetRequiredService<Metrics.HttpConnectionRefusals>(); // listens before the first connection
 
         // Every API route needs at least a viewer key; state-changing ones say which role and share a per-key rate limit.
         var api = app.MapGroup("/api").RequireAuthorization(Roles.Viewer);

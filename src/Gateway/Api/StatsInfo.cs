@@ -16,6 +16,7 @@ namespace Gateway.Api;
 /// <param name="SessionsRefused">Connections and UDP peers refused at a session limit since start.</param>
 /// <param name="Capture">The capture store: seen, captured, dropped and pending, in messages and payload bytes.</param>
 /// <param name="Held">What relays keep waiting for interception or faults, against its bounds.</param>
+/// <param name="HttpConnectionsRefused">HTTP connections closed at once at <c>Gateway:Limits:MaxHttpConnections</c> since start.</param>
 public sealed record StatsInfo(
     DateTimeOffset StartedAt,
     int Listeners,
@@ -31,7 +32,8 @@ public sealed record StatsInfo(
     IReadOnlyList<ObserverInfo> Observers,
     Capture.CaptureStats Capture,
     long SessionsRefused,
-    HeldStats Held);
+    HeldStats Held,
+    long HttpConnectionsRefused);
 
 /// <summary>Bytes relays keep waiting (held messages, what queues behind them, delayed datagrams).</summary>
 /// <param name="Messages">Messages held for a decision now.</param>

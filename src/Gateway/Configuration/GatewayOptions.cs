@@ -214,6 +214,15 @@ public sealed class LimitsOptions
     /// <summary>Sessions the whole gateway may have open; past it, new connections are accepted and closed at once (counted).</summary>
     public int MaxSessions { get; set; } = 10_000;
 
+    /// <summary>
+    /// HTTP connections (API, dashboard, hub) open at once (Kestrel's <c>MaxConcurrentConnections</c>); past it,
+    /// new ones are closed at once and counted (<c>httpConnectionsRefused</c> in <c>/api/stats</c>).
+    /// </summary>
+    public int MaxHttpConnections { get; set; } = 1000;
+
+    /// <summary>Set at start when defaults were lowered to fit the open-file limit: what was lowered (logged once the listeners are up).</summary>
+    internal string? FittedToFiles { get; set; }
+
     /// <summary>Listeners the gateway may have, configured and created at runtime together (409 past it).</summary>
     public int MaxListeners { get; set; } = 100;
 

@@ -38,4 +38,7 @@ internal static partial class ListenerLog
     [LoggerMessage(EventId = 221, Level = LogLevel.Error,
         Message = "Listener {Listener}: handling a datagram from {Remote} failed; the listener goes on")]
     public static partial void DatagramFailed(ILogger logger, string listener, string remote, Exception exception);
+
+    [LoggerMessage(EventId = 222, Level = LogLevel.Warning, Message = "{Lowered}")]
+    public static partial void LimitsLowered(ILogger logger, string lowered);
 }

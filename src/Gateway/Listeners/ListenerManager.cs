@@ -71,6 +71,11 @@ internal sealed class ListenerManager(DataPlane plane, Connections.OutboundGuard
         {
             listener.Start();
         }
+
+        if (plane.Options.Limits.FittedToFiles is { } lowered)
+        {
+            ListenerLog.LimitsLowered(logger, lowered);
+        }
     }
 
     /// <summary>

@@ -38,7 +38,17 @@ internal sealed partial class GatewayProcess : IDisposable
     /// <summary>Starts the gateway; unless <paramref name="args"/> name a capture database, it gets a fresh one in <paramref name="folder"/> or a temp folder.</summary>
     public static GatewayProcess Start(params string[] args) => Start(null, args);
 
-    public static GatewayProcess Start(TempFolder? folder, params string[] args)
+    public static GatewayProcess Start(TempFolder? folder, params string[] args) => Start(folder, null, args);
+
+    /// <summary>Starts the gateway with an open-file limit of its own (bash's ulimit, then exec: the process keeps its pid).</summary>
+    public static GatewayProcess StartWithFileLimit(int soft, int hard, params string[] args) => Start(null, (soft, hard), args);
+
+    /// <summary>The gateway's process id.</summary>
+    public int Id => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    private static GatewayProcess Start(TempFolder? folder, (int Soft, int Hard)? files, string[] args)
     {
         var own = folder is null && !args.Any(a => a.Contains("ConnectionStrings:Capture", StringComparison.Ordinal)) ? new TempFolder() : null;
         if ((folder ?? own) is { } dataFolder)
@@ -46,13 +56,21 @@ internal sealed partial class GatewayProcess : IDisposable
             args = [.. args, $"--ConnectionStrings:Capture={GatewayApp.CaptureDatabase(dataFolder)}"];
         }
 
-        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+        var info = new ProcessStartInfo(files is null ? dotnet : "/bin/bash")
         {
             WorkingDirectory = AppContext.BaseDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (files is { } limit)
+        {
+            info.ArgumentList.Add("-c");
+            info.ArgumentList.Add($"ulimit -Sn {limit.Soft} && ulimit -Hn {limit.Hard} && exec \"$0\" \"$@\"");
+            info.ArgumentList.Add(dotnet);
+        }
+
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Gateway.dll"));
         foreach (var arg in args)
         {

@@ -132,7 +132,7 @@ public sealed class CaptureBoundsTests
         using var victim = await app.ConnectTcpAsync();
         var zeros = new byte[64 * 1024]; // 32,768 zero-length len16 frames
         var sent = new StringBuilder();
-        for (var i = 0; i < 64; i++)
+        for (var i = 0; i < 32; i++)
         {
             await flooder.SendAllAsync(zeros);
             var text = $"victim message {i};";
@@ -142,8 +142,7 @@ public sealed class CaptureBoundsTests
 
         var session = await app.SessionOfAsync(victim);
         await Timeouts.Eventually(async () => (await app.GetAsync<WireSession>($"/api/sessions/{session.Id}")).BytesIn == sent.Length ? "" : null, "the victim's bytes read");
-        await Timeouts.Eventually(async () =>
-            (await app.GetAsync<JsonElement>("/api/stats")).GetProperty("capture").GetProperty("messagesPending").GetInt64() == 0 ? "" : null, "the writer caught up");
+        // Reads flush the writer first (a marker behind everything queued), so this sees all it kept.
         Assert.Equal(sent.ToString(), Encoding.ASCII.GetString(await app.CapturedBytesAsync(session.Id, "in")));
         Assert.True((await app.GetAsync<JsonElement>("/api/stats")).GetProperty("capture").GetProperty("messagesDropped").GetInt64() > 0,
             "the flood was not past its share: the test proves nothing");
