@@ -158,6 +158,54 @@ public sealed class ListenersAndConnectionsTests(ITestOutputHelper output) : Das
     }
 
     [ChromiumFact]
+    public async Task BinaryHeldMessages_EditedAsHexOrForwardedUntouched_ArriveByteForByte()
+    {
+        using var upstream = new LoopbackServer();
+        var accepting = upstream.AcceptAsync();
+        var relay = await App.CreateListenerAsync(new { name = "ui-binary", protocol = "tcp", port = 0, upstream = $"127.0.0.1:{upstream.Port}" });
+        (await App.Http.PutAsync("/api/listeners/ui-binary/intercept", new StringContent("{\"enabled\":true,\"direction\":\"in\"}", Encoding.UTF8, "application/json")).Within()).EnsureSuccessStatusCode();
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await client.ConnectAsync(IPAddress.Loopback, relay.Port).Within();
+        using var server = await accepting.Within();
+        byte[] first = [0x01, 0xff, 0xfe, 0x61, 0x00, 0x80, 0xc3];
+
+        // Not UTF-8: the editor opens in hex, text is off, and forwarding without a change sends the bytes as held.
+        await client.SendAllAsync(first);
+        var item = Page.Locator("#held .held").First;
+        await Expect(item).ToContainTextAsync("7 bytes", Soon);
+        await item.Locator(".held-edit").ClickAsync();
+        await Expect(item.Locator(".held-mode")).ToHaveValueAsync("hex", new() { Timeout = 10_000 });
+        await Expect(item.Locator(".held-mode option[value=utf8]")).ToBeDisabledAsync();
+        await Expect(item.Locator(".held-editor")).ToHaveValueAsync("01 ff fe 61 00 80 c3", new() { Timeout = 10_000 });
+        await item.Locator(".held-forward").ClickAsync();
+        Assert.Equal(first, await server.ReceiveExactlyAsync(first.Length));
+        await Expect(Page.Locator("#held")).ToBeHiddenAsync(new() { Timeout = 10_000 });
+
+        // Edited as hex: exactly the bytes typed; switched to base64 and back, the edit survives.
+        await client.SendAllAsync(first);
+        item = Page.Locator("#held .held").First;
+        await Expect(item).ToContainTextAsync("7 bytes", Soon);
+        await item.Locator(".held-edit").ClickAsync();
+        await item.Locator(".held-editor").FillAsync("02 ff fe 62 00 80 c3 ff");
+        await item.Locator(".held-mode").SelectOptionAsync("base64");
+        await Expect(item.Locator(".held-editor")).ToHaveValueAsync(Convert.ToBase64String(new byte[] { 0x02, 0xff, 0xfe, 0x62, 0x00, 0x80, 0xc3, 0xff }), new() { Timeout = 10_000 });
+        await item.Locator(".held-mode").SelectOptionAsync("hex");
+        await item.Locator(".held-forward").ClickAsync();
+        Assert.Equal(new byte[] { 0x02, 0xff, 0xfe, 0x62, 0x00, 0x80, 0xc3, 0xff }, await server.ReceiveExactlyAsync(8));
+
+        // Valid UTF-8 with characters beyond ASCII: edited as text, nothing else changes.
+        await client.SendTextAsync("température: 21 °C ✓");
+        item = Page.Locator("#held .held").First;
+        await Expect(item).ToContainTextAsync("température", Soon);
+        await item.Locator(".held-edit").ClickAsync();
+        await Expect(item.Locator(".held-mode")).ToHaveValueAsync("utf8", new() { Timeout = 10_000 });
+        await item.Locator(".held-editor").FillAsync("température: 22 °C ✓");
+        await item.Locator(".held-forward").ClickAsync();
+        var expected = Encoding.UTF8.GetBytes("température: 22 °C ✓");
+        Assert.Equal(expected, await server.ReceiveExactlyAsync(expected.Length));
+    }
+
+    [ChromiumFact]
     public async Task FaultPanel_AddsALatencyFault_AndRemovesIt()
     {
         using var upstream = new LoopbackServer();

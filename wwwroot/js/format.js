@@ -15,6 +15,35 @@ export function decodeBase64(b64) {
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;
 }
+export function encodeBase64(data) {
+  let bin = "";
+  for (let i = 0; i < data.length; i += 0x8000) bin += String.fromCharCode(...data.subarray(i, i + 0x8000));
+  return btoa(bin);
+}
+/** Spaced hex, 16 bytes a line: what the held-message editor shows. */
+export function toHex(data) {
+  const lines = [];
+  for (let off = 0; off < data.length; off += 16) lines.push(Array.from(data.subarray(off, off + 16), hex2).join(" "));
+  return lines.join("\n");
+}
+/** Hex as a person writes it (spaces, line breaks, ':' or '-' between bytes, a leading 0x): bytes, or null when it is not hex. */
+export function parseHex(text) {
+  const digits = text.trim().replace(/^0x/i, "").replace(/[\s:-]/g, "");
+  if (digits.length % 2 !== 0 || /[^0-9a-f]/i.test(digits)) return null;
+  const out = new Uint8Array(digits.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(digits.substr(i * 2, 2), 16);
+  return out;
+}
+/** Base64 (spaces and line breaks ignored): bytes, or null when it is not base64. */
+export function parseBase64(text) {
+  const compact = text.replace(/\s/g, "");
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length % 4 === 1) return null;
+  try { return decodeBase64(compact); } catch { return null; }
+}
+/** The bytes as text when they are valid UTF-8 (so that editing them as text loses nothing), else null. */
+export function strictUtf8(data) {
+  try { return new TextDecoder("utf-8", { fatal: true }).decode(data); } catch { return null; }
+}
 const utf8 = new TextDecoder("utf-8", { fatal: false });
 function hex2(b) { return b.toString(16).padStart(2, "0"); }
 
