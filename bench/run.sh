@@ -70,7 +70,7 @@ listener lat tcp 5314 off
 listener fan tcp 5315 off
 (cd "$OUT/gateway" && exec taskset -c "$RELAY_CPU" dotnet Gateway.dll --urls $HTTP "${listeners[@]}" \
    --ConnectionStrings:Capture="Data Source=$OUT/bench.db" --Gateway:Capture:MaxBytes=2000000000 \
-   --Gateway:Limits:MaxSessionsPerListener=20000 --Gateway:Limits:MaxSessions=25000 --Gateway:Limits:RequestBurst=100000 \
+   --Gateway:Limits:MaxSessionsPerListener=5000 --Gateway:Limits:MaxSessions=5000 --Gateway:Limits:RequestBurst=100000 \
    --Gateway:Tcp:Backlog=4096 --Serilog:MinimumLevel:Default=Warning) >"$OUT/gateway.log" 2>&1 & GATEWAY=$!; pids+=($GATEWAY)
 for _ in $(seq 1 100); do curl -fs "$HTTP/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
 curl -fs "$HTTP/healthz" >/dev/null || { echo "gateway did not start"; cat "$OUT/gateway.log"; exit 1; }
@@ -112,7 +112,7 @@ say "2. 10,000 concurrent TCP sessions, then 100 of them chatting"
 # A fresh gateway of its own, so that the throughput runs' heap does not count.
 (cd "$OUT/gateway" && exec taskset -c "$RELAY_CPU" dotnet Gateway.dll --urls http://127.0.0.1:5481 --Gateway:Listeners:0:Port=5312 \
    --Gateway:Listeners:0:Capture=off --Gateway:Listeners:1:Port=0 --ConnectionStrings:Capture="Data Source=$OUT/conns.db" \
-   --Gateway:Limits:MaxSessionsPerListener=20000 --Gateway:Limits:MaxSessions=25000 --Gateway:Tcp:Backlog=4096 \
+   --Gateway:Limits:MaxSessionsPerListener=15000 --Gateway:Limits:MaxSessions=15000 --Gateway:Tcp:Backlog=4096 \
    --Serilog:MinimumLevel:Default=Warning) >"$OUT/gateway-conns.log" 2>&1 & CONNS_GATEWAY=$!; pids+=($CONNS_GATEWAY)
 for _ in $(seq 1 100); do curl -fs http://127.0.0.1:5481/healthz >/dev/null 2>&1 && break; sleep 0.2; done
 LG conns --port 5312 --count 10000 --chatty 100 --pid $CONNS_GATEWAY --http http://127.0.0.1:5481 | result >"$OUT/conns.txt"; cat "$OUT/conns.txt" >&2

@@ -36,7 +36,7 @@ internal static class GatewayComposition
                 var limits = configuration.GetSection(GatewayOptions.Section).GetSection("Limits");
                 if (FileDescriptors.Limit is { } files)
                 {
-                    options.Limits.FittedToFiles = FileDescriptors.FitDefaults(options.Limits, files, limits["MaxSessions"] is not null, limits["MaxHttpConnections"] is not null);
+                    options.Limits.FittedToFiles = FileDescriptors.FitDefaults(options, files, limits["MaxSessions"] is not null, limits["MaxHttpConnections"] is not null);
                 }
             });
         services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();

@@ -15,7 +15,8 @@ internal sealed class CaptureShares(int capacity, long maxCost)
     /// <summary>What one queued message costs besides its payload (the row, its index entries, the event).</summary>
     public const int RowCost = 64;
 
-    private readonly ConcurrentDictionary<string, Share> _shares = new(StringComparer.OrdinalIgnoreCase);
+    // Ordinal: a message carries its listener's own id string, never another spelling of it.
+    private readonly ConcurrentDictionary<string, Share> _shares = new(StringComparer.Ordinal);
     private int _active;
 
     public static long Cost(TrafficMessage message) => CaptureFeed.PayloadBytes(message) + RowCost;

@@ -4,8 +4,10 @@ namespace Gateway.Configuration;
 
 /// <summary>
 /// The process's open-file limit (RLIMIT_NOFILE), and the budget the gateway's own limits must fit in:
-/// every HTTP connection holds one descriptor and every session up to two (a relay's client and upstream
-/// legs). Running out kills more than the request that hit it, so the limits are made to fit at start.
+/// every HTTP connection holds one descriptor, a stream relay session two (client and upstream legs), any
+/// other session at most one. Running out kills more than the request that hit it, so the limits are made
+/// to fit at start (for the listeners configured then), and sessions are admitted against the descriptors
+/// really left (<see cref="Sessions.DescriptorBudget"/>), whatever listeners are added later.
 /// </summary>
 internal static class FileDescriptors
 {
@@ -17,8 +19,13 @@ internal static class FileDescriptors
     /// <summary>The soft limit in force now (after <see cref="RaiseSoftLimit"/>); null where it cannot be told.</summary>
     public static long? Limit => OperatingSystem.IsLinux() && GetLimit(RlimitNofile, out var limit) == 0 ? (long)Math.Min(limit.Current, long.MaxValue) : null;
 
-    /// <summary>What the limits need: HTTP connections, two per session, and the headroom.</summary>
-    public static long Needed(LimitsOptions limits) => limits.MaxHttpConnections + 2L * limits.MaxSessions + Headroom;
+    /// <summary>What the limits need: HTTP connections, each session's descriptors (two if a configured listener is a stream relay), and the headroom.</summary>
+    public static long Needed(GatewayOptions options) =>
+        options.Limits.MaxHttpConnections + PerSession(options) * (long)options.Limits.MaxSessions + Headroom;
+
+    /// <summary>Descriptors a session may hold: two where a configured listener relays a stream, else one.</summary>
+    public static int PerSession(GatewayOptions options) =>
+        options.Listeners.Any(l => !string.IsNullOrWhiteSpace(l.Upstream) && !string.Equals(l.Protocol, "udp", StringComparison.OrdinalIgnoreCase)) ? 2 : 1;
 
     /// <summary>Raises the soft limit to the hard one (what any process may do for itself). Returns the old and new soft limits.</summary>
     public static (long Before, long After)? RaiseSoftLimit()
@@ -45,9 +52,10 @@ internal static class FileDescriptors
     /// Lowers the limits the configuration left at their defaults until they fit under <paramref name="available"/>;
     /// returns a sentence saying what was lowered, or null. Limits set explicitly are left for validation to refuse.
     /// </summary>
-    public static string? FitDefaults(LimitsOptions limits, long available, bool sessionsExplicit, bool httpExplicit)
+    public static string? FitDefaults(GatewayOptions options, long available, bool sessionsExplicit, bool httpExplicit)
     {
-        if (Needed(limits) <= available)
+        var limits = options.Limits;
+        if (Needed(options) <= available)
         {
             return null;
         }
@@ -61,7 +69,7 @@ internal static class FileDescriptors
 
         if (!sessionsExplicit)
         {
-            limits.MaxSessions = (int)Math.Clamp((available - Headroom - limits.MaxHttpConnections) / 2, 1, int.MaxValue);
+            limits.MaxSessions = (int)Math.Clamp((available - Headroom - limits.MaxHttpConnections) / PerSession(options), 1, int.MaxValue);
             limits.MaxSessionsPerListener = Math.Min(limits.MaxSessionsPerListener, limits.MaxSessions);
         }
 
@@ -78,7 +86,7 @@ internal static class FileDescriptors
 
         return lowered.Count == 0
             ? null
-            : $"The process may open {available} files (RLIMIT_NOFILE): {string.Join(" and ", lowered)}, so that sessions (two descriptors each) "
+            : $"The process may open {available} files (RLIMIT_NOFILE): {string.Join(" and ", lowered)}, so that sessions ({PerSession(options)} descriptors each) "
               + $"and HTTP connections fit with {Headroom} to spare. Raise the limit (ulimit -n, LimitNOFILE=) to keep the defaults.";
     }
 

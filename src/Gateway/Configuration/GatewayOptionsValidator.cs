@@ -46,10 +46,10 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         Positive(errors, "Gateway:Limits:MaxSessions", options.Limits.MaxSessions);
         Positive(errors, "Gateway:Limits:MaxListeners", options.Limits.MaxListeners);
         Positive(errors, "Gateway:Limits:MaxHttpConnections", options.Limits.MaxHttpConnections);
-        if (FileDescriptors.Limit is { } files && FileDescriptors.Needed(options.Limits) > files)
+        if (FileDescriptors.Limit is { } files && FileDescriptors.Needed(options) > files)
         {
-            errors.Add($"Gateway:Limits:MaxSessions ({options.Limits.MaxSessions}, two descriptors each) and MaxHttpConnections ({options.Limits.MaxHttpConnections}) "
-                + $"need {FileDescriptors.Needed(options.Limits)} file descriptors with {FileDescriptors.Headroom} to spare, more than the process may open "
+            errors.Add($"Gateway:Limits:MaxSessions ({options.Limits.MaxSessions}, {FileDescriptors.PerSession(options)} descriptors each) and MaxHttpConnections ({options.Limits.MaxHttpConnections}) "
+                + $"need {FileDescriptors.Needed(options)} file descriptors with {FileDescriptors.Headroom} to spare, more than the process may open "
                 + $"(RLIMIT_NOFILE {files}): lower them, or raise the limit (ulimit -n, LimitNOFILE=).");
         }
         if (options.Listeners.Count > options.Limits.MaxListeners)

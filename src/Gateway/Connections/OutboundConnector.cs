@@ -1,3 +1,4 @@
+using System.Net.Security;
 using System.Net.Sockets;
 using Gateway.Framing;
 using Gateway.Listeners;
@@ -32,13 +33,26 @@ internal sealed class OutboundConnector(DataPlane plane, OutboundSessions owner,
         var target = new DialTarget(protocol, request.Host, request.Port, request.Path, request.Tls);
         await guard.CheckAsync(target, listeners.Listeners, cancellationToken).ConfigureAwait(false);
         var limit = plane.Options.Limits.MaxSessions;
-        if (plane.Sessions.OpenCount >= limit)
+        if (plane.Sessions.OpenCount >= limit || !plane.Descriptors.TryReserve(OutboundSessions.DescriptorsPerSession))
         {
             plane.Totals.SessionRefused();
-            throw CommandException.Conflict($"The gateway is at its session limit (Gateway:Limits:MaxSessions, {limit}): close a session first.");
+            throw CommandException.Conflict(plane.Sessions.OpenCount >= limit
+                ? $"The gateway is at its session limit (Gateway:Limits:MaxSessions, {limit}): close a session first."
+                : "The gateway's sessions hold all the file descriptors the process may use (RLIMIT_NOFILE): close a session first.");
         }
 
-        var (socket, tls) = await Dialer.DialAsync(target, timeout, cancellationToken).ConfigureAwait(false);
+        Socket socket;
+        SslStream? tls;
+        try
+        {
+            (socket, tls) = await Dialer.DialAsync(target, timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            plane.Descriptors.Release(OutboundSessions.DescriptorsPerSession); // no session was made
+            throw;
+        }
+
         var shape = new SessionShape(protocol, SessionKind.Outbound,
             Remote: protocol == ListenerProtocol.Unix ? request.Path! : EndpointText.Format(socket.RemoteEndPoint),
             Local: protocol == ListenerProtocol.Unix ? $"unix:pid={Environment.ProcessId}" : EndpointText.Format(socket.LocalEndPoint),

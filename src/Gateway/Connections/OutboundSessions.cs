@@ -4,8 +4,11 @@ using Gateway.Traffic;
 namespace Gateway.Connections;
 
 /// <summary>The owner of sessions the gateway opened itself (<c>kind: outbound</c>); they belong to no listener.</summary>
-internal sealed class OutboundSessions : ISessionOwner
+internal sealed class OutboundSessions(DataPlane plane) : ISessionOwner
 {
+    /// <summary>An outbound session's one socket.</summary>
+    public const int DescriptorsPerSession = 1;
+
     private int _open;
 
     public string? ListenerId => null;
@@ -18,7 +21,11 @@ internal sealed class OutboundSessions : ISessionOwner
 
     public void OnSessionOpened() => Interlocked.Increment(ref _open);
 
-    public void OnSessionClosed(Session session) => Interlocked.Decrement(ref _open);
+    public void OnSessionClosed(Session session)
+    {
+        Interlocked.Decrement(ref _open);
+        plane.Descriptors.Release(DescriptorsPerSession); // reserved by the connector before it dialled
+    }
 
     public void OnTraffic(Direction direction, int bytes)
     {

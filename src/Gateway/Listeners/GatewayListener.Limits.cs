@@ -7,6 +7,9 @@ internal abstract partial class GatewayListener
     private long _refusedUnlogged;
     private long _lastRefusalLog = long.MinValue / 2;
 
+    /// <summary>Descriptors one of this listener's sessions holds besides the listener's own socket.</summary>
+    protected abstract int DescriptorsPerSession { get; }
+
     /// <summary>Connections (or new UDP peers) refused at a session limit since start.</summary>
     public long Refused => Interlocked.Read(ref _refused);
 
@@ -19,10 +22,11 @@ internal abstract partial class GatewayListener
         var limits = Plane.Options.Limits;
         var why = Volatile.Read(ref _open) >= limits.MaxSessionsPerListener ? $"Gateway:Limits:MaxSessionsPerListener ({limits.MaxSessionsPerListener})"
             : Plane.Sessions.OpenCount >= limits.MaxSessions ? $"Gateway:Limits:MaxSessions ({limits.MaxSessions})"
+            : !Plane.Descriptors.TryReserve(DescriptorsPerSession) ? $"the open-file limit (RLIMIT_NOFILE; {Plane.Descriptors.InUse} descriptors held by sessions)"
             : null;
         if (why is null)
         {
-            return true;
+            return true; // the session gives its descriptors back in OnSessionClosed
         }
 
         Interlocked.Increment(ref _refused);

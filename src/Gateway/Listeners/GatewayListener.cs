@@ -215,7 +215,11 @@ internal abstract partial class GatewayListener : ISessionOwner
         Interlocked.Increment(ref _total);
     }
 
-    public virtual void OnSessionClosed(Session session) => Interlocked.Decrement(ref _open);
+    public virtual void OnSessionClosed(Session session)
+    {
+        Interlocked.Decrement(ref _open);
+        Plane.Descriptors.Release(DescriptorsPerSession);
+    }
 
     public void OnTraffic(Direction direction, int bytes)
     {

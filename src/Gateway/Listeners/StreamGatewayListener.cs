@@ -35,6 +35,9 @@ internal sealed class StreamGatewayListener : GatewayListener
 
     protected override void OnBound(Socket socket) => socket.Listen(Plane.Options.Tcp.Backlog);
 
+    /// <summary>The accepted client, and a relay's upstream leg.</summary>
+    protected override int DescriptorsPerSession => UpstreamTarget is null ? 1 : 2;
+
     protected override ListenerTlsInfo? TlsInfo() => _certificate is null
         ? null
         : new ListenerTlsInfo(_selfSigned, TlsCertificates.Fingerprint(_certificate), _certificate.Subject, _certificate.NotAfter.ToUniversalTime());

@@ -39,6 +39,9 @@ internal sealed class UdpGatewayListener : GatewayListener
 
     protected override Socket CreateSocket(AddressFamily family) => new(family, SocketType.Dgram, ProtocolType.Udp);
 
+    /// <summary>Peers share the listener's socket; a relay peer has its own socket to the upstream.</summary>
+    protected override int DescriptorsPerSession => UpstreamTarget is null ? 0 : 1;
+
     protected override async Task RunAsync(CancellationToken stopping)
     {
         var buffer = GC.AllocateUninitializedArray<byte>(MaxDatagram, pinned: true);

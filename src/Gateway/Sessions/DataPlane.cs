@@ -20,6 +20,9 @@ internal sealed class DataPlane(
 
     public GatewayOptions Options { get; } = options.Value;
 
+    /// <summary>The descriptors sessions may still take (admission checks it; closing gives them back).</summary>
+    public DescriptorBudget Descriptors { get; } = DescriptorBudget.For(options.Value);
+
     public TrafficEventBus Bus { get; } = bus;
 
     public SessionRegistry Sessions { get; } = sessions;

@@ -159,12 +159,13 @@ internal sealed partial class RelaySession : Session
     private async Task<string?> PumpAsync(Stream from, Socket fromSocket, Stream to, Direction direction, SemaphoreSlim gate, Func<Task> halfClose, string fromName, string toName)
     {
         var lane = direction == Direction.In ? _inLane : _outLane;
+        Func<Task> peerGone = () => PeerGoneAsync(from, fromSocket); // made once: the loop runs per read
         byte[]? buffer = null;
         try
         {
             while (true)
             {
-                await lane.WaitForRoomAsync(() => PeerGoneAsync(from, fromSocket), Lifetime).ConfigureAwait(false);
+                await lane.WaitForRoomAsync(peerGone, Lifetime).ConfigureAwait(false);
                 await WaitForCaptureAsync().ConfigureAwait(false);
                 int read;
                 try

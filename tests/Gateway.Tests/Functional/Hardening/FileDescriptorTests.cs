@@ -69,6 +69,70 @@ public sealed class FileDescriptorTests
     }
 
     [Fact]
+    public async Task RelaysAddedAtRuntime_AdmittedOnlyWhileTheirDescriptorsFit_TheGatewayLivesOn()
+    {
+        using var upstream = new EchoServer();
+        using var gateway = GatewayProcess.StartWithFileLimit(1024, 1024, FreePorts);
+        var url = new Uri((await gateway.WaitForLineAsync(@"Now listening on: (http://127\.0\.0\.1:\d+)", StartTimeout)).Groups[1].Value);
+        using var http = new HttpClient { BaseAddress = url };
+        var created = await http.PostAsJsonAsync("/api/listeners", new { name = "relay", protocol = "tcp", port = 0, upstream = $"127.0.0.1:{upstream.Port}" }).Within();
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var port = (await created.Content.ReadFromJsonAsync<JsonElement>().Within()).GetProperty("port").GetInt32();
+
+        // 600 relay sessions would take 1,200 descriptors: more than the process has.
+        var clients = new List<Socket>();
+        try
+        {
+            for (var i = 0; i < 600; i++)
+            {
+                var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                clients.Add(client);
+                try
+                {
+                    await client.ConnectAsync(IPAddress.Loopback, port).Within();
+                }
+                catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionReset)
+                {
+                    // Refused: accepted and reset at once, sometimes before the connect completes here.
+                }
+            }
+
+            var stats = await Timeouts.Eventually(async () =>
+            {
+                var s = await http.GetFromJsonAsync<JsonElement>("/api/stats").Within();
+                return s.GetProperty("sessionsRefused").GetInt64() + s.GetProperty("sessionsOpen").GetInt32() >= 600 ? (object)s : null;
+            }, "every connection admitted or refused");
+            Assert.True(((JsonElement)stats).GetProperty("sessionsRefused").GetInt64() > 0);
+
+            // An admitted one relays.
+            var admitted = await Timeouts.Eventually(async () =>
+            {
+                foreach (var client in clients.Take(20))
+                {
+                    await client.SendTextAsync("ping");
+                    var buffer = new byte[4];
+                    if (await client.ReceiveAsync(buffer).Within() == 4)
+                    {
+                        return client;
+                    }
+                }
+
+                return null;
+            }, "an admitted relay session answering");
+            Assert.NotNull(admitted);
+        }
+        finally
+        {
+            clients.ForEach(c => c.Dispose());
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/api/stats").Within()).StatusCode);
+        Assert.False(gateway.HasExited);
+        Assert.DoesNotContain(gateway.Lines, l => l.Contains("Too many open files", StringComparison.OrdinalIgnoreCase));
+        Assert.Contains(gateway.Lines, l => l.Contains("RLIMIT_NOFILE"));
+    }
+
+    [Fact]
     public async Task ExplicitLimitsThatDoNotFit_StopStartUpWithOneClearLine()
     {
         using var gateway = GatewayProcess.StartWithFileLimit(1024, 1024, [.. FreePorts, "--Gateway:Limits:MaxSessions=10000"]);
