@@ -159,7 +159,7 @@ internal sealed partial class RelaySession : Session
     private async Task<string?> PumpAsync(Stream from, Socket fromSocket, Stream to, Direction direction, SemaphoreSlim gate, Func<Task> halfClose, string fromName, string toName)
     {
         var lane = direction == Direction.In ? _inLane : _outLane;
-        Func<Task> peerGone = () => PeerGoneAsync(from, fromSocket); // made once: the loop runs per read
+        Func<Task> peerGone = () => PeerGoneAsync(fromSocket); // made once: the loop runs per read
         byte[]? buffer = null;
         try
         {
@@ -263,13 +263,15 @@ internal sealed partial class RelaySession : Session
 
     /// <summary>
     /// Completes when the peer has closed (FIN) or reset its side, without reading any data: a zero-byte
-    /// read waits for something to read, and nothing readable but nothing available is the end.
+    /// receive waits for something to read, and nothing readable but nothing available is the end. It goes
+    /// to the socket, not the stream: a TLS stream allows one read at a time, and the pump's next read may
+    /// start while this one still waits.
     /// </summary>
-    private async Task PeerGoneAsync(Stream from, Socket socket)
+    private async Task PeerGoneAsync(Socket socket)
     {
         try
         {
-            await from.ReadAsync(Memory<byte>.Empty, Lifetime).ConfigureAwait(false);
+            await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, Lifetime).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or SocketException)
         {

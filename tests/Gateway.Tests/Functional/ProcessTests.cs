@@ -9,16 +9,13 @@ public sealed class ProcessTests
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
-    private static readonly string[] FreePorts =
-        ["--urls", "http://127.0.0.1:0", "--Gateway:Listeners:0:Port=0", "--Gateway:Listeners:1:Port=0"];
-
     [Fact]
     public async Task ListenerPortInUse_ExitsWithCode1AndOneLineNamingTheAddress()
     {
         using var squatter = new PortSquatter();
         var port = squatter.Port;
 
-        using var gateway = GatewayProcess.Start([.. FreePorts, $"--Gateway:Listeners:0:Port={port}"]);
+        using var gateway = GatewayProcess.Start([.. GatewayProcess.FreePorts, $"--Gateway:Listeners:0:Port={port}"]);
         var exitCode = await gateway.WaitForExitAsync(StartTimeout);
 
         Assert.Equal(1, exitCode);
@@ -33,7 +30,7 @@ public sealed class ProcessTests
     [InlineData("--Gateway:Listeners:1:Name=tcp", "used by another listener")]
     public async Task InvalidConfiguration_ExitsWithCode1NamingTheKey(string setting, string expected)
     {
-        using var gateway = GatewayProcess.Start([.. FreePorts, setting]);
+        using var gateway = GatewayProcess.Start([.. GatewayProcess.FreePorts, setting]);
         var exitCode = await gateway.WaitForExitAsync(StartTimeout);
 
         Assert.Equal(1, exitCode);
@@ -43,7 +40,7 @@ public sealed class ProcessTests
     [Fact]
     public async Task SigTerm_ClosesClientsAndExitsWithCode0()
     {
-        using var gateway = GatewayProcess.Start(FreePorts);
+        using var gateway = GatewayProcess.Start(GatewayProcess.FreePorts);
         var listening = await gateway.WaitForLineAsync(@"Listener tcp listening on tcp 127\.0\.0\.1:(\d+)", StartTimeout);
         await gateway.WaitForLineAsync("Application started", StartTimeout);
         using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
@@ -63,7 +60,7 @@ public sealed class ProcessTests
     {
         using var folder = new TempFolder();
         // A flush interval far beyond the test: only the shutdown can have written these messages.
-        using (var gateway = GatewayProcess.Start(folder, [.. FreePorts, "--Gateway:Capture:FlushIntervalMs=600000", "--Gateway:ShutdownTimeoutSeconds=2"]))
+        using (var gateway = GatewayProcess.Start(folder, [.. GatewayProcess.FreePorts, "--Gateway:Capture:FlushIntervalMs=600000", "--Gateway:ShutdownTimeoutSeconds=2"]))
         {
             var listening = await gateway.WaitForLineAsync(@"Listener tcp listening on tcp 127\.0\.0\.1:(\d+)", StartTimeout);
             var http = await gateway.WaitForLineAsync(@"Now listening on: (http://127\.0\.0\.1:\d+)", StartTimeout);

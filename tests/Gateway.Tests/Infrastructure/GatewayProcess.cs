@@ -35,6 +35,10 @@ internal sealed partial class GatewayProcess : IDisposable
 
     public int ExitCode => _process.ExitCode;
 
+    /// <summary>Arguments that move the HTTP endpoint and both default listeners to free ports.</summary>
+    public static readonly string[] FreePorts =
+        ["--urls", "http://127.0.0.1:0", "--Gateway:Listeners:0:Port=0", "--Gateway:Listeners:1:Port=0"];
+
     /// <summary>Starts the gateway; unless <paramref name="args"/> name a capture database, it gets a fresh one in <paramref name="folder"/> or a temp folder.</summary>
     public static GatewayProcess Start(params string[] args) => Start(null, args);
 

@@ -10,13 +10,10 @@ public sealed class FileDescriptorTests
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
-    private static readonly string[] FreePorts =
-        ["--urls", "http://127.0.0.1:0", "--Gateway:Listeners:0:Port=0", "--Gateway:Listeners:1:Port=0"];
-
     [Fact]
     public async Task LowFileLimit_SoftRaisedToHard_DefaultsLowered_AnIdleHttpFloodIsRefusedAndCounted_SessionsKeepWorking()
     {
-        using var gateway = GatewayProcess.StartWithFileLimit(256, 1024, FreePorts);
+        using var gateway = GatewayProcess.StartWithFileLimit(256, 1024, GatewayProcess.FreePorts);
         var url = new Uri((await gateway.WaitForLineAsync(@"Now listening on: (http://127\.0\.0\.1:\d+)", StartTimeout)).Groups[1].Value);
         var tcpPort = int.Parse((await gateway.WaitForLineAsync(@"Listener tcp listening on tcp 127\.0\.0\.1:(\d+)", StartTimeout)).Groups[1].Value);
         Assert.Contains(gateway.Lines, l => l.Contains("RLIMIT_NOFILE") && l.Contains("MaxSessions lowered"));
@@ -72,7 +69,7 @@ public sealed class FileDescriptorTests
     public async Task RelaysAddedAtRuntime_AdmittedOnlyWhileTheirDescriptorsFit_TheGatewayLivesOn()
     {
         using var upstream = new EchoServer();
-        using var gateway = GatewayProcess.StartWithFileLimit(1024, 1024, FreePorts);
+        using var gateway = GatewayProcess.StartWithFileLimit(1024, 1024, GatewayProcess.FreePorts);
         var url = new Uri((await gateway.WaitForLineAsync(@"Now listening on: (http://127\.0\.0\.1:\d+)", StartTimeout)).Groups[1].Value);
         using var http = new HttpClient { BaseAddress = url };
         var created = await http.PostAsJsonAsync("/api/listeners", new { name = "relay", protocol = "tcp", port = 0, upstream = $"127.0.0.1:{upstream.Port}" }).Within();
@@ -135,7 +132,7 @@ public sealed class FileDescriptorTests
     [Fact]
     public async Task ExplicitLimitsThatDoNotFit_StopStartUpWithOneClearLine()
     {
-        using var gateway = GatewayProcess.StartWithFileLimit(1024, 1024, [.. FreePorts, "--Gateway:Limits:MaxSessions=10000"]);
+        using var gateway = GatewayProcess.StartWithFileLimit(1024, 1024, [.. GatewayProcess.FreePorts, "--Gateway:Limits:MaxSessions=10000"]);
         Assert.Equal(1, await gateway.WaitForExitAsync(StartTimeout));
         Assert.Contains(gateway.Lines, l => l.Contains("Gateway:Limits:MaxSessions (10000") && l.Contains("RLIMIT_NOFILE 1024"));
     }

@@ -9,9 +9,6 @@ namespace Gateway.Tests.Functional.Hardening;
 /// <summary>The HTTP edge: cross-site writes, one rate limit for REST and hub, errors logged as what they are.</summary>
 public sealed class HttpEdgeTests
 {
-    private static readonly string[] FreePorts =
-        ["--urls", "http://127.0.0.1:0", "--Gateway:Listeners:0:Port=0", "--Gateway:Listeners:1:Port=0"];
-
     [Fact]
     public async Task CrossSiteStateChangingRequests_403_OnAnOpenGateway_SameOriginAndScriptsPass()
     {
@@ -81,7 +78,7 @@ public sealed class HttpEdgeTests
     [Fact]
     public async Task ExpectedClientErrors_LoggedWithTheirStatusWithoutTrace_AbsurdNumbers400NamingTheField()
     {
-        using var gateway = GatewayProcess.Start(FreePorts);
+        using var gateway = GatewayProcess.Start(GatewayProcess.FreePorts);
         var url = (await gateway.WaitForLineAsync(@"Now listening on: (http://127\.0\.0\.1:\d+)", TimeSpan.FromSeconds(30))).Groups[1].Value;
         using var http = new HttpClient { BaseAddress = new Uri(url) };
 

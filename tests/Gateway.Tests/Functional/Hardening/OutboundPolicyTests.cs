@@ -67,8 +67,7 @@ public sealed class OutboundPolicyTests
     [Fact]
     public async Task AllowedTargets_BadPattern_StopsStartUpNamingTheKey()
     {
-        using var gateway = GatewayProcess.Start("--urls", "http://127.0.0.1:0", "--Gateway:Listeners:0:Port=0", "--Gateway:Listeners:1:Port=0",
-            "--Gateway:Outbound:AllowedTargets:0=example.com:99999");
+        using var gateway = GatewayProcess.Start([.. GatewayProcess.FreePorts, "--Gateway:Outbound:AllowedTargets:0=example.com:99999"]);
         Assert.Equal(1, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         Assert.Contains(gateway.Lines, l => l.Contains("Gateway:Outbound:AllowedTargets:0") && l.Contains("example.com:99999"));
     }

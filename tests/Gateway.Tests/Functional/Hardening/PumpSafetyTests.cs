@@ -20,12 +20,10 @@ public sealed class PumpSafetyTests
     {
         await using var app = await GatewayApp.StartAsync();
         using var upstream = new LoopbackServer();
-        var relay = await app.CreateListenerAsync(new { name = "r", protocol = "tcp", port = 0, upstream = $"127.0.0.1:{upstream.Port}" });
+        var (client, server) = await ConnectThroughRelayAsync(app, upstream, "r", intercept: false);
+        using var _ = client;
+        using var __ = server;
         Listener(app, "r").Faults = [new FaultInfo("bug", FaultType.Bandwidth, "in", 1, Kbps: 0)]; // x / 0 kbps: TimeSpan overflow
-        var accepting = upstream.AcceptAsync();
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await client.ConnectAsync(IPAddress.Loopback, relay.Port).Within();
-        using var server = await accepting.Within();
 
         await client.SendTextAsync("boom");
         var closed = await app.SessionOfAsync(client, "closed");
@@ -106,12 +104,9 @@ public sealed class PumpSafetyTests
     {
         await using var app = await GatewayApp.StartAsync(new Dictionary<string, string?> { ["Gateway:Intercept:PreviewBytes"] = "16" });
         using var upstream = new LoopbackServer();
-        var relay = await app.CreateListenerAsync(new { name = "p", protocol = "tcp", port = 0, upstream = $"127.0.0.1:{upstream.Port}" });
-        await app.Http.PutAsJsonAsync("/api/listeners/p/intercept", new { enabled = true, direction = "in" }, GatewayApp.Json).Within();
-        var accepting = upstream.AcceptAsync();
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await client.ConnectAsync(IPAddress.Loopback, relay.Port).Within();
-        using var server = await accepting.Within();
+        var (client, server) = await ConnectThroughRelayAsync(app, upstream, "p", intercept: true);
+        using var _ = client;
+        using var __ = server;
         var text = "0123456789abcdefghijklmnopqrstuvwxyz";
         await client.SendTextAsync(text);
 
@@ -130,12 +125,8 @@ public sealed class PumpSafetyTests
     {
         await using var app = await GatewayApp.StartAsync(new Dictionary<string, string?> { ["Gateway:Intercept:MaxHeldBytesPerSession"] = "1000" });
         using var upstream = new LoopbackServer();
-        var relay = await app.CreateListenerAsync(new { name = "f", protocol = "tcp", port = 0, upstream = $"127.0.0.1:{upstream.Port}" });
-        await app.Http.PutAsJsonAsync("/api/listeners/f/intercept", new { enabled = true, direction = "in" }, GatewayApp.Json).Within();
-        var accepting = upstream.AcceptAsync();
-        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        await client.ConnectAsync(IPAddress.Loopback, relay.Port).Within();
-        using var server = await accepting.Within();
+        var (client, server) = await ConnectThroughRelayAsync(app, upstream, "f", intercept: true);
+        using var __ = server;
         await client.SendAllAsync(new byte[5000]); // held; the lane is then over its 1,000 bytes
         var session = await app.SessionOfAsync(client);
         await Timeouts.Eventually(async () => (await app.GetAsync<WireHeldPreview[]>("/api/held")).FirstOrDefault(), "a held message");
@@ -150,6 +141,21 @@ public sealed class PumpSafetyTests
         Assert.Contains("client", closed.CloseReason);
         Assert.Empty(await app.GetAsync<WireHeldPreview[]>("/api/held"));
         Assert.Equal(0, (await app.GetAsync<System.Text.Json.JsonElement>("/api/stats")).GetProperty("held").GetProperty("bytes").GetInt64());
+    }
+
+    /// <summary>A relay listener to <paramref name="upstream"/> (intercepting everything clients send, if asked), and one client through it.</summary>
+    private static async Task<(Socket Client, Socket Server)> ConnectThroughRelayAsync(GatewayApp app, LoopbackServer upstream, string name, bool intercept)
+    {
+        var relay = await app.CreateListenerAsync(new { name, protocol = "tcp", port = 0, upstream = $"127.0.0.1:{upstream.Port}" });
+        if (intercept)
+        {
+            (await app.Http.PutAsJsonAsync($"/api/listeners/{name}/intercept", new { enabled = true, direction = "in" }, GatewayApp.Json).Within()).EnsureSuccessStatusCode();
+        }
+
+        var accepting = upstream.AcceptAsync();
+        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await client.ConnectAsync(IPAddress.Loopback, relay.Port).Within();
+        return (client, await accepting.Within());
     }
 
     private static GatewayListener Listener(GatewayApp app, string name) =>
