@@ -66,6 +66,7 @@ internal static class GatewayComposition
         // before the first session opens, and stops after they are closed.
         services.AddSingleton<SessionCommands>();
         services.AddSingleton<Intercept.InterceptCommands>();
+        services.AddSingleton<Pipeline.RuleCommands>();
         services.AddSingleton<Faults.FaultCommands>();
         services.AddSingleton<OutboundSessions>();
         services.AddSingleton<SelfEndpoints>();
@@ -197,6 +198,7 @@ internal static class GatewayComposition
         api.MapConnectionEndpoints();
         api.MapInterceptEndpoints();
         api.MapFaultEndpoints();
+        api.MapRuleEndpoints();
         api.MapStatsEndpoints();
 
         app.MapHub<TrafficHub>("/hubs/traffic").RequireAuthorization(Roles.Viewer);

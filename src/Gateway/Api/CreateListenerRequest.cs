@@ -8,26 +8,28 @@ namespace Gateway.Api;
 /// <param name="Address">IP address to bind (tcp, udp; default 127.0.0.1; <c>::</c> is dual-mode).</param>
 /// <param name="Port">Port (tcp, udp; 0 or absent = any free port).</param>
 /// <param name="Path">Socket file (unix).</param>
-/// <param name="Framing"><c>raw</c> (default), <c>line</c>, <c>len16</c> or <c>len32</c>.</param>
+/// <param name="Framing"><c>raw</c> (default), <c>line</c>, <c>len16</c>, <c>len32</c>, <c>{"type":"delimiter","hex":"0d0a"}</c> or <c>{"type":"length","offset":4,"width":2,"endian":"big","adjust":0}</c> (width 1, 2, 4 or "varint").</param>
 /// <param name="Tls">Terminate TLS: <c>{certificatePath, password}</c> or <c>{selfSigned: true}</c>.</param>
 /// <param name="Upstream">Make it a relay to <c>host:port</c> (or <c>unix:/path</c>).</param>
 /// <param name="UpstreamTls">TLS to the upstream: <c>{serverName, allowUntrusted}</c>.</param>
 /// <param name="Capture">What the capture store keeps: <c>full</c> (default), <c>metadata</c> or <c>off</c>.</param>
 /// <param name="CaptureOverflow">When the capture writer is behind: <c>drop</c> (default) or <c>backpressure</c>.</param>
 /// <param name="IdleTimeoutSeconds">Close sessions idle this long (default: never for tcp and unix; Gateway:Udp:IdleTimeoutSeconds for udp).</param>
+/// <param name="Rules">Rules to start with, as for <c>PUT /api/listeners/{id}/rules</c>.</param>
 public sealed record CreateListenerRequest(
     string? Name,
     string? Protocol,
     string? Address,
     int? Port,
     string? Path,
-    string? Framing,
+    Framing.FramingSpec? Framing,
     ListenerTlsOptions? Tls,
     string? Upstream = null,
     Connections.ConnectTls? UpstreamTls = null,
     string? Capture = null,
     string? CaptureOverflow = null,
-    double? IdleTimeoutSeconds = null)
+    double? IdleTimeoutSeconds = null,
+    List<Pipeline.RuleSpec>? Rules = null)
 {
     internal ListenerOptions ToOptions() => new()
     {
@@ -43,6 +45,7 @@ public sealed record CreateListenerRequest(
         Capture = Capture,
         CaptureOverflow = CaptureOverflow,
         IdleTimeoutSeconds = IdleTimeoutSeconds,
+        Rules = Rules ?? [],
     };
 }
 

@@ -19,4 +19,4 @@ public sealed record ReplayRequest(
     string? Timing = null,
     double? Speed = null,
     Connections.ConnectTls? Tls = null,
-    string? Framing = null);
+    Framing.FramingSpec? Framing = null);

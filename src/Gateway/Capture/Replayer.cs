@@ -50,7 +50,8 @@ internal sealed partial class Replayer(SessionHistory history, OutboundConnector
         var connect = new ConnectRequest(
             request.Protocol ?? recorded.Protocol.ToString().ToLowerInvariant(),
             request.Host, request.Port, request.Path, request.Tls,
-            request.Framing ?? recorded.Framing.ToString().ToLowerInvariant(), null);
+            // Delimiter and length-field frames are whole frames already: they go back as they are.
+            request.Framing ?? Framing.FramingSpec.Named(recorded.Framing is Framing.FramingMode.Delimiter or Framing.FramingMode.Length ? "raw" : recorded.Framing.ToString().ToLowerInvariant()), null);
         var session = await connector.ConnectAsync(connect, actor, cancellationToken).ConfigureAwait(false);
         audit.Record(actor, "replay", $"session {sessionId}",
             detail: $"{direction.ToString().ToLowerInvariant()} messages into session {session.Id}, {(original ? $"original timing x{speed}" : "asap")}");

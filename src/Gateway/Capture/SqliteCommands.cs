@@ -13,7 +13,7 @@ internal static class SqliteCommands
         "SELECT id, listener_id, kind, protocol, framing, tls, remote, local, upstream, capture, state, "
         + "opened_at, closed_at, close_reason, bytes_in, bytes_out, messages_in, messages_out FROM sessions";
 
-    private const string SelectMessages = "SELECT seq, session_id, listener_id, direction, at, size, data, faults FROM messages";
+    private const string SelectMessages = "SELECT seq, session_id, listener_id, direction, at, size, data, faults, rules, tags FROM messages";
 
     public static long ToMicros(DateTimeOffset time) => (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerMicrosecond;
 
@@ -23,9 +23,9 @@ internal static class SqliteCommands
     {
         var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = "INSERT OR REPLACE INTO messages (seq, session_id, listener_id, direction, at, size, data, faults) "
-            + "VALUES ($seq, $session, $listener, $direction, $at, $size, $data, $faults)";
-        foreach (var name in new[] { "$seq", "$session", "$listener", "$direction", "$at", "$size", "$data", "$faults" })
+        command.CommandText = "INSERT OR REPLACE INTO messages (seq, session_id, listener_id, direction, at, size, data, faults, rules, tags) "
+            + "VALUES ($seq, $session, $listener, $direction, $at, $size, $data, $faults, $rules, $tags)";
+        foreach (var name in new[] { "$seq", "$session", "$listener", "$direction", "$at", "$size", "$data", "$faults", "$rules", "$tags" })
         {
             command.Parameters.Add(new SqliteParameter { ParameterName = name });
         }
@@ -45,6 +45,9 @@ internal static class SqliteCommands
         p[5].Value = message.Size;
         p[6].Value = keepPayload ? message.Data : DBNull.Value;
         p[7].Value = message.Faults is { Count: > 0 } faults ? string.Join(',', faults) : DBNull.Value;
+        p[8].Value = message.Rules is { Count: > 0 } rules ? string.Join(',', rules) : DBNull.Value;
+        // Tags are stored with a comma on each side (",a,b,"), so that a search finds a whole tag with instr().
+        p[9].Value = message.Tags is { Count: > 0 } tags ? $",{string.Join(',', tags)}," : DBNull.Value;
     }
 
     public static SqliteCommand UpsertSession(SqliteConnection connection, SqliteTransaction transaction)
@@ -154,7 +157,9 @@ internal static class SqliteCommands
             size,
             data,
             data.Length < size,
-            r.IsDBNull(7) ? null : r.GetString(7).Split(','));
+            r.IsDBNull(7) ? null : r.GetString(7).Split(','),
+            r.IsDBNull(8) ? null : r.GetString(8).Split(','),
+            r.IsDBNull(9) ? null : r.GetString(9).Trim(',').Split(','));
     }
 
     public static SqliteCommand FindMessages(SqliteConnection connection, MessageQuery query)
@@ -194,6 +199,11 @@ internal static class SqliteCommands
         if (query.BeforeSeq is { } before)
         {
             where.Add("seq < $before", "$before", before);
+        }
+
+        if (query.Tag is { } tag)
+        {
+            where.Add("instr(tags, $tag) > 0", "$tag", $",{tag},");
         }
 
         for (var i = 0; i < query.Patterns.Count; i++)

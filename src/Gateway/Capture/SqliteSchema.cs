@@ -60,6 +60,10 @@ internal static class SqliteSchema
             detail TEXT);
         CREATE INDEX audit_at ON audit (at);
         """,
+        """
+        ALTER TABLE messages ADD COLUMN rules TEXT;
+        ALTER TABLE messages ADD COLUMN tags TEXT;
+        """,
     ];
 
     public static int Version => Migrations.Length;

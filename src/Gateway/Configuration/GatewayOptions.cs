@@ -39,6 +39,18 @@ public sealed class GatewayOptions
     public InterceptOptions Intercept { get; set; } = new();
 
     public CaptureOptions Capture { get; set; } = new();
+
+    public RulesOptions Rules { get; set; } = new();
+}
+
+/// <summary>Bounds of listener rules.</summary>
+public sealed class RulesOptions
+{
+    /// <summary>How long one rule's regex may run on one message; past it the rule is disabled (with the reason shown) rather than stall the data plane.</summary>
+    public int RegexTimeoutMs { get; set; } = 100;
+
+    /// <summary>Rules one listener may have.</summary>
+    public int MaxPerListener { get; set; } = 100;
 }
 
 /// <summary>The capture store's writer and retention (the database itself is <c>ConnectionStrings:Capture</c>).</summary>
@@ -97,8 +109,8 @@ public sealed class ListenerOptions
     /// <summary>Socket file (unix).</summary>
     public string? Path { get; set; }
 
-    /// <summary><c>raw</c> (default), <c>line</c>, <c>len16</c> or <c>len32</c> (tcp, unix).</summary>
-    public string? Framing { get; set; }
+    /// <summary><c>raw</c> (default), <c>line</c>, <c>len16</c>, <c>len32</c>, or an object: <c>{Type: delimiter, Hex}</c> or <c>{Type: length, Offset, Width, Endian, Adjust}</c> (tcp, unix; relays too).</summary>
+    public Framing.FramingSpec? Framing { get; set; }
 
     /// <summary>Terminates TLS on accepted connections (tcp, unix).</summary>
     public ListenerTlsOptions? Tls { get; set; }
@@ -111,6 +123,9 @@ public sealed class ListenerOptions
 
     /// <summary>0 binds any free port; the bound one is reported by the API.</summary>
     public int Port { get; set; }
+
+    /// <summary>Rules, in order: <c>{Id, Name, Enabled, Direction, Match: {Text, Hex, Regex, PrefixHex}, Action: {Type, …}, Continue}</c>.</summary>
+    public List<Pipeline.RuleSpec> Rules { get; set; } = [];
 
     /// <summary>What the capture store keeps of this listener's sessions: <c>full</c> (default), <c>metadata</c> or <c>off</c>.</summary>
     public string? Capture { get; set; }

@@ -6,7 +6,7 @@ namespace Gateway.Connections;
 /// <param name="Port">Port (tcp, udp).</param>
 /// <param name="Path">Socket file (unix).</param>
 /// <param name="Tls">Wrap the connection in TLS (tcp, unix).</param>
-/// <param name="Framing"><c>raw</c> (default), <c>line</c>, <c>len16</c> or <c>len32</c>.</param>
+/// <param name="Framing"><c>raw</c> (default), <c>line</c>, <c>len16</c>, <c>len32</c>, or a delimiter or length-field object (see listeners).</param>
 /// <param name="TimeoutSeconds">How long connecting (and the TLS handshake) may take; default <c>Gateway:Outbound:ConnectTimeoutSeconds</c>.</param>
 public sealed record ConnectRequest(
     string? Protocol,
@@ -14,7 +14,7 @@ public sealed record ConnectRequest(
     int? Port,
     string? Path,
     ConnectTls? Tls,
-    string? Framing,
+    Framing.FramingSpec? Framing,
     double? TimeoutSeconds);
 
 /// <summary>TLS for an outbound connection.</summary>

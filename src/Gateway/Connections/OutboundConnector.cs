@@ -12,12 +12,12 @@ internal sealed class OutboundConnector(DataPlane plane, OutboundSessions owner,
     public async Task<Session> ConnectAsync(ConnectRequest request, Security.Actor actor, CancellationToken cancellationToken)
     {
         var protocol = ParseProtocol(request.Protocol);
-        if (!FramingModes.TryParse(request.Framing, out var framing))
+        if (!FrameFormat.TryParse(request.Framing, out var framing, out var framingError))
         {
-            throw CommandException.BadInput($"framing '{request.Framing}' is not a framing ({FramingModes.Names}).");
+            throw CommandException.BadInput($"framing: {framingError}.");
         }
 
-        if (protocol == ListenerProtocol.Udp && (framing != FramingMode.Raw || request.Tls is not null))
+        if (protocol == ListenerProtocol.Udp && (!framing.IsRaw || request.Tls is not null))
         {
             throw CommandException.BadInput("udp connections are raw datagrams: no framing, no TLS.");
         }

@@ -17,6 +17,13 @@ internal sealed class OutboundSessions(DataPlane plane) : ISessionOwner
 
     public Capture.CapturePolicy Capture => Gateway.Capture.CapturePolicy.Default;
 
+    public Pipeline.ListenerPolicy Policy => Pipeline.ListenerPolicy.Outbound;
+
+    public void OnRuleDisabled(Pipeline.Rule rule, string reason)
+    {
+        // Outbound sessions have no rules.
+    }
+
     public int Open => Volatile.Read(ref _open);
 
     public void OnSessionOpened() => Interlocked.Increment(ref _open);

@@ -7,7 +7,6 @@ namespace Gateway.Faults;
 /// <summary>Adding and removing a relay listener's faults; they apply to new and existing sessions at once.</summary>
 internal sealed class FaultCommands(ListenerManager listeners, AuditLog audit)
 {
-    private readonly object _gate = new();
     private long _nextId;
 
     public IReadOnlyList<FaultInfo> List(string listenerId) => Relay(listenerId).Faults;
@@ -16,10 +15,7 @@ internal sealed class FaultCommands(ListenerManager listeners, AuditLog audit)
     {
         var listener = Relay(listenerId);
         var fault = FaultRules.Parse($"f{Interlocked.Increment(ref _nextId)}", request, listener.Protocol);
-        lock (_gate)
-        {
-            listener.Faults = listener.Faults.Add(fault);
-        }
+        listener.UpdatePolicy(p => p with { Faults = p.Faults.Add(fault) });
 
         audit.Record(actor, "fault.add", $"listener {listener.Id}", detail: $"{fault.Id}: {fault.Name}, direction {fault.Direction}, toxicity {fault.Toxicity}");
         return fault;
@@ -28,12 +24,11 @@ internal sealed class FaultCommands(ListenerManager listeners, AuditLog audit)
     public void Remove(string listenerId, string faultId, Actor actor)
     {
         var listener = Relay(listenerId);
-        lock (_gate)
+        listener.UpdatePolicy(p => p with
         {
-            var fault = listener.Faults.FirstOrDefault(f => f.Id == faultId)
-                ?? throw CommandException.NotFound($"Listener '{listenerId}' has no fault '{faultId}'.");
-            listener.Faults = listener.Faults.Remove(fault);
-        }
+            Faults = p.Faults.Remove(p.Faults.FirstOrDefault(f => f.Id == faultId)
+                ?? throw CommandException.NotFound($"Listener '{listenerId}' has no fault '{faultId}'.")),
+        });
 
         audit.Record(actor, "fault.remove", $"listener {listener.Id}", detail: faultId);
     }

@@ -32,15 +32,18 @@ internal sealed class FaultPlan
     /// <summary>UDP: how many copies to send (0 lost, 1, or 2 duplicated).</summary>
     public int Copies { get; private set; } = 1;
 
-    public static FaultPlan For(ImmutableArray<FaultInfo> faults, Direction direction)
+    public static FaultPlan For(ImmutableArray<FaultInfo> faults, Direction direction) => For(faults, null, direction);
+
+    /// <summary>The listener's faults, and those of the rules that fired on this message (<paramref name="ruleFaults"/>).</summary>
+    public static FaultPlan For(ImmutableArray<FaultInfo> faults, IReadOnlyList<FaultInfo>? ruleFaults, Direction direction)
     {
-        if (faults.IsDefaultOrEmpty)
+        if (faults.IsDefaultOrEmpty && ruleFaults is null or { Count: 0 })
         {
             return None;
         }
 
         var plan = new FaultPlan();
-        foreach (var fault in faults)
+        foreach (var fault in ruleFaults is null ? faults : faults.Concat(ruleFaults))
         {
             if (!fault.AppliesTo(direction) || Random.Shared.NextDouble() >= fault.Toxicity)
             {

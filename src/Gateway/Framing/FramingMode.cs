@@ -14,11 +14,19 @@ public enum FramingMode
 
     /// <summary>Big-endian 32-bit length prefix; the message is the payload without the prefix.</summary>
     Len32,
+
+    /// <summary>Any byte sequence ends a message (kept with it).</summary>
+    Delimiter,
+
+    /// <summary>A length field anywhere in a header; the message is the whole frame.</summary>
+    Length,
 }
 
 internal static class FramingModes
 {
     public const string Names = "raw, line, len16 or len32";
+
+    /// <summary>The named framings (<see cref="Names"/>); delimiter and length need their fields, see <see cref="FrameFormat"/>.</summary>
 
     public static bool TryParse(string? value, out FramingMode mode)
     {
@@ -35,6 +43,12 @@ internal static class FramingModes
                 return true;
             case "len32":
                 mode = FramingMode.Len32;
+                return true;
+            case "delimiter":
+                mode = FramingMode.Delimiter;
+                return true;
+            case "length":
+                mode = FramingMode.Length;
                 return true;
             default:
                 mode = default;

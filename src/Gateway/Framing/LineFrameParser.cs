@@ -2,38 +2,14 @@ using System.Buffers;
 
 namespace Gateway.Framing;
 
-/// <summary>
-/// One message per <c>\n</c>-terminated line, the terminator kept. A line longer than the maximum is cut
-/// into messages of the maximum size, so a peer that never sends <c>\n</c> cannot grow the buffer.
-/// </summary>
+/// <summary>One message per <c>\n</c>-terminated line, the terminator kept: the delimiter framing with <c>0a</c>.</summary>
 internal sealed class LineFrameParser(int maxFrameBytes) : IFrameParser
 {
-    public bool TryRead(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> frame)
-    {
-        var end = buffer.PositionOf((byte)'\n');
-        if (end is { } newline)
-        {
-            var line = buffer.Slice(0, buffer.GetPosition(1, newline));
-            if (line.Length <= maxFrameBytes)
-            {
-                frame = line;
-                buffer = buffer.Slice(line.End);
-                return true;
-            }
-        }
+    private readonly DelimiterFrameParser _lines = new([(byte)'\n'], maxFrameBytes);
 
-        if (buffer.Length >= maxFrameBytes)
-        {
-            frame = buffer.Slice(0, maxFrameBytes);
-            buffer = buffer.Slice(frame.End);
-            return true;
-        }
+    public bool TryRead(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> frame) => _lines.TryRead(ref buffer, out frame);
 
-        frame = default;
-        return false;
-    }
-
-    public long MaxPayload => long.MaxValue;
+    public long MaxPayload => _lines.MaxPayload;
 
     public byte[] Encode(byte[] payload) => payload;
 }

@@ -1,52 +1,62 @@
 using Gateway.Listeners;
+using Gateway.Pipeline;
 using Gateway.Security;
 using Gateway.Sessions;
 using Gateway.Traffic;
 
 namespace Gateway.Intercept;
 
-/// <summary>Turning interception on and off, and deciding held messages. Refusals are <see cref="CommandException"/>s.</summary>
-internal sealed class InterceptCommands(ListenerManager listeners, DataPlane plane, AuditLog audit)
+/// <summary>
+/// Interception as a shortcut: <c>PUT /api/listeners/{id}/intercept</c> manages one hold rule (id
+/// <c>intercept</c>, first in the list), and held messages are decided here. Refusals are <see cref="CommandException"/>s.
+/// </summary>
+internal sealed class InterceptCommands(RuleCommands rules, DataPlane plane, AuditLog audit)
 {
-    public InterceptInfo Get(string listenerId) => Describe(RelayListener(listenerId).Intercept);
+    public const string RuleId = "intercept";
+
+    public InterceptInfo Get(string listenerId)
+    {
+        RelayListener(listenerId);
+        return Describe(rules.Find(listenerId, RuleId));
+    }
 
     public InterceptInfo Set(string listenerId, InterceptRequest request, Actor actor)
     {
         var listener = RelayListener(listenerId);
         if (!request.Enabled)
         {
-            listener.Intercept = null;
+            rules.Upsert(listener, RuleId, null);
             plane.Held.ReleaseAll(listener.Id);
             audit.Record(actor, "intercept.set", $"listener {listener.Id}", detail: "off");
             return Describe(null);
         }
 
-        Direction? direction = request.Direction?.Trim().ToLowerInvariant() switch
-        {
-            null or "" or "both" => null,
-            "in" => Direction.In,
-            "out" => Direction.Out,
-            _ => throw CommandException.BadInput($"Unknown direction '{request.Direction}': use in, out or both."),
-        };
         if (!string.IsNullOrEmpty(request.Match) && !string.IsNullOrEmpty(request.MatchHex))
         {
             throw CommandException.BadInput("Give match (text) or matchHex (bytes), not both.");
         }
 
-        byte[] pattern = [];
-        if (!string.IsNullOrEmpty(request.MatchHex) && !PayloadEncoding.TryDecode(request.MatchHex, PayloadEncoding.Hex, out pattern, out var error))
+        if (!string.IsNullOrEmpty(request.MatchHex) && !PayloadEncoding.TryDecode(request.MatchHex, PayloadEncoding.Hex, out _, out var error))
         {
             throw CommandException.BadInput($"matchHex: {error}");
         }
 
-        if (!string.IsNullOrEmpty(request.Match))
+        var direction = request.Direction?.Trim().ToLowerInvariant();
+        if (direction is not (null or "" or "both" or "in" or "out"))
         {
-            pattern = System.Text.Encoding.UTF8.GetBytes(request.Match);
+            throw CommandException.BadInput($"Unknown direction '{request.Direction}': use in, out or both.");
         }
 
-        listener.Intercept = new InterceptRule(direction, pattern, NullIfEmpty(request.Match), NullIfEmpty(request.MatchHex));
-        audit.Record(actor, "intercept.set", $"listener {listener.Id}", detail: $"on ({Describe(listener.Intercept).Direction})");
-        return Describe(listener.Intercept);
+        rules.Upsert(listener, RuleId, new RuleSpec
+        {
+            Name = "interception",
+            Direction = direction,
+            Match = new MatchSpec { Text = NullIfEmpty(request.Match), Hex = NullIfEmpty(request.MatchHex) },
+            Action = new ActionSpec { Type = "hold" },
+        });
+        var info = Describe(rules.Find(listenerId, RuleId));
+        audit.Record(actor, "intercept.set", $"listener {listener.Id}", detail: $"on ({info.Direction})");
+        return info;
     }
 
     public HeldReleasedInfo Forward(long heldId, string? data, string? encoding, Actor actor)
@@ -66,19 +76,15 @@ internal sealed class InterceptCommands(ListenerManager listeners, DataPlane pla
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
-    private static InterceptInfo Describe(InterceptRule? rule) => rule is null
+    private static InterceptInfo Describe(Rule? rule) => rule is null
         ? new InterceptInfo(false, "both", null, null)
-        : new InterceptInfo(true, rule.Direction?.ToString().ToLowerInvariant() ?? "both", rule.Match, rule.MatchHex);
+        : new InterceptInfo(true, rule.Direction?.ToString().ToLowerInvariant() ?? "both", rule.Spec.Match?.Text, rule.Spec.Match?.Hex);
 
     private GatewayListener RelayListener(string listenerId)
     {
-        var listener = listeners.Find(listenerId) ?? throw CommandException.NotFound($"Listener '{listenerId}' does not exist.");
-        if (listener.Upstream is null)
-        {
-            throw CommandException.BadInput($"Listener '{listenerId}' is not a relay: only relays forward traffic that could be held.");
-        }
-
-        return listener;
+        var listener = rules.Listener(listenerId);
+        return listener.IsRelay
+            ? listener
+            : throw CommandException.BadInput($"Listener '{listenerId}' is not a relay: only relays forward traffic that could be held.");
     }
-
 }

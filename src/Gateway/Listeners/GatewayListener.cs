@@ -28,7 +28,6 @@ internal abstract partial class GatewayListener : ISessionOwner
     private long _bytesOut;
     private volatile ListenerState _state = ListenerState.Stopped;
     private volatile string? _error;
-    private InterceptRule? _intercept;
 
     protected GatewayListener(DataPlane plane, ListenerOptions options, ListenerProtocol protocol)
     {
@@ -56,8 +55,9 @@ internal abstract partial class GatewayListener : ISessionOwner
         }
 
         Capture = CapturePolicy.From(options.Capture, options.CaptureOverflow);
-        FramingModes.TryParse(options.Framing, out var framing);
-        Framing = framing;
+        FrameFormat.TryParse(options.Framing, out var framing, out _);
+        Format = framing;
+        _policy = new Pipeline.ListenerPolicy(Format, Capture, CompileRules(options.Rules, field => field), []);
         Logger = plane.LoggerFactory.CreateLogger(GetType());
     }
 
@@ -80,7 +80,10 @@ internal abstract partial class GatewayListener : ISessionOwner
 
     public bool Optional { get; }
 
-    public FramingMode Framing { get; }
+    /// <summary>How its sessions cut each direction's bytes into messages.</summary>
+    public FrameFormat Format { get; }
+
+    public FramingMode Framing => Format.Mode;
 
     public CapturePolicy Capture { get; }
 
@@ -93,18 +96,8 @@ internal abstract partial class GatewayListener : ISessionOwner
     /// <summary>The parsed <see cref="Upstream"/> each client's upstream leg dials.</summary>
     public DialTarget? UpstreamTarget { get; }
 
-    /// <summary>
-    /// A relay's faults, replaced whole (an ImmutableArray is one reference, so readers never see half
-    /// a change), read by the relay pumps for every message.
-    /// </summary>
-    public ImmutableArray<FaultInfo> Faults { get; set; } = [];
-
-    /// <summary>A relay's interception rule; null when off. Replaced whole, read by the relay pumps.</summary>
-    public InterceptRule? Intercept
-    {
-        get => Volatile.Read(ref _intercept);
-        set => Volatile.Write(ref _intercept, value);
-    }
+    /// <summary>A relay's faults (part of <see cref="Policy"/>).</summary>
+    public ImmutableArray<FaultInfo> Faults => Policy.Faults;
 
     public ListenerState State => _state;
 
@@ -124,7 +117,7 @@ internal abstract partial class GatewayListener : ISessionOwner
     public virtual ListenerInfo Snapshot() => new(
         Id, Name, Protocol, Address?.ToString(), Port, Path, _state, Volatile.Read(ref _open), Interlocked.Read(ref _total),
         Interlocked.Read(ref _bytesIn), Interlocked.Read(ref _bytesOut), Framing, TlsInfo(), Upstream, _error,
-        Capture.Mode, Capture.Overflow, Refused, IdleTimeout?.TotalSeconds);
+        Capture.Mode, Capture.Overflow, Refused, IdleTimeout?.TotalSeconds, Format.IsRaw ? null : Format.ToSpec());
 
     /// <summary>Binds the socket. Throws <see cref="SocketException"/> when the address cannot be had.</summary>
     public void Bind()

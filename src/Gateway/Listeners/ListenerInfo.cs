@@ -22,6 +22,7 @@ namespace Gateway.Listeners;
 /// <param name="CaptureOverflow">When the capture writer is behind: <c>drop</c> or <c>backpressure</c>.</param>
 /// <param name="Refused">Connections (or new UDP peers) refused since start because a session limit was reached.</param>
 /// <param name="IdleTimeoutSeconds">Sessions idle this long are closed; null: never.</param>
+/// <param name="FramingSpec">The framing with its fields (delimiter bytes, length field), when not raw.</param>
 public sealed record ListenerInfo(
     string Id,
     string Name,
@@ -41,7 +42,8 @@ public sealed record ListenerInfo(
     Capture.CaptureMode Capture,
     Capture.CaptureOverflow CaptureOverflow,
     long Refused,
-    double? IdleTimeoutSeconds);
+    double? IdleTimeoutSeconds,
+    FramingSpec? FramingSpec = null);
 
 /// <summary>The certificate a TLS listener presents.</summary>
 /// <param name="SelfSigned">Made by the gateway at start.</param>

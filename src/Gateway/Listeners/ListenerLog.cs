@@ -41,4 +41,8 @@ internal static partial class ListenerLog
 
     [LoggerMessage(EventId = 222, Level = LogLevel.Warning, Message = "{Lowered}")]
     public static partial void LimitsLowered(ILogger logger, string lowered);
+
+    [LoggerMessage(EventId = 223, Level = LogLevel.Warning,
+        Message = "Listener {Listener}: rule {RuleId} disabled: {Reason}")]
+    public static partial void RuleDisabled(ILogger logger, string listener, string ruleId, string reason);
 }

@@ -83,11 +83,11 @@ internal static class ListenerRules
             }
         }
 
-        if (!FramingModes.TryParse(listener.Framing, out var framing))
+        if (!FrameFormat.TryParse(listener.Framing, out var framing, out var framingError))
         {
-            errors.Add($"{key("Framing")} '{listener.Framing}' is not a framing ({FramingModes.Names}).");
+            errors.Add($"{key("Framing")}: {framingError}.");
         }
-        else if (protocol == ListenerProtocol.Udp && framing != FramingMode.Raw)
+        else if (protocol == ListenerProtocol.Udp && !framing.IsRaw)
         {
             errors.Add($"{key("Framing")} must be raw for udp: each datagram is already one message.");
         }
@@ -114,11 +114,6 @@ internal static class ListenerRules
                 errors.Add($"{key("Upstream")}: {why}.");
             }
 
-            if (framing != FramingMode.Raw)
-            {
-                errors.Add($"{key("Framing")}: a relay forwards bytes as they come; it takes raw framing only.");
-            }
-
             if (listener.Tls is not null)
             {
                 errors.Add($"{key("Tls")}: terminating TLS on a relay listener is not available yet; use upstreamTls for TLS to the upstream.");
@@ -127,6 +122,30 @@ internal static class ListenerRules
         else if (listener.UpstreamTls is not null)
         {
             errors.Add($"{key("UpstreamTls")} needs an upstream.");
+        }
+
+        if (listener.Rules.Count > 0)
+        {
+            var relay = !string.IsNullOrWhiteSpace(listener.Upstream);
+            var ids = new HashSet<string>(StringComparer.Ordinal);
+            for (var i = 0; i < listener.Rules.Count; i++)
+            {
+                var spec = listener.Rules[i];
+                var index = i;
+                try
+                {
+                    Pipeline.RuleCompiler.Compile(spec, spec.Id ?? $"r{i + 1}", protocol, relay, new Pipeline.RuleState(), TimeSpan.FromSeconds(1),
+                        field => key($"Rules:{index}:{field}"));
+                    if (!string.IsNullOrWhiteSpace(spec.Id) && !ids.Add(spec.Id.Trim()))
+                    {
+                        errors.Add($"{key($"Rules:{index}:Id")} '{spec.Id}' is used by another rule.");
+                    }
+                }
+                catch (Sessions.CommandException ex)
+                {
+                    errors.Add(ex.Message);
+                }
+            }
         }
 
         if (listener.Tls is { } tls)

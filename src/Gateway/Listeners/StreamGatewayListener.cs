@@ -72,7 +72,7 @@ internal sealed class StreamGatewayListener : GatewayListener
 
             var shape = new SessionShape(Protocol, UpstreamTarget is null ? SessionKind.Accepted : SessionKind.Relay,
                 Remote: EndpointText.Peer(client), Local: Protocol == ListenerProtocol.Unix ? Path! : EndpointText.Format(client.LocalEndPoint),
-                Framing, Tls: _certificate is not null, Upstream: Upstream);
+                Format, Tls: _certificate is not null, Upstream: Upstream);
             if (Protocol == ListenerProtocol.Tcp)
             {
                 client.NoDelay = true;

@@ -50,12 +50,12 @@ internal sealed class HoldLane(int capacity, HoldBudget budget)
     }
 
     /// <summary>Queues a message (held or behind a held one). The pump waited for room first, so this never blocks.</summary>
-    public void Enqueue(byte[] payload, HeldMessage? held, Func<ChannelReader<Entry>, Task> drain)
+    public void Enqueue(Entry entry, Func<ChannelReader<Entry>, Task> drain)
     {
         Interlocked.Increment(ref _inUse);
-        budget.Take(ref _bytes, payload.Length);
+        budget.Take(ref _bytes, entry.Wire.Length);
         _drainer ??= Task.Run(() => drain(_entries.Reader), CancellationToken.None);
-        _entries.Writer.TryWrite(new Entry(payload, held));
+        _entries.Writer.TryWrite(entry);
     }
 
     /// <summary>The drainer has forwarded (or dropped) an entry.</summary>
@@ -64,7 +64,7 @@ internal sealed class HoldLane(int capacity, HoldBudget budget)
         Interlocked.Decrement(ref _inUse);
         if (Volatile.Read(ref _released) == 0)
         {
-            budget.Give(ref _bytes, entry.Payload.Length);
+            budget.Give(ref _bytes, entry.Wire.Length);
         }
     }
 
@@ -88,5 +88,6 @@ internal sealed class HoldLane(int capacity, HoldBudget budget)
         }
     }
 
-    internal readonly record struct Entry(byte[] Payload, HeldMessage? Held);
+    /// <summary>A message waiting: as the rules left it, its bytes on the wire, its hold (if held) and what the rules decided.</summary>
+    internal readonly record struct Entry(byte[] Payload, byte[] Wire, HeldMessage? Held, Pipeline.RuleOutcome? Outcome);
 }

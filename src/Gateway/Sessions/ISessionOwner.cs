@@ -14,6 +14,12 @@ internal interface ISessionOwner
     /// <summary>How its sessions' traffic is captured.</summary>
     Capture.CapturePolicy Capture { get; }
 
+    /// <summary>What it imposes on its sessions now: framing, capture, rules, faults (replaced whole on a change).</summary>
+    Pipeline.ListenerPolicy Policy { get; }
+
+    /// <summary>A rule stopped firing because its regex timed out: say so where the owner logs.</summary>
+    void OnRuleDisabled(Pipeline.Rule rule, string reason);
+
     void OnSessionOpened();
 
     void OnSessionClosed(Session session);

@@ -12,11 +12,12 @@ internal sealed partial class RelaySession
     private int _timeoutScheduled;
 
     /// <summary>
-    /// Latency, timeout, resetPeer and limitData, before a message is written. Returns what to write (null
-    /// when a timeout fault swallows it, recorded all the same so the watcher sees what happened), and
-    /// whether the limitData fault's limit is reached with it.
+    /// Latency, timeout, resetPeer and limitData, before a message is written. Returns which of its bytes
+    /// on the wire to write (null when a timeout fault swallows it, recorded all the same so the watcher
+    /// sees what happened), and whether the limitData fault's limit is reached with it.
     /// </summary>
-    private async Task<(byte[]? Forward, bool LimitReached)> ApplyFaultsBeforeAsync(FaultPlan faults, Direction direction, byte[] payload)
+    private async Task<(byte[]? Forward, bool LimitReached)> ApplyFaultsBeforeAsync(FaultPlan faults, Direction direction, byte[] message, byte[] payload,
+        Pipeline.RuleOutcome? outcome)
     {
         if (faults == FaultPlan.None)
         {
@@ -35,7 +36,7 @@ internal sealed partial class RelaySession
 
         if (faults.Timeout is { } timeout)
         {
-            Record(direction, payload, faults.Names);
+            Record(direction, message, faults.Names, outcome: outcome);
             if (timeout.Ms > 0 && Interlocked.Exchange(ref _timeoutScheduled, 1) == 0)
             {
                 _ = CloseLaterAsync(TimeSpan.FromMilliseconds(timeout.Ms.Value), "fault: timeout", abort: false);

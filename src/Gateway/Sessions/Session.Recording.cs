@@ -6,15 +6,33 @@ namespace Gateway.Sessions;
 /// <summary>How a session turns what crosses its sockets into <see cref="TrafficMessage"/>s for the observers.</summary>
 internal abstract partial class Session
 {
-    /// <summary>Records one chunk read from the peer (copied: the caller's buffer is reused; see <see cref="Kept(ReadOnlySpan{byte})"/>).</summary>
-    protected void RecordReceived(ReadOnlySpan<byte> data) => RecordCopy(Direction.In, data);
+    /// <summary>
+    /// One message received from the peer of a session that forwards nothing (accepted, outbound, UDP):
+    /// recorded (copied: the caller's buffer is reused; see <see cref="Kept(ReadOnlySpan{byte})"/>), then
+    /// the listener's rules act on it (reply, close, tag).
+    /// </summary>
+    protected void RecordReceived(ReadOnlySpan<byte> data)
+    {
+        var outcome = EvaluateRules(Direction.In, data);
+        RecordCopy(Direction.In, data, outcome: outcome);
+        if (outcome is not null)
+        {
+            Act(outcome, SendTarget.Client);
+        }
+    }
 
-    /// <summary>Records one frame cut from the peer's stream (copied out of the pipe's buffers).</summary>
+    /// <summary>One frame cut from the peer's stream (copied out of the pipe's buffers).</summary>
     protected void RecordReceived(in ReadOnlySequence<byte> data)
     {
         if (data.IsSingleSegment)
         {
-            RecordCopy(Direction.In, data.FirstSpan);
+            RecordReceived(data.FirstSpan);
+            return;
+        }
+
+        if (!Owner.Policy.Rules.IsEmpty)
+        {
+            RecordReceived(data.ToArray());
             return;
         }
 
@@ -23,8 +41,49 @@ internal abstract partial class Session
     }
 
     /// <summary>Records bytes the caller keeps ownership of: the copy holds only what observers need.</summary>
-    protected void RecordCopy(Direction direction, ReadOnlySpan<byte> data, IReadOnlyList<string>? faults = null) =>
-        Record(direction, Kept(data), faults, data.Length);
+    protected void RecordCopy(Direction direction, ReadOnlySpan<byte> data, IReadOnlyList<string>? faults = null, Pipeline.RuleOutcome? outcome = null) =>
+        Record(direction, Kept(data), faults, data.Length, outcome);
+
+    /// <summary>The listener's rules over one message; null when none fired (or there are none).</summary>
+    protected Pipeline.RuleOutcome? EvaluateRules(Direction direction, ReadOnlySpan<byte> payload) =>
+        Owner.Policy.Rules is { IsEmpty: false } rules ? rules.Evaluate(direction, payload, Owner.OnRuleDisabled) : null;
+
+    /// <summary>
+    /// What rules decided beyond the message itself: replies to its sender (<paramref name="sender"/>, after
+    /// their delays, through the session's ordered outbox) and closing the session (after those replies).
+    /// </summary>
+    protected void Act(Pipeline.RuleOutcome outcome, SendTarget sender)
+    {
+        foreach (var reply in outcome.Replies ?? [])
+        {
+            if (reply.Delay <= TimeSpan.Zero)
+            {
+                TryEnqueue(reply.Payload, sender);
+            }
+            else
+            {
+                _ = ReplyLaterAsync(reply, sender);
+            }
+        }
+
+        if (outcome.Close is { } abort)
+        {
+            _ = CloseAsync($"rule {outcome.Fired[^1]}: {(abort ? "reset" : "close")}", abort);
+        }
+    }
+
+    private async Task ReplyLaterAsync(Pipeline.RuleReply reply, SendTarget sender)
+    {
+        try
+        {
+            await Task.Delay(reply.Delay, Lifetime).ConfigureAwait(false);
+            TryEnqueue(reply.Payload, sender);
+        }
+        catch (OperationCanceledException)
+        {
+            // Closed before the reply was due.
+        }
+    }
 
     /// <summary>
     /// What of a payload the observers need: all of it when the capture store keeps payloads, otherwise the
@@ -39,7 +98,7 @@ internal abstract partial class Session
     /// Records a message the session owns (not copied), with the relay faults applied to it.
     /// <paramref name="size"/> is the real size when <paramref name="payload"/> holds only its first bytes.
     /// </summary>
-    protected void Record(Direction direction, byte[] payload, IReadOnlyList<string>? faults = null, int? size = null)
+    protected void Record(Direction direction, byte[] payload, IReadOnlyList<string>? faults = null, int? size = null, Pipeline.RuleOutcome? outcome = null)
     {
         var length = size ?? payload.Length;
         // One lock orders seq, counters, the log and publication, so every observer sees a session's
@@ -47,7 +106,10 @@ internal abstract partial class Session
         lock (_gate)
         {
             var now = Plane.Now;
-            var message = new TrafficMessage(Plane.NextSeq(), Id, ListenerId, direction, now, payload, faults) { Capture = Capture, Size = length };
+            var message = new TrafficMessage(Plane.NextSeq(), Id, ListenerId, direction, now, payload, faults)
+            {
+                Capture = Capture, Size = length, Rules = outcome?.Fired, Tags = outcome?.Tags,
+            };
             if (direction == Direction.In)
             {
                 _bytesIn += length;

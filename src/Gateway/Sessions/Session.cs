@@ -37,7 +37,7 @@ internal abstract partial class Session
         Protocol = shape.Protocol;
         Upstream = shape.Upstream;
         Kind = shape.Kind;
-        Framing = shape.Framing;
+        Format = shape.Framing ?? FrameFormat.Raw;
         Tls = shape.Tls;
         Remote = shape.Remote;
         Local = shape.Local;
@@ -57,7 +57,10 @@ internal abstract partial class Session
 
     public SessionKind Kind { get; }
 
-    public FramingMode Framing { get; }
+    /// <summary>How each direction's bytes are cut into messages (fixed when the session opens).</summary>
+    public FrameFormat Format { get; }
+
+    public FramingMode Framing => Format.Mode;
 
     public bool Tls { get; }
 

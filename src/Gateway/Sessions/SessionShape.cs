@@ -9,6 +9,6 @@ internal sealed record SessionShape(
     SessionKind Kind,
     string Remote,
     string Local,
-    FramingMode Framing = FramingMode.Raw,
+    FrameFormat? Framing = null,
     bool Tls = false,
     string? Upstream = null);

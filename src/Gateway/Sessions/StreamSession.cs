@@ -28,7 +28,7 @@ internal sealed class StreamSession : Session
         _socket = socket;
         _handshake = handshake;
         _bufferSize = plane.Options.Tcp.ReceiveBufferBytes;
-        _parser = FrameParsers.For(shape.Framing, plane.Options.Framing.MaxFrameBytes);
+        _parser = Format.CreateParser(plane.Options.Framing.MaxFrameBytes);
         if (stream is not null)
         {
             _ready.SetResult(stream);

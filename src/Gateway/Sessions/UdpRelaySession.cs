@@ -24,7 +24,7 @@ internal sealed class UdpRelaySession : Session, IDatagramSession
     private long _dropped;
     private long _droppedBytes;
     private long _lastDropReport = long.MinValue / 2;
-    private readonly Channel<(byte[] Payload, FaultPlan Faults)> _toUpstream = Channel.CreateBounded<(byte[], FaultPlan)>(
+    private readonly Channel<byte[]> _toUpstream = Channel.CreateBounded<byte[]>(
         new BoundedChannelOptions(MaxWaitingDatagrams) { FullMode = BoundedChannelFullMode.Wait });
 
     public UdpRelaySession(DataPlane plane, UdpGatewayListener listener, IPEndPoint remote, DialTarget upstream, string upstreamText)
@@ -56,8 +56,7 @@ internal sealed class UdpRelaySession : Session, IDatagramSession
         }
 
         var payload = datagram.ToArray();
-        var faults = FaultPlan.For(_listener.Faults, Direction.In);
-        if (!_toUpstream.Writer.TryWrite((payload, faults)))
+        if (!_toUpstream.Writer.TryWrite(payload))
         {
             budget.Give(ref _waitingBytes, payload.Length);
             Dropped(payload.Length);
@@ -99,7 +98,7 @@ internal sealed class UdpRelaySession : Session, IDatagramSession
         _toUpstream.Writer.TryComplete();
         while (_toUpstream.Reader.TryRead(out var waiting))
         {
-            Plane.Held.Budget.Give(ref _waitingBytes, waiting.Payload.Length);
+            Plane.Held.Budget.Give(ref _waitingBytes, waiting.Length);
         }
 
         if (_upstream.Task.IsCompletedSuccessfully)
@@ -143,17 +142,11 @@ internal sealed class UdpRelaySession : Session, IDatagramSession
     {
         try
         {
-            await foreach (var (received, faults) in _toUpstream.Reader.ReadAllAsync(Lifetime).ConfigureAwait(false))
+            await foreach (var received in _toUpstream.Reader.ReadAllAsync(Lifetime).ConfigureAwait(false))
             {
                 try
                 {
-                    if (await InterceptAsync(Direction.In, received).ConfigureAwait(false) is not { } payload)
-                    {
-                        continue; // dropped by a user
-                    }
-
-                    Record(Direction.In, payload, faults.Names);
-                    await SendWithFaultsAsync(faults, payload, p => socket.SendAsync(p, SocketFlags.None, Lifetime)).ConfigureAwait(false);
+                    await RelayAsync(Direction.In, received, p => socket.SendAsync(p, SocketFlags.None, Lifetime)).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -172,11 +165,41 @@ internal sealed class UdpRelaySession : Session, IDatagramSession
         }
     }
 
-    /// <summary>Holds a datagram that matches the listener's interception until it is forwarded (returned) or dropped (null).</summary>
-    private Task<byte[]?> InterceptAsync(Direction direction, byte[] payload) =>
-        _listener.Intercept is { } rule && rule.Matches(direction, payload)
-            ? Plane.Held.HoldAsync(this, direction, payload, Lifetime)
-            : Task.FromResult<byte[]?>(payload);
+    /// <summary>
+    /// One datagram through the pipeline: the rules (a reply goes back to its sender; drop and close stop it,
+    /// recorded all the same), a hold until it is forwarded or dropped, then the faults and the send.
+    /// </summary>
+    private async Task RelayAsync(Direction direction, byte[] received, Func<byte[], ValueTask<int>> send)
+    {
+        var outcome = EvaluateRules(direction, received);
+        if (outcome is not null)
+        {
+            var sender = direction == Direction.In ? SendTarget.Client : SendTarget.Upstream;
+            if (!outcome.Hold && (outcome.Drop || outcome.Close is not null))
+            {
+                Record(direction, received, outcome: outcome);
+                Act(outcome, sender);
+                return;
+            }
+
+            Act(outcome, sender);
+        }
+
+        var payload = outcome?.Replaced ?? received;
+        if (outcome?.Hold == true)
+        {
+            if (await Plane.Held.HoldAsync(this, direction, payload, Lifetime).ConfigureAwait(false) is not { } decided)
+            {
+                return; // dropped by a user
+            }
+
+            payload = decided; // as held, or as edited
+        }
+
+        var faults = FaultPlan.For(Owner.Policy.Faults, outcome?.Faults, direction);
+        Record(direction, payload, faults.Names, outcome: outcome);
+        await SendWithFaultsAsync(faults, payload, send).ConfigureAwait(false);
+    }
 
     /// <summary>Latency, then 0 (lost), 1 or 2 (duplicated) copies, then the bandwidth cap's pause.</summary>
     private async Task SendWithFaultsAsync(FaultPlan faults, byte[] payload, Func<byte[], ValueTask<int>> send)
@@ -207,14 +230,7 @@ internal sealed class UdpRelaySession : Session, IDatagramSession
             {
                 await WaitForCaptureAsync().ConfigureAwait(false);
                 var read = await socket.ReceiveAsync(buffer, SocketFlags.None, Lifetime).ConfigureAwait(false);
-                if (await InterceptAsync(Direction.Out, buffer.AsSpan(0, read).ToArray()).ConfigureAwait(false) is not { } payload)
-                {
-                    continue;
-                }
-
-                var faults = FaultPlan.For(_listener.Faults, Direction.Out);
-                Record(Direction.Out, payload, faults.Names);
-                await SendWithFaultsAsync(faults, payload, p => _listener.SendToAsync(p, RemoteEndPoint, Lifetime)).ConfigureAwait(false);
+                await RelayAsync(Direction.Out, buffer.AsSpan(0, read).ToArray(), p => _listener.SendToAsync(p, RemoteEndPoint, Lifetime)).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)

@@ -10,6 +10,8 @@ namespace Gateway.Traffic;
 /// <param name="Data">Payload, base64; cut to a preview when <paramref name="Truncated"/>.</param>
 /// <param name="Truncated">True when <paramref name="Data"/> holds only the first bytes of the payload.</param>
 /// <param name="Faults">Relay faults applied to this message (e.g. <c>["latency"]</c>); null when none.</param>
+/// <param name="Rules">Ids of the listener rules that fired on it (e.g. <c>["r1"]</c>); null when none.</param>
+/// <param name="Tags">Labels given by tag rules; null when none.</param>
 public sealed record MessageInfo(
     long Seq,
     long SessionId,
@@ -19,7 +21,9 @@ public sealed record MessageInfo(
     int Size,
     ReadOnlyMemory<byte> Data,
     bool Truncated,
-    IReadOnlyList<string>? Faults = null)
+    IReadOnlyList<string>? Faults = null,
+    IReadOnlyList<string>? Rules = null,
+    IReadOnlyList<string>? Tags = null)
 {
     internal static MessageInfo From(TrafficMessage message, int maxBytes = int.MaxValue)
     {
@@ -27,6 +31,6 @@ public sealed record MessageInfo(
         var truncated = message.Size > kept;
         var data = message.Data.AsMemory(0, kept);
         return new MessageInfo(message.Seq, message.SessionId, message.ListenerId, message.Direction, message.At,
-            message.Size, data, truncated, message.Faults);
+            message.Size, data, truncated, message.Faults, message.Rules, message.Tags);
     }
 }

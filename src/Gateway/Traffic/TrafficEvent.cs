@@ -26,6 +26,12 @@ internal sealed record TrafficMessage(
     /// <summary>How the session's listener captures it (set by the session that records the message).</summary>
     public Capture.CapturePolicy Capture { get; init; } = Gateway.Capture.CapturePolicy.Default;
 
+    /// <summary>Ids of the listener rules that fired on it; null when none.</summary>
+    public IReadOnlyList<string>? Rules { get; init; }
+
+    /// <summary>Labels tag rules gave it; null when none.</summary>
+    public IReadOnlyList<string>? Tags { get; init; }
+
 }
 
 internal sealed record SessionOpened(SessionInfo Session) : TrafficEvent;

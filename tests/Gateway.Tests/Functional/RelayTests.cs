@@ -251,7 +251,7 @@ public sealed class RelayTests(AppFixture fixture) : IClassFixture<AppFixture>, 
     [Theory]
     [InlineData("{\"name\":\"r1\",\"protocol\":\"tcp\",\"upstream\":\"nohost\"}", "host:port")]
     [InlineData("{\"name\":\"r2\",\"protocol\":\"tcp\",\"upstream\":\"::1:80\"}", "brackets")]
-    [InlineData("{\"name\":\"r3\",\"protocol\":\"tcp\",\"upstream\":\"127.0.0.1:80\",\"framing\":\"line\"}", "raw")]
+    [InlineData("{\"name\":\"r3\",\"protocol\":\"tcp\",\"upstream\":\"127.0.0.1:80\",\"framing\":{\"type\":\"length\",\"width\":3}}", "width")]
     [InlineData("{\"name\":\"r4\",\"protocol\":\"tcp\",\"upstreamTls\":{\"serverName\":\"x\"}}", "needs an upstream")]
     public async Task CreateRelay_Invalid_Is400(string body, string expected)
     {

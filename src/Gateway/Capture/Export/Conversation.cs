@@ -90,6 +90,12 @@ internal sealed class Conversation
         var (from, to) = fromInitiator ? (_initiator, _responder) : (_responder, _initiator);
         var kept = !message.Truncated;
         var data = message.Data;
+        if (Note(message) is { } note)
+        {
+            // The message's first packet carries its tags, rules and faults as a packet comment (frame.comment in Wireshark).
+            _comment = _comment is null ? note : $"{_comment}; {note}";
+        }
+
         if (!_stream)
         {
             await WriteAsync(writer, message.At, Packets.Udp(from, to, data.Span, message.Size), cancellationToken).ConfigureAwait(false);
@@ -139,6 +145,27 @@ internal sealed class Conversation
         var comment = _comment;
         _comment = null;
         await writer.WritePacketAsync(at, packet.Packet, packet.OriginalLength, comment, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string? Note(MessageInfo message)
+    {
+        var parts = new List<string>(3);
+        if (message.Tags is { Count: > 0 } tags)
+        {
+            parts.Add($"tags: {string.Join(", ", tags)}");
+        }
+
+        if (message.Rules is { Count: > 0 } rules)
+        {
+            parts.Add($"rules: {string.Join(", ", rules)}");
+        }
+
+        if (message.Faults is { Count: > 0 } faults)
+        {
+            parts.Add($"faults: {string.Join(", ", faults)}");
+        }
+
+        return parts.Count == 0 ? null : $"message {message.Seq}: {string.Join("; ", parts)}";
     }
 
     private static bool TryParse(string text, out IPEndPoint endpoint) => IPEndPoint.TryParse(text, out endpoint!) && endpoint.Port != 0;

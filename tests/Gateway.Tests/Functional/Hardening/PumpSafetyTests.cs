@@ -23,7 +23,7 @@ public sealed class PumpSafetyTests
         var (client, server) = await ConnectThroughRelayAsync(app, upstream, "r", intercept: false);
         using var _ = client;
         using var __ = server;
-        Listener(app, "r").Faults = [new FaultInfo("bug", FaultType.Bandwidth, "in", 1, Kbps: 0)]; // x / 0 kbps: TimeSpan overflow
+        Listener(app, "r").UpdatePolicy(p => p with { Faults = [new FaultInfo("bug", FaultType.Bandwidth, "in", 1, Kbps: 0)] }); // x / 0 kbps: TimeSpan overflow
 
         await client.SendTextAsync("boom");
         var closed = await app.SessionOfAsync(client, "closed");
@@ -52,7 +52,7 @@ public sealed class PumpSafetyTests
         using var upstream = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
         var relay = await app.CreateListenerAsync(new { name = "ur", protocol = "udp", port = 0, upstream = $"127.0.0.1:{((IPEndPoint)upstream.Client.LocalEndPoint!).Port}" });
         var listener = Listener(app, "ur");
-        listener.Faults = [new FaultInfo("bug", FaultType.Latency, "in", 1, Ms: 0, JitterMs: -5)]; // Random(5, -4) throws
+        listener.UpdatePolicy(p => p with { Faults = [new FaultInfo("bug", FaultType.Latency, "in", 1, Ms: 0, JitterMs: -5)] }); // Random(5, -4) throws
         using var client = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
         await client.SendAsync(Encoding.ASCII.GetBytes("lost"), new IPEndPoint(IPAddress.Loopback, relay.Port)).Within();
         // A second peer's datagram, after the fault is gone, is the marker: the receive loop still runs.
@@ -62,7 +62,7 @@ public sealed class PumpSafetyTests
             await Task.Yield();
             return (await app.GetAsync<WireSession[]>("/api/sessions")).FirstOrDefault(s => s.ListenerId == "ur");
         }, "the first peer's session");
-        listener.Faults = [];
+        listener.UpdatePolicy(p => p with { Faults = [] });
         await second.SendAsync(Encoding.ASCII.GetBytes("marker"), new IPEndPoint(IPAddress.Loopback, relay.Port)).Within();
         var received = await upstream.ReceiveAsync().Within();
         Assert.Equal("marker", Encoding.ASCII.GetString(received.Buffer));

@@ -34,6 +34,9 @@ public sealed class AuthMatrixTests : IAsyncLifetime
         ["POST /api/listeners/{id}/faults/"] = "admin",
         ["DELETE /api/listeners/{id}/faults/{faultId}"] = "admin",
         ["POST /api/connections"] = "admin",
+        ["POST /api/listeners/{id}/rules/"] = "operator",
+        ["PUT /api/listeners/{id}/rules/"] = "operator",
+        ["DELETE /api/listeners/{id}/rules/{ruleId}"] = "operator",
         ["GET /api/audit"] = "admin",
     };
 

@@ -1,13 +1,4 @@
-using Gateway.Traffic;
-
 namespace Gateway.Intercept;
-
-/// <summary>What a relay listener holds: messages in one direction (or both) that contain a pattern (or all).</summary>
-internal sealed record InterceptRule(Direction? Direction, byte[] Pattern, string? Match, string? MatchHex)
-{
-    public bool Matches(Direction direction, ReadOnlySpan<byte> payload) =>
-        (Direction is null || Direction == direction) && (Pattern.Length == 0 || payload.IndexOf(Pattern) >= 0);
-}
 
 /// <summary>A relay listener's interception as the API shows it.</summary>
 /// <param name="Enabled">Whether matching messages are held.</param>
