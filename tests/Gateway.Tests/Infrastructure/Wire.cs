@@ -17,7 +17,9 @@ public sealed record WireSession(
 
 public sealed record WireMessage(
     long Seq, long SessionId, string? ListenerId, string Direction, DateTimeOffset At, int Size, byte[] Data, bool Truncated,
-    string[]? Faults = null);
+    string[]? Faults = null, string[]? Rules = null, string[]? Tags = null);
+
+public sealed record WireRule(string Id, string? Name, bool Enabled, string Direction, long Hits, string? DisabledReason, bool Continue);
 
 public sealed record WireSendResult(int Bytes);
 
