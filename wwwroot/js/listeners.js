@@ -1,8 +1,9 @@
-// Listener cards: address, state, counters, broadcast; for relays, interception and faults.
+// Listener cards: address, state, counters, broadcast, rules; for relays, interception and faults.
 import { api, post } from "./api.js";
 import { bytes } from "./format.js";
 import { buildFaultPanel } from "./faults.js";
 import { buildInterceptControls } from "./held.js";
+import { buildRulePanel } from "./rules.js";
 
 export function renderListenerCards(listeners, host, context) {
   const cards = [];
@@ -71,6 +72,7 @@ function buildListenerCard(id, listeners, host, { toast, encoding }) {
   });
   card.append(head, tls, stats, form);
   const listener = listeners.get(id);
+  card.append(buildRulePanel(id, !!listener?.upstream, toast));
   if (listener?.upstream) card.append(buildInterceptControls(id));
   if (listener?.upstream) card.append(buildFaultPanel(id, listener.protocol, toast));
   return card;

@@ -1,4 +1,4 @@
-// One row of the message view: time, direction, payload (text or hex), seq, size, preview and faults.
+// One row of the message view: time, direction, payload (text or hex), seq, size, preview, faults, rules and tags.
 import { decodeBase64, renderHex, renderText, time } from "./format.js";
 
 export function buildMessage(m, view) {
@@ -16,7 +16,14 @@ export function buildMessage(m, view) {
   const meta = document.createElement("span"); meta.className = "meta";
   meta.textContent = `#${m.seq} · ${m.size} bytes`
     + (m.truncated ? ` · preview of the first ${decodeBase64(m.data).length}` : "")
-    + (m.faults?.length ? ` · faults: ${m.faults.join(", ")}` : "");
+    + (m.faults?.length ? ` · faults: ${m.faults.join(", ")}` : "")
+    + (m.rules?.length ? ` · rules: ${m.rules.join(", ")}` : "");
+  for (const tag of m.tags ?? []) {
+    const chip = document.createElement("span");
+    chip.className = "tag-chip";
+    chip.textContent = tag;
+    meta.append(" ", chip);
+  }
   row.append(at, dir, payload, meta);
   return row;
 }
