@@ -16,5 +16,21 @@ internal sealed record ListenerPolicy(FrameFormat Format, CapturePolicy Capture,
     public static readonly ListenerPolicy Outbound = new(FrameFormat.Raw, CapturePolicy.Default, RuleSet.Empty, []);
 
     /// <summary>Whether a direction's messages need more than recording and writing: rules, or a fault for it.</summary>
-    public bool Acts(Traffic.Direction direction) => !Rules.IsEmpty || Faults.Any(f => f.AppliesTo(direction));
+    public bool Acts(Traffic.Direction direction)
+    {
+        if (!Rules.IsEmpty)
+        {
+            return true;
+        }
+
+        foreach (var fault in Faults) // asked for every read of a relay: no closure, no enumerator
+        {
+            if (fault.AppliesTo(direction))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }
