@@ -100,6 +100,14 @@ internal sealed class FaultPlan
         return plan.Names is null ? None : plan;
     }
 
+    /// <summary>The latency faults' wait, before a message goes (stream and datagram relays alike).</summary>
+    public Task WaitLatencyAsync(CancellationToken cancellationToken) =>
+        Delay > TimeSpan.Zero ? Task.Delay(Delay, cancellationToken) : Task.CompletedTask;
+
+    /// <summary>The bandwidth cap's pause after <paramref name="bytes"/> went (stream and datagram relays alike).</summary>
+    public Task PaceAsync(int bytes, CancellationToken cancellationToken) =>
+        BandwidthDelay(bytes) is var pause && pause > TimeSpan.Zero ? Task.Delay(pause, cancellationToken) : Task.CompletedTask;
+
     /// <summary>How long sending <paramref name="bytes"/> takes at the bandwidth cap.</summary>
     public TimeSpan BandwidthDelay(int bytes) =>
         Bandwidth is { Kbps: { } kbps } ? TimeSpan.FromSeconds(bytes * 8.0 / (kbps * 1000.0)) : TimeSpan.Zero;

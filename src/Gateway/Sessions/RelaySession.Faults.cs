@@ -24,10 +24,7 @@ internal sealed partial class RelaySession
             return (payload, false);
         }
 
-        if (faults.Delay > TimeSpan.Zero)
-        {
-            await Task.Delay(faults.Delay, Lifetime).ConfigureAwait(false);
-        }
+        await faults.WaitLatencyAsync(Lifetime).ConfigureAwait(false);
 
         if (faults.Reset is { } reset && Interlocked.Exchange(ref _resetScheduled, 1) == 0)
         {
@@ -69,10 +66,7 @@ internal sealed partial class RelaySession
             _forwardedOut += bytes;
         }
 
-        if (faults.BandwidthDelay(bytes) is { } pause && pause > TimeSpan.Zero)
-        {
-            await Task.Delay(pause, Lifetime).ConfigureAwait(false);
-        }
+        await faults.PaceAsync(bytes, Lifetime).ConfigureAwait(false);
     }
 
     private async Task CloseLaterAsync(TimeSpan delay, string reason, bool abort)

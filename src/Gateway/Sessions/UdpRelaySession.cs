@@ -204,20 +204,14 @@ internal sealed class UdpRelaySession : Session, IDatagramSession
     /// <summary>Latency, then 0 (lost), 1 or 2 (duplicated) copies, then the bandwidth cap's pause.</summary>
     private async Task SendWithFaultsAsync(FaultPlan faults, byte[] payload, Func<byte[], ValueTask<int>> send)
     {
-        if (faults.Delay > TimeSpan.Zero)
-        {
-            await Task.Delay(faults.Delay, Lifetime).ConfigureAwait(false);
-        }
+        await faults.WaitLatencyAsync(Lifetime).ConfigureAwait(false);
 
         for (var copy = 0; copy < faults.Copies; copy++)
         {
             await send(payload).ConfigureAwait(false);
         }
 
-        if (faults.BandwidthDelay(payload.Length) is { } pause && pause > TimeSpan.Zero)
-        {
-            await Task.Delay(pause, Lifetime).ConfigureAwait(false);
-        }
+        await faults.PaceAsync(payload.Length, Lifetime).ConfigureAwait(false);
     }
 
     /// <summary>The upstream's datagrams back to the client; returns why it stopped (null when closing).</summary>

@@ -22,5 +22,14 @@ internal sealed class LoopbackServer : IDisposable
     /// <summary>The next accepted connection (start waiting before the gateway connects).</summary>
     public Task<Socket> AcceptAsync() => _socket.AcceptAsync();
 
+    /// <summary>A client connected to <paramref name="relayPort"/> (a gateway relay to this server), and the connection the relay made here.</summary>
+    public async Task<(Socket Client, Socket Server)> ConnectThroughAsync(int relayPort)
+    {
+        var accepting = AcceptAsync();
+        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await client.ConnectAsync(IPAddress.Loopback, relayPort).Within();
+        return (client, await accepting.Within());
+    }
+
     public void Dispose() => _socket.Dispose();
 }

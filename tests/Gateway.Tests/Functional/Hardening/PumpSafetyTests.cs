@@ -46,7 +46,7 @@ public sealed class PumpSafetyTests
     }
 
     [Fact]
-    public async Task UdpRelay_ExceptionWhileHandlingADatagram_ListenerKeepsServing()
+    public async Task UdpRelay_ExceptionWhileHandlingADatagram_ClosesThatSessionWithTheReason_ListenerKeepsServing()
     {
         await using var app = await GatewayApp.StartAsync();
         using var upstream = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
@@ -55,14 +55,13 @@ public sealed class PumpSafetyTests
         listener.UpdatePolicy(p => p with { Faults = [new FaultInfo("bug", FaultType.Latency, "in", 1, Ms: 0, JitterMs: -5)] }); // Random(5, -4) throws
         using var client = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
         await client.SendAsync(Encoding.ASCII.GetBytes("lost"), new IPEndPoint(IPAddress.Loopback, relay.Port)).Within();
-        // A second peer's datagram, after the fault is gone, is the marker: the receive loop still runs.
-        using var second = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
-        await Timeouts.Eventually(async () =>
-        {
-            await Task.Yield();
-            return (await app.GetAsync<WireSession[]>("/api/sessions")).FirstOrDefault(s => s.ListenerId == "ur");
-        }, "the first peer's session");
+        var failed = await Timeouts.Eventually(async () =>
+            (await app.GetAsync<WireSession[]>("/api/sessions?state=closed")).FirstOrDefault(s => s.ListenerId == "ur"), "the first peer's session closed");
+        Assert.Contains("internal error", failed.CloseReason);
+
+        // A second peer's datagram, once the fault is gone, is the marker: the listener still serves.
         listener.UpdatePolicy(p => p with { Faults = [] });
+        using var second = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
         await second.SendAsync(Encoding.ASCII.GetBytes("marker"), new IPEndPoint(IPAddress.Loopback, relay.Port)).Within();
         var received = await upstream.ReceiveAsync().Within();
         Assert.Equal("marker", Encoding.ASCII.GetString(received.Buffer));
@@ -152,10 +151,7 @@ public sealed class PumpSafetyTests
             (await app.Http.PutAsJsonAsync($"/api/listeners/{name}/intercept", new { enabled = true, direction = "in" }, GatewayApp.Json).Within()).EnsureSuccessStatusCode();
         }
 
-        var accepting = upstream.AcceptAsync();
-        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        await client.ConnectAsync(IPAddress.Loopback, relay.Port).Within();
-        return (client, await accepting.Within());
+        return await upstream.ConnectThroughAsync(relay.Port);
     }
 
     private static GatewayListener Listener(GatewayApp app, string name) =>

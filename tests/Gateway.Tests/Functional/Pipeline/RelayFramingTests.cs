@@ -15,7 +15,7 @@ public sealed class RelayFramingTests
         using var upstream = new LoopbackServer();
         var relay = await app.CreateListenerAsync(new { name = "lines", protocol = "tcp", port = 0, upstream = $"127.0.0.1:{upstream.Port}", framing = "line" });
         Assert.Equal("line", relay.Framing);
-        var (client, server) = await ConnectAsync(upstream, relay.Port);
+        var (client, server) = await upstream.ConnectThroughAsync(relay.Port);
         using var _ = client;
         using var __ = server;
 
@@ -46,7 +46,7 @@ public sealed class RelayFramingTests
             framing = new { type = "length", offset = 4, width = 2 },
         });
         Assert.Equal("length", relay.Framing);
-        var (client, server) = await ConnectAsync(upstream, relay.Port);
+        var (client, server) = await upstream.ConnectThroughAsync(relay.Port);
         using var _ = client;
         using var __ = server;
 
@@ -79,20 +79,12 @@ public sealed class RelayFramingTests
         await using var app = await GatewayApp.StartAsync(new Dictionary<string, string?> { ["Gateway:Framing:MaxFrameBytes"] = "100" });
         using var upstream = new LoopbackServer();
         var relay = await app.CreateListenerAsync(new { name = "big", protocol = "tcp", port = 0, upstream = $"127.0.0.1:{upstream.Port}", framing = new { type = "length", offset = 1, width = "varint" } });
-        var (client, server) = await ConnectAsync(upstream, relay.Port);
+        var (client, server) = await upstream.ConnectThroughAsync(relay.Port);
         using var _ = client;
         using var __ = server;
         await client.SendAllAsync([0x30, 0xff, 0x7f]); // MQTT PUBLISH declaring 16,383 bytes
         var closed = await app.SessionOfAsync(client, "closed");
         Assert.Contains("framing error", closed.CloseReason);
         Assert.Contains("MaxFrameBytes", closed.CloseReason);
-    }
-
-    private static async Task<(Socket Client, Socket Server)> ConnectAsync(LoopbackServer upstream, int port)
-    {
-        var accepting = upstream.AcceptAsync();
-        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        await client.ConnectAsync(IPAddress.Loopback, port).Within();
-        return (client, await accepting.Within());
     }
 }

@@ -68,10 +68,9 @@ public sealed class RuleTests
                 new { match = new { text = "AUDIT" }, action = new { type = "reply", data = "seen\n", forward = true } },
             },
         });
-        var accepting = upstream.AcceptAsync();
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        await client.ConnectAsync(IPAddress.Loopback, relay.Port).Within();
-        using var server = await accepting.Within();
+        var (client, server) = await upstream.ConnectThroughAsync(relay.Port);
+        using var _ = client;
+        using var __ = server;
 
         await client.SendTextAsync("STATUS\n");
         Assert.Equal("OK cached\n", Encoding.ASCII.GetString(await client.ReceiveExactlyAsync(10)));
@@ -93,10 +92,9 @@ public sealed class RuleTests
             new { direction = "in", match = new { text = "DEBUG" }, action = new { type = "drop" } },
             new { direction = "out", match = new { hex = "ff" }, action = new { type = "replace", hex = "ff", with = "00 00" } },
         }, GatewayApp.Json).Within()).EnsureSuccessStatusCode();
-        var accepting = upstream.AcceptAsync();
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        await client.ConnectAsync(IPAddress.Loopback, relay.Port).Within();
-        using var server = await accepting.Within();
+        var (client, server) = await upstream.ConnectThroughAsync(relay.Port);
+        using var _ = client;
+        using var __ = server;
 
         await client.SendTextAsync("login user=ann password=hunter2\nDEBUG dump\nbye\n");
         Assert.Equal("login user=ann password=***\nbye\n", Encoding.ASCII.GetString(await server.ReceiveExactlyAsync(32)));
@@ -119,10 +117,9 @@ public sealed class RuleTests
             name = "slow", protocol = "tcp", port = 0, upstream = $"127.0.0.1:{upstream.Port}", framing = "line",
             rules = new object[] { new { match = new { text = "SLOW" }, action = new { type = "fault", fault = new { type = "latency", ms = 600 } } } },
         });
-        var accepting = upstream.AcceptAsync();
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        await client.ConnectAsync(IPAddress.Loopback, relay.Port).Within();
-        using var server = await accepting.Within();
+        var (client, server) = await upstream.ConnectThroughAsync(relay.Port);
+        using var _ = client;
+        using var __ = server;
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         await client.SendTextAsync("fast\n");

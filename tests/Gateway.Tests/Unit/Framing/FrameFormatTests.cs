@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using Gateway.Framing;
+using static Gateway.Tests.Unit.Framing.FrameFeeding;
 
 namespace Gateway.Tests.Unit.Framing;
 
@@ -92,51 +93,5 @@ public sealed class FrameFormatTests
     {
         Assert.True(FrameFormat.TryParse(System.Text.Json.JsonSerializer.Deserialize<FramingSpec>(json), out var format, out var error), error);
         return format.CreateParser(maxFrameBytes)!;
-    }
-
-    private static (List<byte[]> Frames, byte[] Tail) Feed(IFrameParser parser, params byte[][] chunks)
-    {
-        var frames = new List<byte[]>();
-        var pending = Array.Empty<byte>();
-        foreach (var chunk in chunks)
-        {
-            var buffer = new ReadOnlySequence<byte>([.. pending, .. chunk]);
-            while (parser.TryRead(ref buffer, out var frame))
-            {
-                frames.Add(frame.ToArray());
-            }
-
-            pending = buffer.ToArray();
-        }
-
-        return (frames, pending);
-    }
-
-    private static ReadOnlySequence<byte> Segments(params byte[][] parts)
-    {
-        var first = new Segment(parts[0], 0);
-        var last = first;
-        foreach (var part in parts.Skip(1))
-        {
-            last = last.Append(part);
-        }
-
-        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
     }
 }
