@@ -20,23 +20,15 @@ internal sealed partial class RelaySession
     private async ValueTask<string?> OnMessageAsync(Pump pump, byte[] wire, int messageOffset)
     {
         var message = messageOffset == 0 ? wire : wire[messageOffset..];
-        var outcome = EvaluateRules(pump.Direction, message);
-        if (outcome is not null)
+        if (!PassRules(pump.Direction, message, out var outcome))
         {
-            if (!outcome.Hold && (outcome.Drop || outcome.Close is not null))
-            {
-                // Not forwarded: recorded all the same, with the rules that stopped it.
-                Record(pump.Direction, message, outcome: outcome);
-                Act(outcome, pump.Sender);
-                return outcome.Close is null ? null : "";
-            }
+            return outcome!.Close is null ? null : ""; // not forwarded (recorded with the rules that stopped it)
+        }
 
-            Act(outcome, pump.Sender);
-            if (outcome.Replaced is { } replaced)
-            {
-                message = replaced;
-                wire = Reframe(replaced);
-            }
+        if (outcome?.Replaced is { } replaced)
+        {
+            message = replaced;
+            wire = Reframe(replaced);
         }
 
         var held = outcome?.Hold == true ? Plane.Held.Hold(this, pump.Direction, message) : null;

@@ -226,9 +226,5 @@ internal sealed partial class RelaySession
     }
 
     /// <summary>One direction of the relay: where its messages go and how they are named in close reasons.</summary>
-    private sealed record Pump(Direction Direction, HoldLane Lane, Stream To, SemaphoreSlim Gate, string FromName, string ToName)
-    {
-        /// <summary>Where a rule's reply to this direction's sender goes.</summary>
-        public SendTarget Sender => Direction == Direction.In ? SendTarget.Client : SendTarget.Upstream;
-    }
+    private sealed record Pump(Direction Direction, HoldLane Lane, Stream To, SemaphoreSlim Gate, string FromName, string ToName);
 }

@@ -49,6 +49,30 @@ internal abstract partial class Session
         Owner.Policy.Rules is { IsEmpty: false } rules ? rules.Evaluate(direction, payload, Owner.OnRuleDisabled) : null;
 
     /// <summary>
+    /// The rules over one message of a session that forwards (a relay). When they stop it (drop, close, a
+    /// reply standing in for the other side) it is recorded here with the rules that fired, and false is
+    /// returned; otherwise the caller forwards it (rewritten, held or faulted as <paramref name="outcome"/> says).
+    /// Replies go back to the message's sender either way.
+    /// </summary>
+    protected bool PassRules(Direction direction, byte[] message, out Pipeline.RuleOutcome? outcome)
+    {
+        outcome = EvaluateRules(direction, message);
+        if (outcome is null)
+        {
+            return true;
+        }
+
+        var stopped = !outcome.Hold && (outcome.Drop || outcome.Close is not null);
+        if (stopped)
+        {
+            Record(direction, message, outcome: outcome);
+        }
+
+        Act(outcome, direction == Direction.In ? SendTarget.Client : SendTarget.Upstream);
+        return !stopped;
+    }
+
+    /// <summary>
     /// What rules decided beyond the message itself: replies to its sender (<paramref name="sender"/>, after
     /// their delays, through the session's ordered outbox) and closing the session (after those replies).
     /// </summary>

@@ -171,18 +171,9 @@ internal sealed class UdpRelaySession : Session, IDatagramSession
     /// </summary>
     private async Task RelayAsync(Direction direction, byte[] received, Func<byte[], ValueTask<int>> send)
     {
-        var outcome = EvaluateRules(direction, received);
-        if (outcome is not null)
+        if (!PassRules(direction, received, out var outcome))
         {
-            var sender = direction == Direction.In ? SendTarget.Client : SendTarget.Upstream;
-            if (!outcome.Hold && (outcome.Drop || outcome.Close is not null))
-            {
-                Record(direction, received, outcome: outcome);
-                Act(outcome, sender);
-                return;
-            }
-
-            Act(outcome, sender);
+            return; // not forwarded (recorded with the rules that stopped it)
         }
 
         var payload = outcome?.Replaced ?? received;

@@ -5,7 +5,7 @@ using static Gateway.Tests.Unit.Framing.FrameFeeding;
 
 namespace Gateway.Tests.Unit.Framing;
 
-/// <summary>Delimiter and length-field framing at every two-way and three-way split, fed as the pipe would and as multi-segment sequences.</summary>
+/// <summary>Every framing (line, len16, len32, delimiter, length field) at every two-way and three-way split, fed as the pipe would and as multi-segment sequences.</summary>
 public sealed class FrameFormatTests
 {
     public static TheoryData<string, byte[], byte[][]> Streams()
@@ -15,8 +15,13 @@ public sealed class FrameFormatTests
         byte[] mqttSmall = [0x30, 0x03, 0, 1, 0x41];
         var mqttBig = new byte[] { 0x30, 0xc8, 0x01 }.Concat(Enumerable.Repeat((byte)7, 200)).ToArray(); // varint 200 = c8 01
         byte[] little = [0xaa, 3, 0, 1, 2, 3];
+        byte[] p1 = [1, 2, 3], p2 = [], p3 = [0x0a, 0x00];
+        byte[] Prefixed(int width, byte[] payload) => [.. (width == 2 ? new byte[] { 0, (byte)payload.Length } : [0, 0, 0, (byte)payload.Length]), .. payload];
         return new TheoryData<string, byte[], byte[][]>
         {
+            { "\"line\"", Encoding.ASCII.GetBytes("one\ntwo\r\n\n"), [Encoding.ASCII.GetBytes("one\n"), Encoding.ASCII.GetBytes("two\r\n"), Encoding.ASCII.GetBytes("\n")] },
+            { "\"len16\"", [.. Prefixed(2, p1), .. Prefixed(2, p2), .. Prefixed(2, p3)], [p1, p2, p3] },
+            { "\"len32\"", [.. Prefixed(4, p1), .. Prefixed(4, p2), .. Prefixed(4, p3)], [p1, p2, p3] },
             { "{\"type\":\"delimiter\",\"hex\":\"0d0a\"}", Encoding.ASCII.GetBytes("a\r\nbc\r\n\r\nd\re\r\n"), [Encoding.ASCII.GetBytes("a\r\n"), Encoding.ASCII.GetBytes("bc\r\n"), Encoding.ASCII.GetBytes("\r\n"), Encoding.ASCII.GetBytes("d\re\r\n")] },
             { "{\"type\":\"length\",\"offset\":4,\"width\":2}", [.. modbus1, .. modbus2], [modbus1, modbus2] },
             { "{\"type\":\"length\",\"offset\":1,\"width\":\"varint\"}", [.. mqttSmall, .. mqttBig], [mqttSmall, mqttBig] },
