@@ -25,8 +25,7 @@ public sealed class HoldLaneTests : IAsyncLifetime
     public HoldLaneTests()
     {
         var options = Options.Create(new GatewayOptions());
-        _plane = new DataPlane(options, _bus, new SessionRegistry(options), new TrafficTotals(), new HeldMessages(_bus, TimeProvider.System, options),
-            new Gateway.Capture.CaptureFeed(_bus, options), NullLoggerFactory.Instance, TimeProvider.System);
+        _plane = TestDataPlane.Create(_bus, options);
         _listener = new StreamGatewayListener(_plane, new ListenerOptions { Name = "t", Address = "127.0.0.1", Port = 0 }, ListenerProtocol.Tcp);
     }
 

@@ -22,7 +22,7 @@ public sealed class TcpSessionTests : IAsyncLifetime
     public TcpSessionTests()
     {
         var options = Options.Create(new GatewayOptions { Tcp = { ReceiveBufferBytes = 1024 } });
-        _plane = new DataPlane(options, _bus, new SessionRegistry(options), new TrafficTotals(), new Gateway.Intercept.HeldMessages(_bus, TimeProvider.System, options), new Gateway.Capture.CaptureFeed(_bus, options), NullLoggerFactory.Instance, TimeProvider.System);
+        _plane = Infrastructure.TestDataPlane.Create(_bus, options);
         _events = _bus.Subscribe("test", 10_000, long.MaxValue);
         _listener = new StreamGatewayListener(_plane, new ListenerOptions { Name = "t", Address = "127.0.0.1", Port = 0 }, ListenerProtocol.Tcp);
     }
