@@ -70,11 +70,14 @@ internal static class GatewayComposition
         services.AddSingleton<Faults.FaultCommands>();
         services.AddSingleton<OutboundSessions>();
         services.AddSingleton<SelfEndpoints>();
+        services.AddSingleton<Tls.GatewayCa>();
+        services.AddSingleton<Tls.LeafCertificates>();
         services.AddSingleton<OutboundGuard>();
         services.AddSingleton<OutboundConnector>();
         services.AddSingleton<TrafficBroadcaster>();
         services.AddHostedService(sp => sp.GetRequiredService<TrafficBroadcaster>());
         services.AddHostedService(sp => sp.GetRequiredService<ListenerManager>());
+        services.AddHostedService<Tls.GatewayCaStartup>();
 
         services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
         services.AddSignalR(o =>
@@ -199,6 +202,7 @@ internal static class GatewayComposition
         api.MapInterceptEndpoints();
         api.MapFaultEndpoints();
         api.MapRuleEndpoints();
+        api.MapTlsEndpoints();
         api.MapStatsEndpoints();
 
         app.MapHub<TrafficHub>("/hubs/traffic").RequireAuthorization(Roles.Viewer);

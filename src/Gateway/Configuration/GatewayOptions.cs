@@ -149,6 +149,12 @@ public sealed class ListenerTlsOptions
 
     /// <summary>Make a self-signed certificate at start (its SHA-256 fingerprint is shown in the listener).</summary>
     public bool SelfSigned { get; set; }
+
+    /// <summary>
+    /// Present, for each name a client asks for (SNI), a certificate minted on the fly and signed by the
+    /// gateway CA (<c>GET /api/tls/ca.pem</c>). The default for a relay whose <c>tls</c> names no certificate.
+    /// </summary>
+    public bool Ca { get; set; }
 }
 
 public sealed class FramingOptions
@@ -161,6 +167,21 @@ public sealed class TlsOptions
 {
     /// <summary>A TLS handshake that takes longer closes the session.</summary>
     public double HandshakeTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>The gateway CA to use instead of the one made on first start: a PEM with the certificate (and its key), or PKCS#12.</summary>
+    public string? CaCertificatePath { get; set; }
+
+    /// <summary>The CA's private key as a separate PEM file.</summary>
+    public string? CaKeyPath { get; set; }
+
+    /// <summary>The password of an encrypted CA key or PKCS#12 file.</summary>
+    public string? CaPassword { get; set; }
+
+    /// <summary>How long a minted leaf certificate is valid.</summary>
+    public double LeafLifetimeHours { get; set; } = 24;
+
+    /// <summary>Leaf certificates kept for reuse, one per name; past it the oldest made is forgotten.</summary>
+    public int MaxCachedLeaves { get; set; } = 1000;
 }
 
 public sealed class OutboundOptions

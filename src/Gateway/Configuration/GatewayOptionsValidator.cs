@@ -71,6 +71,17 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         }
         Positive(errors, "Gateway:Framing:MaxFrameBytes", options.Framing.MaxFrameBytes);
         Positive(errors, "Gateway:Tls:HandshakeTimeoutSeconds", options.Tls.HandshakeTimeoutSeconds, ListenerRules.MaxTimeoutSeconds);
+        Positive(errors, "Gateway:Tls:LeafLifetimeHours", options.Tls.LeafLifetimeHours, 24 * 397);
+        Positive(errors, "Gateway:Tls:MaxCachedLeaves", options.Tls.MaxCachedLeaves);
+        if (!string.IsNullOrWhiteSpace(options.Tls.CaCertificatePath) && !File.Exists(options.Tls.CaCertificatePath))
+        {
+            errors.Add($"Gateway:Tls:CaCertificatePath '{options.Tls.CaCertificatePath}' does not exist.");
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.Tls.CaKeyPath) && !File.Exists(options.Tls.CaKeyPath))
+        {
+            errors.Add($"Gateway:Tls:CaKeyPath '{options.Tls.CaKeyPath}' does not exist.");
+        }
         Positive(errors, "Gateway:Outbound:ConnectTimeoutSeconds", options.Outbound.ConnectTimeoutSeconds, ListenerRules.MaxTimeoutSeconds);
         for (var i = 0; i < options.Outbound.AllowedTargets.Count; i++)
         {

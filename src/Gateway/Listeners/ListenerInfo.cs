@@ -47,7 +47,8 @@ public sealed record ListenerInfo(
 
 /// <summary>The certificate a TLS listener presents.</summary>
 /// <param name="SelfSigned">Made by the gateway at start.</param>
-/// <param name="Fingerprint">SHA-256 of the certificate, <c>AB:CD:…</c> (pin this in clients).</param>
-/// <param name="Subject">The certificate's subject.</param>
+/// <param name="Fingerprint">SHA-256 of the certificate, <c>AB:CD:…</c> (pin this in clients); with <paramref name="Ca"/>, of the gateway CA.</param>
+/// <param name="Subject">The certificate's subject; with <paramref name="Ca"/>, the CA's.</param>
 /// <param name="NotAfter">When it expires.</param>
-public sealed record ListenerTlsInfo(bool SelfSigned, string Fingerprint, string Subject, DateTimeOffset NotAfter);
+/// <param name="Ca">Certificates are minted per name the client asks for (SNI), signed by the gateway CA (<c>GET /api/tls/ca.pem</c>).</param>
+public sealed record ListenerTlsInfo(bool SelfSigned, string Fingerprint, string Subject, DateTimeOffset NotAfter, bool Ca = false);

@@ -114,10 +114,6 @@ internal static class ListenerRules
                 errors.Add($"{key("Upstream")}: {why}.");
             }
 
-            if (listener.Tls is not null)
-            {
-                errors.Add($"{key("Tls")}: terminating TLS on a relay listener is not available yet; use upstreamTls for TLS to the upstream.");
-            }
         }
         else if (listener.UpstreamTls is not null)
         {
@@ -154,15 +150,20 @@ internal static class ListenerRules
             {
                 errors.Add($"{key("Tls")}: TLS runs over stream sockets; DTLS for udp is not supported.");
             }
-            else if (tls.SelfSigned == !string.IsNullOrWhiteSpace(tls.CertificatePath))
+            else if ((tls.SelfSigned ? 1 : 0) + (tls.Ca ? 1 : 0) + (string.IsNullOrWhiteSpace(tls.CertificatePath) ? 0 : 1) is var given
+                     && (given > 1 || (given == 0 && string.IsNullOrWhiteSpace(listener.Upstream))))
             {
-                errors.Add($"{key("Tls")}: give either certificatePath (with password if it has one) or selfSigned: true.");
+                errors.Add($"{key("Tls")}: give one of certificatePath (with password if it has one), selfSigned: true or ca: true (certificates minted per name by the gateway CA; the default for relays).");
             }
-            else if (!tls.SelfSigned && !File.Exists(tls.CertificatePath))
+            else if (string.IsNullOrWhiteSpace(tls.CertificatePath))
+            {
+                // selfSigned, or the gateway CA: there is no file to check.
+            }
+            else if (!File.Exists(tls.CertificatePath))
             {
                 errors.Add($"{key("Tls")}: certificate file '{tls.CertificatePath}' does not exist.");
             }
-            else if (!tls.SelfSigned && !TlsCertificates.IsRegularFile(tls.CertificatePath!))
+            else if (!TlsCertificates.IsRegularFile(tls.CertificatePath!))
             {
                 errors.Add($"{key("Tls")}: '{tls.CertificatePath}' is not a regular file (a FIFO, device or directory is never read).");
             }

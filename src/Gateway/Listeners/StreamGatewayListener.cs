@@ -15,6 +15,7 @@ internal sealed class StreamGatewayListener : GatewayListener
 {
     private readonly X509Certificate2? _certificate;
     private readonly bool _selfSigned;
+    private readonly bool _minted;
 
     public StreamGatewayListener(DataPlane plane, ListenerOptions options, ListenerProtocol protocol)
         : base(plane, options, protocol)
@@ -22,11 +23,25 @@ internal sealed class StreamGatewayListener : GatewayListener
         if (options.Tls is { } tls)
         {
             _selfSigned = tls.SelfSigned;
-            _certificate = tls.SelfSigned
-                ? TlsCertificates.CreateSelfSigned(options.Name)
-                : TlsCertificates.Load(tls.CertificatePath!, tls.Password);
+            if (tls.SelfSigned)
+            {
+                _certificate = TlsCertificates.CreateSelfSigned(options.Name);
+            }
+            else if (!string.IsNullOrWhiteSpace(tls.CertificatePath))
+            {
+                _certificate = TlsCertificates.Load(tls.CertificatePath, tls.Password);
+            }
+            else
+            {
+                _minted = true; // ca: true, or a relay's tls naming no certificate
+            }
         }
     }
+
+    private bool TerminatesTls => _certificate is not null || _minted;
+
+    /// <summary>Without SNI, a minted certificate names the upstream's host (relays) or the bound address.</summary>
+    private string DefaultName => UpstreamTarget?.Host ?? Address?.ToString() ?? "localhost";
 
     protected override Socket CreateSocket(AddressFamily family) =>
         family == AddressFamily.Unix
@@ -38,8 +53,9 @@ internal sealed class StreamGatewayListener : GatewayListener
     /// <summary>The accepted client, and a relay's upstream leg.</summary>
     protected override int DescriptorsPerSession => UpstreamTarget is null ? 1 : 2;
 
-    protected override ListenerTlsInfo? TlsInfo() => _certificate is null
-        ? null
+    protected override ListenerTlsInfo? TlsInfo() =>
+        _minted ? new ListenerTlsInfo(false, Plane.Leaves.Ca.Fingerprint, Plane.Leaves.Ca.Certificate.Subject, Plane.Leaves.Ca.Certificate.NotAfter.ToUniversalTime(), Ca: true)
+        : _certificate is null ? null
         : new ListenerTlsInfo(_selfSigned, TlsCertificates.Fingerprint(_certificate), _certificate.Subject, _certificate.NotAfter.ToUniversalTime());
 
     protected override async Task RunAsync(CancellationToken stopping)
@@ -72,7 +88,7 @@ internal sealed class StreamGatewayListener : GatewayListener
 
             var shape = new SessionShape(Protocol, UpstreamTarget is null ? SessionKind.Accepted : SessionKind.Relay,
                 Remote: EndpointText.Peer(client), Local: Protocol == ListenerProtocol.Unix ? Path! : EndpointText.Format(client.LocalEndPoint),
-                Format, Tls: _certificate is not null, Upstream: Upstream);
+                Format, Tls: TerminatesTls, Upstream: Upstream);
             if (Protocol == ListenerProtocol.Tcp)
             {
                 client.NoDelay = true;
@@ -80,13 +96,13 @@ internal sealed class StreamGatewayListener : GatewayListener
 
             if (UpstreamTarget is not null)
             {
-                var relay = new RelaySession(Plane, this, client, shape, UpstreamTarget);
+                var relay = new RelaySession(Plane, this, client, shape, UpstreamTarget, TerminatesTls ? AuthenticateAsync : null);
                 relay.Start();
                 _ = relay.RunAsync();
                 continue;
             }
 
-            var session = new StreamSession(Plane, this, client, shape, handshake: _certificate is null ? null : AuthenticateAsync);
+            var session = new StreamSession(Plane, this, client, shape, handshake: TerminatesTls ? AuthenticateAsync : null);
             session.Start();
             _ = session.RunAsync();
         }
@@ -97,8 +113,14 @@ internal sealed class StreamGatewayListener : GatewayListener
         var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
         try
         {
-            await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = _certificate }, cancellationToken)
-                .ConfigureAwait(false);
+            var options = _minted
+                ? new SslServerAuthenticationOptions
+                {
+                    // The name the client asked for (SNI) gets a certificate of its own, signed by the gateway CA.
+                    ServerCertificateSelectionCallback = (_, name) => Plane.Leaves.For(string.IsNullOrEmpty(name) ? DefaultName : name),
+                }
+                : new SslServerAuthenticationOptions { ServerCertificate = _certificate };
+            await ssl.AuthenticateAsServerAsync(options, cancellationToken).ConfigureAwait(false);
             return ssl;
         }
         catch

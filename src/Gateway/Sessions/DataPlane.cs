@@ -13,7 +13,8 @@ internal sealed class DataPlane(
     Intercept.HeldMessages held,
     Capture.CaptureFeed capture,
     ILoggerFactory loggerFactory,
-    TimeProvider time)
+    TimeProvider time,
+    Tls.LeafCertificates? leaves = null)
 {
     private long _seq;
     private long _sessionId;
@@ -36,6 +37,9 @@ internal sealed class DataPlane(
     public Capture.CaptureFeed Capture { get; } = capture;
 
     public ILoggerFactory LoggerFactory { get; } = loggerFactory;
+
+    /// <summary>Certificates minted per name by the gateway CA, for listeners with <c>tls: {ca: true}</c>.</summary>
+    public Tls.LeafCertificates Leaves => leaves ?? throw new InvalidOperationException("No gateway CA in this data plane.");
 
     public TimeProvider Time { get; } = time;
 

@@ -20,7 +20,9 @@ namespace Gateway.Sessions;
 internal sealed partial class RelaySession : Session
 {
     private readonly Socket _client;
-    private readonly Stream _clientStream;
+    private readonly Func<Stream, CancellationToken, Task<Stream>>? _handshake;
+    private readonly TaskCompletionSource<Stream> _clientReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Stream _clientStream;
     private readonly DialTarget _target;
     private readonly int _bufferSize;
     private readonly SemaphoreSlim _toClient = new(1, 1);
@@ -30,11 +32,19 @@ internal sealed partial class RelaySession : Session
     private readonly Framing.IFrameParser? _parser;
     private readonly TaskCompletionSource<(DialedConnection Dialed, Stream Stream)> _upstream = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public RelaySession(DataPlane plane, ISessionOwner owner, Socket client, SessionShape shape, DialTarget upstream)
+    /// <param name="handshake">Terminates the client's TLS (the relay then sees and forwards plaintext); null: none.</param>
+    public RelaySession(DataPlane plane, ISessionOwner owner, Socket client, SessionShape shape, DialTarget upstream,
+        Func<Stream, CancellationToken, Task<Stream>>? handshake = null)
         : base(plane, owner, shape)
     {
         _client = client;
+        _handshake = handshake;
         _clientStream = new NetworkStream(client, ownsSocket: false);
+        if (handshake is null)
+        {
+            _clientReady.SetResult(_clientStream);
+        }
+
         _target = upstream;
         _bufferSize = plane.Options.Tcp.ReceiveBufferBytes;
         _inLane = new HoldLane(plane.Options.Intercept.MaxHeldPerSession, plane.Held.Budget);
@@ -45,13 +55,31 @@ internal sealed partial class RelaySession : Session
 
     public override bool CanSendTo(SendTarget target) => true;
 
-    /// <summary>Connects upstream (a failure closes the client with the reason), then relays until done.</summary>
+    /// <summary>
+    /// Terminates the client's TLS when the listener does (a failure closes the session saying so), connects
+    /// upstream (the client's SNI as the upstream's server name unless <c>upstreamTls.serverName</c> says
+    /// otherwise; a failure closes the client with the reason), then relays until done.
+    /// </summary>
     public async Task RunAsync()
     {
+        var target = _target;
+        if (_handshake is not null)
+        {
+            if (await OpenClientTlsAsync().ConfigureAwait(false) is not { } ssl)
+            {
+                return;
+            }
+
+            if (target.Tls is { ServerName: null } upstreamTls && !string.IsNullOrEmpty(ssl.TargetHostName))
+            {
+                target = target with { Tls = upstreamTls with { ServerName = ssl.TargetHostName } };
+            }
+        }
+
         DialedConnection dialed;
         try
         {
-            dialed = await Dialer.DialAsync(_target, TimeSpan.FromSeconds(Plane.Options.Outbound.ConnectTimeoutSeconds), Lifetime)
+            dialed = await Dialer.DialAsync(target, TimeSpan.FromSeconds(Plane.Options.Outbound.ConnectTimeoutSeconds), Lifetime)
                 .ConfigureAwait(false);
         }
         catch (CommandException ex)
@@ -95,7 +123,8 @@ internal sealed partial class RelaySession : Session
         }
         else
         {
-            await WriteAsync(_clientStream, _toClient, Direction.Out, payload, payload, cancellationToken).ConfigureAwait(false);
+            var client = await _clientReady.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await WriteAsync(client, _toClient, Direction.Out, payload, payload, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -107,11 +136,56 @@ internal sealed partial class RelaySession : Session
         Plane.Held.Forget(this);
         _inLane.Release();
         _outLane.Release();
+        if (_clientStream is SslStream clientTls)
+        {
+            clientTls.Dispose();
+        }
+
         CloseSocket(_client, abort);
         if (_upstream.Task.IsCompletedSuccessfully)
         {
             CloseUpstream(_upstream.Task.Result.Dialed, abort);
         }
+    }
+
+    /// <summary>
+    /// The client's TLS handshake, within <c>Gateway:Tls:HandshakeTimeoutSeconds</c>. A client that does not
+    /// start with a TLS record, or a handshake that fails, closes the session with a reason naming the client.
+    /// </summary>
+    private async Task<SslStream?> OpenClientTlsAsync()
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Lifetime);
+        timeout.CancelAfter(TimeSpan.FromSeconds(Plane.Options.Tls.HandshakeTimeoutSeconds));
+        string? failure;
+        try
+        {
+            var first = new byte[1];
+            var peeked = await _client.ReceiveAsync(first, SocketFlags.Peek, timeout.Token).ConfigureAwait(false);
+            failure = peeked == 0 ? "client closed before its TLS handshake"
+                : first[0] != 0x16 ? $"client did not start TLS: its first byte is 0x{first[0]:x2}{(first[0] is >= 0x20 and < 0x7f ? $" '{(char)first[0]}'" : "")}, not a TLS handshake record (0x16)"
+                : null;
+            if (failure is null)
+            {
+                var ssl = (SslStream)await _handshake!(new NetworkStream(_client, ownsSocket: false), timeout.Token).ConfigureAwait(false);
+                _clientStream = ssl;
+                _clientReady.TrySetResult(ssl);
+                return ssl;
+            }
+        }
+        catch (Exception ex) when (ex is System.Security.Authentication.AuthenticationException or IOException or SocketException or OperationCanceledException)
+        {
+            if (Lifetime.IsCancellationRequested)
+            {
+                return null; // closed meanwhile: the reason is already given
+            }
+
+            failure = ex is OperationCanceledException
+                ? $"client handshake failed: timed out after {Plane.Options.Tls.HandshakeTimeoutSeconds} s"
+                : $"client handshake failed: {(ex.InnerException ?? ex).Message}";
+        }
+
+        await CloseAsync(failure, abort: true).ConfigureAwait(false);
+        return null;
     }
 
     private static void CloseUpstream(DialedConnection dialed, bool abort)

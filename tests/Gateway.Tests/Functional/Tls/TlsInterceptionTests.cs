@@ -1,0 +1,175 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.Functional.Tls;
+
+/// <summary>Relays that terminate the client's TLS with certificates minted by the gateway CA, seen from real TLS clients.</summary>
+public sealed class TlsInterceptionTests
+{
+    /// <summary>A Python TLS client: trusts only <c>argv[1]</c> (or nothing), asks for <c>argv[3]</c> by SNI, sends a line, prints the answer.</summary>
+    private const string PythonClient = """
+        import socket, ssl, sys
+        cafile, port, name = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+        context = ssl.create_default_context(cafile=cafile or None)
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+                with context.wrap_socket(raw, server_hostname=name) as tls:
+                    tls.sendall(b"GET / HTTP/1.1\r\n\r\n")
+                    print("ANSWER", tls.recv(100).decode())
+        except ssl.SSLError as error:
+            print("SSLERROR", error)
+        """;
+
+    [Fact]
+    public async Task Ca_ServedWithoutItsKey_KeyFileOwnerOnly_SameAfterARestart()
+    {
+        using var folder = new TempFolder();
+        var settings = new Dictionary<string, string?> { ["ConnectionStrings:Capture"] = GatewayApp.CaptureDatabase(folder) };
+        string pem;
+        await using (var app = await GatewayApp.StartAsync(settings))
+        {
+            pem = await app.Http.GetStringAsync("/api/tls/ca.pem").Within();
+            var der = await app.Http.GetByteArrayAsync("/api/tls/ca.crt").Within();
+            Assert.Equal(X509Certificate2.CreateFromPem(pem).Thumbprint, X509CertificateLoader.LoadCertificate(der).Thumbprint);
+        }
+
+        Assert.DoesNotContain("PRIVATE KEY", pem);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(folder.Path, "gateway-ca.key")));
+        }
+        var file = Path.Combine(folder.Path, "served.pem");
+        await File.WriteAllTextAsync(file, pem);
+        var (code, x509, error) = await Tool.RunAsync("openssl", null, "x509", "-in", file, "-noout", "-subject", "-ext", "basicConstraints");
+        Assert.True(code == 0, error);
+        Assert.Contains("Socket Gateway CA", x509);
+        Assert.Contains("CA:TRUE", x509);
+
+        await using (var again = await GatewayApp.StartAsync(settings))
+        {
+            Assert.Equal(pem, await again.Http.GetStringAsync("/api/tls/ca.pem").Within());
+        }
+    }
+
+    [Fact]
+    public async Task InterceptingRelay_AClientTrustingTheCa_ReachesATlsUpstream_PlaintextRecordedBothWays_SniPassedOn()
+    {
+        await using var app = await GatewayApp.StartAsync();
+        using var upstream = new TlsEchoServer();
+        var relay = await app.CreateListenerAsync(new
+        {
+            name = "mitm", protocol = "tcp", port = 0, upstream = $"127.0.0.1:{upstream.Port}",
+            tls = new { }, upstreamTls = new { allowUntrusted = true },
+        });
+        using var folder = new TempFolder();
+        var ca = Path.Combine(folder.Path, "ca.pem");
+        await File.WriteAllTextAsync(ca, await app.Http.GetStringAsync("/api/tls/ca.pem").Within());
+
+        var (_, output, error) = await Tool.RunAsync("python3", null, "-c", PythonClient, ca, relay.Port.ToString(), "example.test");
+        Assert.True(output.Contains("ANSWER echo: GET / HTTP/1.1"), output + error);
+        Assert.Equal("example.test", await upstream.Sni.Task.Within());
+
+        var session = Assert.Single(await app.GetAsync<WireSession[]>("/api/sessions?state=all"), s => s.ListenerId == "mitm");
+        Assert.True(session.Tls);
+        var messages = await app.MessagesUntilAsync(session.Id, m => m.Length >= 2, "the plaintext both ways");
+        Assert.Equal("GET / HTTP/1.1\r\n\r\n", Encoding.ASCII.GetString(messages.First(m => m.Direction == "in").Data));
+        Assert.StartsWith("echo: GET /", Encoding.ASCII.GetString(messages.First(m => m.Direction == "out").Data));
+        var listener = await app.GetAsync<System.Text.Json.JsonElement>("/api/listeners/mitm");
+        Assert.True(listener.GetProperty("tls").GetProperty("ca").GetBoolean());
+    }
+
+    [Fact]
+    public async Task OpensslAskingForAName_GetsALeafForIt_SignedByTheGatewayCa()
+    {
+        await using var app = await GatewayApp.StartAsync();
+        using var upstream = new TlsEchoServer();
+        var relay = await app.CreateListenerAsync(new { name = "mitm", protocol = "tcp", port = 0, upstream = $"127.0.0.1:{upstream.Port}", tls = new { ca = true }, upstreamTls = new { allowUntrusted = true } });
+        using var folder = new TempFolder();
+        var ca = Path.Combine(folder.Path, "ca.pem");
+        await File.WriteAllTextAsync(ca, await app.Http.GetStringAsync("/api/tls/ca.pem").Within());
+
+        var (_, output, error) = await Tool.RunAsync("openssl", "", "s_client", "-connect", $"127.0.0.1:{relay.Port}", "-servername", "example.test", "-CAfile", ca, "-verify_return_error");
+        var all = output + error;
+        Assert.Matches("issuer=.*CN = Socket Gateway CA", all);
+        Assert.Contains("subject=CN = example.test", all);
+        Assert.Contains("Verify return code: 0 (ok)", all);
+    }
+
+    [Fact]
+    public async Task ClientNotTrustingTheCa_OrNotSpeakingTls_ClosesTheSessionSayingWhy()
+    {
+        await using var app = await GatewayApp.StartAsync();
+        using var upstream = new TlsEchoServer();
+        var relay = await app.CreateListenerAsync(new { name = "mitm", protocol = "tcp", port = 0, upstream = $"127.0.0.1:{upstream.Port}", tls = new { }, upstreamTls = new { allowUntrusted = true } });
+
+        var (_, output, _) = await Tool.RunAsync("python3", null, "-c", PythonClient, "", relay.Port.ToString(), "example.test");
+        Assert.Contains("SSLERROR", output);
+        var refused = await Timeouts.Eventually(async () =>
+            (await app.GetAsync<WireSession[]>("/api/sessions?state=closed")).FirstOrDefault(s => s.ListenerId == "mitm"), "the refused session");
+        Assert.Contains("client handshake failed", refused.CloseReason);
+
+        using var plain = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await plain.ConnectAsync(IPAddress.Loopback, relay.Port).Within();
+        await plain.SendTextAsync("GET / HTTP/1.1\r\n\r\n");
+        var closed = await app.SessionOfAsync(plain, "closed");
+        Assert.Contains("client did not start TLS", closed.CloseReason);
+        Assert.Contains("'G'", closed.CloseReason);
+    }
+
+    /// <summary>A TLS server on loopback with a self-signed certificate: answers each read with "echo: " and what it read, and remembers the SNI it was asked for.</summary>
+    private sealed class TlsEchoServer : IDisposable
+    {
+        private readonly LoopbackServer _server = new();
+        private readonly X509Certificate2 _certificate = Gateway.Listeners.TlsCertificates.CreateSelfSigned("upstream");
+
+        public TlsEchoServer() => _ = ServeAsync();
+
+        public int Port => _server.Port;
+
+        public TaskCompletionSource<string> Sni { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Dispose()
+        {
+            _server.Dispose();
+            _certificate.Dispose();
+        }
+
+        private async Task ServeAsync()
+        {
+            try
+            {
+                while (true)
+                {
+                    var socket = await _server.AcceptAsync();
+                    _ = Task.Run(async () =>
+                    {
+                        using var ssl = new SslStream(new NetworkStream(socket, ownsSocket: true));
+                        try
+                        {
+                            await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = _certificate });
+                            Sni.TrySetResult(ssl.TargetHostName);
+                            var buffer = new byte[4096];
+                            int read;
+                            while ((read = await ssl.ReadAsync(buffer)) > 0)
+                            {
+                                await ssl.WriteAsync(Encoding.ASCII.GetBytes("echo: ").Concat(buffer[..read]).ToArray());
+                            }
+                        }
+                        catch (Exception ex) when (ex is IOException or System.Security.Authentication.AuthenticationException or ObjectDisposedException)
+                        {
+                            // The client went away.
+                        }
+                    });
+                }
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                // Stopped.
+            }
+        }
+    }
+}
