@@ -18,6 +18,8 @@ public sealed record ConnectRequest(
     double? TimeoutSeconds);
 
 /// <summary>TLS for an outbound connection.</summary>
-/// <param name="ServerName">Name to send (SNI) and to validate the certificate against; default: the host.</param>
-/// <param name="AllowUntrusted">Accept any certificate (self-signed, expired, wrong name).</param>
-public sealed record ConnectTls(string? ServerName, bool AllowUntrusted);
+/// <param name="ServerName">Name to send (SNI) and to validate the certificate against; default: the host (for an intercepting relay, the name its client asked for).</param>
+/// <param name="AllowUntrusted">Accept any certificate (self-signed, expired, wrong name); otherwise the system's trust store decides.</param>
+/// <param name="ClientCertificatePath">A client certificate to present (mutual TLS): PKCS#12, or a PEM with the certificate and its key.</param>
+/// <param name="ClientCertificatePassword">Its password, if it has one.</param>
+public sealed record ConnectTls(string? ServerName, bool AllowUntrusted, string? ClientCertificatePath = null, string? ClientCertificatePassword = null);

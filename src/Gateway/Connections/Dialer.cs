@@ -47,7 +47,9 @@ internal sealed record DialedConnection(Socket Socket, SslStream? Tls);
 /// </summary>
 internal static class Dialer
 {
-    public static async Task<DialedConnection> DialAsync(DialTarget target, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <param name="applicationProtocols">ALPN to offer in TLS (an intercepting relay passes on its client's offer); null: none.</param>
+    public static async Task<DialedConnection> DialAsync(DialTarget target, TimeSpan timeout, CancellationToken cancellationToken,
+        List<SslApplicationProtocol>? applicationProtocols = null)
     {
         var description = target.Describe();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -60,7 +62,7 @@ internal static class Dialer
 
         try
         {
-            return new DialedConnection(socket, await HandshakeAsync(socket, tls, target.Host ?? "localhost", description, timeout, deadline.Token).ConfigureAwait(false));
+            return new DialedConnection(socket, await HandshakeAsync(socket, tls, target.Host ?? "localhost", description, timeout, applicationProtocols, deadline.Token).ConfigureAwait(false));
         }
         catch
         {
@@ -107,26 +109,40 @@ internal static class Dialer
         }
     }
 
+    /// <summary>The title of the <see cref="CommandException"/> for a server certificate that did not pass validation.</summary>
+    public const string CertificateRejected = "Certificate rejected";
+
     private static async Task<SslStream> HandshakeAsync(
-        Socket socket, ConnectTls tls, string host, string description, TimeSpan timeout, CancellationToken deadline)
+        Socket socket, ConnectTls tls, string host, string description, TimeSpan timeout, List<SslApplicationProtocol>? applicationProtocols, CancellationToken deadline)
     {
         var ssl = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
+        var rejected = SslPolicyErrors.None;
         try
         {
             await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
             {
                 TargetHost = tls.ServerName ?? host,
-                RemoteCertificateValidationCallback = tls.AllowUntrusted ? (_, _, _, _) => true : null,
+                ApplicationProtocols = applicationProtocols is { Count: > 0 } ? applicationProtocols : null,
+                ClientCertificates = string.IsNullOrWhiteSpace(tls.ClientCertificatePath) ? null
+                    : [Listeners.TlsCertificates.Load(tls.ClientCertificatePath, tls.ClientCertificatePassword)],
+                // The system's trust store decides unless anything goes; what it objected to is kept for the reason.
+                RemoteCertificateValidationCallback = tls.AllowUntrusted ? (_, _, _, _) => true : (_, _, _, errors) => (rejected = errors) == SslPolicyErrors.None,
             }, deadline).ConfigureAwait(false);
             return ssl;
         }
-        catch (Exception ex) when (ex is AuthenticationException or IOException or OperationCanceledException)
+        catch (Exception ex) when (ex is AuthenticationException or IOException or OperationCanceledException or System.Security.Cryptography.CryptographicException)
         {
             await ssl.DisposeAsync().ConfigureAwait(false);
             if (ex is OperationCanceledException && deadline.IsCancellationRequested)
             {
                 throw new CommandException(StatusCodes.Status504GatewayTimeout, "Timed out",
                     $"The TLS handshake with {description} did not finish within {timeout.TotalSeconds:0.###} s.");
+            }
+
+            if (rejected != SslPolicyErrors.None)
+            {
+                throw new CommandException(StatusCodes.Status502BadGateway, CertificateRejected,
+                    $"The TLS handshake with {description} failed: its certificate was rejected: {rejected} (allowUntrusted: true accepts it).");
             }
 
             throw new CommandException(StatusCodes.Status502BadGateway, "TLS handshake failed",

@@ -17,6 +17,12 @@ internal sealed class OutboundConnector(DataPlane plane, OutboundSessions owner,
             throw CommandException.BadInput($"framing: {framingError}.");
         }
 
+        if (request.Tls is { ClientCertificatePath: { Length: > 0 } clientCertificate }
+            && TlsCertificates.Problem("tls.clientCertificatePath", clientCertificate) is { } clientProblem)
+        {
+            throw CommandException.BadInput(clientProblem);
+        }
+
         if (protocol == ListenerProtocol.Udp && (!framing.IsRaw || request.Tls is not null))
         {
             throw CommandException.BadInput("udp connections are raw datagrams: no framing, no TLS.");

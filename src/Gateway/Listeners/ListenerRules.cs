@@ -120,6 +120,12 @@ internal static class ListenerRules
             errors.Add($"{key("UpstreamTls")} needs an upstream.");
         }
 
+        if (listener.UpstreamTls is { ClientCertificatePath: { Length: > 0 } clientCertificate }
+            && TlsCertificates.Problem(key("UpstreamTls") + ".clientCertificatePath", clientCertificate) is { } clientProblem)
+        {
+            errors.Add(clientProblem);
+        }
+
         if (listener.Rules.Count > 0)
         {
             var relay = !string.IsNullOrWhiteSpace(listener.Upstream);

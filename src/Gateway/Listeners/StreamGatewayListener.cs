@@ -102,13 +102,14 @@ internal sealed class StreamGatewayListener : GatewayListener
                 continue;
             }
 
-            var session = new StreamSession(Plane, this, client, shape, handshake: TerminatesTls ? AuthenticateAsync : null);
+            var session = new StreamSession(Plane, this, client, shape, handshake: TerminatesTls ? (stream, token) => AuthenticateAsync(stream, null, token) : null);
             session.Start();
             _ = session.RunAsync();
         }
     }
 
-    private async Task<Stream> AuthenticateAsync(Stream stream, CancellationToken cancellationToken)
+    /// <param name="protocols">ALPN to answer with (an intercepting relay's upstream choice); null: none.</param>
+    private async Task<Stream> AuthenticateAsync(Stream stream, List<SslApplicationProtocol>? protocols, CancellationToken cancellationToken)
     {
         var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
         try
@@ -118,8 +119,9 @@ internal sealed class StreamGatewayListener : GatewayListener
                 {
                     // The name the client asked for (SNI) gets a certificate of its own, signed by the gateway CA.
                     ServerCertificateSelectionCallback = (_, name) => Plane.Leaves.For(string.IsNullOrEmpty(name) ? DefaultName : name),
+                    ApplicationProtocols = protocols,
                 }
-                : new SslServerAuthenticationOptions { ServerCertificate = _certificate };
+                : new SslServerAuthenticationOptions { ServerCertificate = _certificate, ApplicationProtocols = protocols };
             await ssl.AuthenticateAsServerAsync(options, cancellationToken).ConfigureAwait(false);
             return ssl;
         }

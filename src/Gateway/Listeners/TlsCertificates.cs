@@ -27,6 +27,12 @@ internal static class TlsCertificates
         return X509CertificateLoader.LoadPkcs12FromFile(path, password);
     }
 
+    /// <summary>Why a certificate file given as <paramref name="field"/> cannot be read, or null when it can.</summary>
+    public static string? Problem(string field, string path) =>
+        !File.Exists(path) ? $"{field}: certificate file '{path}' does not exist."
+        : !IsRegularFile(path) ? $"{field}: '{path}' is not a regular file (a FIFO, device or directory is never read)."
+        : null;
+
     /// <summary>Whether the path (links followed) is a regular file; where that cannot be told (not Linux), whether it exists.</summary>
     public static bool IsRegularFile(string path) =>
         UnixSocketFiles.Identify(path, followLinks: true) is { } file ? file.IsRegularFile : !OperatingSystem.IsLinux() && File.Exists(path);

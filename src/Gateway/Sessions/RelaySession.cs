@@ -3,6 +3,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Threading.Channels;
 using Gateway.Connections;
+using Gateway.Tls;
 using Gateway.Faults;
 using Gateway.Listeners;
 using Gateway.Traffic;
@@ -20,7 +21,7 @@ namespace Gateway.Sessions;
 internal sealed partial class RelaySession : Session
 {
     private readonly Socket _client;
-    private readonly Func<Stream, CancellationToken, Task<Stream>>? _handshake;
+    private readonly Func<Stream, List<SslApplicationProtocol>?, CancellationToken, Task<Stream>>? _handshake;
     private readonly TaskCompletionSource<Stream> _clientReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Stream _clientStream;
     private readonly DialTarget _target;
@@ -34,7 +35,7 @@ internal sealed partial class RelaySession : Session
 
     /// <param name="handshake">Terminates the client's TLS (the relay then sees and forwards plaintext); null: none.</param>
     public RelaySession(DataPlane plane, ISessionOwner owner, Socket client, SessionShape shape, DialTarget upstream,
-        Func<Stream, CancellationToken, Task<Stream>>? handshake = null)
+        Func<Stream, List<SslApplicationProtocol>?, CancellationToken, Task<Stream>>? handshake = null)
         : base(plane, owner, shape)
     {
         _client = client;
@@ -56,40 +57,57 @@ internal sealed partial class RelaySession : Session
     public override bool CanSendTo(SendTarget target) => true;
 
     /// <summary>
-    /// Terminates the client's TLS when the listener does (a failure closes the session saying so), connects
-    /// upstream (the client's SNI as the upstream's server name unless <c>upstreamTls.serverName</c> says
-    /// otherwise; a failure closes the client with the reason), then relays until done.
+    /// Connects upstream, then relays until done. When the listener terminates TLS, its client's ClientHello
+    /// comes first: the upstream is asked for the same name (SNI, unless <c>upstreamTls.serverName</c> says
+    /// otherwise) and offered the same protocols (ALPN), and the client's handshake is then answered with the
+    /// upstream's choice, so that what the two ends agree on is what they would have agreed on directly. A
+    /// failure on either side closes the session with a reason that names the side.
     /// </summary>
     public async Task RunAsync()
     {
         var target = _target;
+        (ClientHello Hello, byte[] Bytes)? read = null;
         if (_handshake is not null)
         {
-            if (await OpenClientTlsAsync().ConfigureAwait(false) is not { } ssl)
+            if ((read = await ReadClientHelloAsync().ConfigureAwait(false)) is null)
             {
                 return;
             }
 
-            if (target.Tls is { ServerName: null } upstreamTls && !string.IsNullOrEmpty(ssl.TargetHostName))
+            if (target.Tls is { ServerName: null } upstreamTls && !string.IsNullOrEmpty(read.Value.Hello.ServerName))
             {
-                target = target with { Tls = upstreamTls with { ServerName = ssl.TargetHostName } };
+                target = target with { Tls = upstreamTls with { ServerName = read.Value.Hello.ServerName } };
             }
         }
 
         DialedConnection dialed;
         try
         {
-            dialed = await Dialer.DialAsync(target, TimeSpan.FromSeconds(Plane.Options.Outbound.ConnectTimeoutSeconds), Lifetime)
+            var offer = target.Tls is not null && read is { Hello.Protocols.Count: > 0 } hello
+                ? hello.Hello.Protocols.Select(p => new SslApplicationProtocol(p)).ToList()
+                : null;
+            dialed = await Dialer.DialAsync(target, TimeSpan.FromSeconds(Plane.Options.Outbound.ConnectTimeoutSeconds), Lifetime, offer)
                 .ConfigureAwait(false);
         }
         catch (CommandException ex)
         {
-            await CloseAsync($"upstream unreachable: {ex.Message}").ConfigureAwait(false);
+            await CloseAsync(ex.Title == Dialer.CertificateRejected ? $"upstream certificate rejected: {ex.Message}" : $"upstream unreachable: {ex.Message}",
+                abort: read is not null).ConfigureAwait(false);
             return;
         }
         catch (OperationCanceledException)
         {
             return; // closed while connecting
+        }
+
+        if (read is { } clientHello)
+        {
+            var chosen = dialed.Tls?.NegotiatedApplicationProtocol is { Protocol.IsEmpty: false } protocol ? new List<SslApplicationProtocol> { protocol } : null;
+            if (await OpenClientTlsAsync(clientHello.Bytes, chosen).ConfigureAwait(false) is null)
+            {
+                CloseUpstream(dialed, abort: true);
+                return;
+            }
         }
 
         Stream upstream = dialed.Tls is { } tls ? tls : new NetworkStream(dialed.Socket, ownsSocket: false);
@@ -149,30 +167,41 @@ internal sealed partial class RelaySession : Session
     }
 
     /// <summary>
-    /// The client's TLS handshake, within <c>Gateway:Tls:HandshakeTimeoutSeconds</c>. A client that does not
-    /// start with a TLS record, or a handshake that fails, closes the session with a reason naming the client.
+    /// Reads the client's ClientHello (within <c>Gateway:Tls:HandshakeTimeoutSeconds</c>), keeping its bytes
+    /// for the handshake. A client that does not start with one closes the session with a reason naming the client.
     /// </summary>
-    private async Task<SslStream?> OpenClientTlsAsync()
+    private async Task<(ClientHello Hello, byte[] Bytes)?> ReadClientHelloAsync()
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Lifetime);
         timeout.CancelAfter(TimeSpan.FromSeconds(Plane.Options.Tls.HandshakeTimeoutSeconds));
-        string? failure;
+        var buffer = new byte[ClientHello.MaxBytes];
+        var have = 0;
+        string failure;
         try
         {
-            var first = new byte[1];
-            var peeked = await _client.ReceiveAsync(first, SocketFlags.Peek, timeout.Token).ConfigureAwait(false);
-            failure = peeked == 0 ? "client closed before its TLS handshake"
-                : first[0] != 0x16 ? $"client did not start TLS: its first byte is 0x{first[0]:x2}{(first[0] is >= 0x20 and < 0x7f ? $" '{(char)first[0]}'" : "")}, not a TLS handshake record (0x16)"
-                : null;
-            if (failure is null)
+            while (true)
             {
-                var ssl = (SslStream)await _handshake!(new NetworkStream(_client, ownsSocket: false), timeout.Token).ConfigureAwait(false);
-                _clientStream = ssl;
-                _clientReady.TrySetResult(ssl);
-                return ssl;
+                var read = await _client.ReceiveAsync(buffer.AsMemory(have), SocketFlags.None, timeout.Token).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    failure = "client closed before its TLS handshake";
+                    break;
+                }
+
+                have += read;
+                if (ClientHello.TryParse(buffer.AsSpan(0, have), out _) is { } hello)
+                {
+                    return (hello, buffer[..have]);
+                }
             }
         }
-        catch (Exception ex) when (ex is System.Security.Authentication.AuthenticationException or IOException or SocketException or OperationCanceledException)
+        catch (FormatException ex)
+        {
+            failure = buffer[0] != 0x16
+                ? $"client did not start TLS: its first byte is 0x{buffer[0]:x2}{(buffer[0] is >= 0x20 and < 0x7f ? $" '{(char)buffer[0]}'" : "")}, not a TLS handshake record (0x16)"
+                : $"client handshake failed: {ex.Message}";
+        }
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException)
         {
             if (Lifetime.IsCancellationRequested)
             {
@@ -180,12 +209,40 @@ internal sealed partial class RelaySession : Session
             }
 
             failure = ex is OperationCanceledException
-                ? $"client handshake failed: timed out after {Plane.Options.Tls.HandshakeTimeoutSeconds} s"
-                : $"client handshake failed: {(ex.InnerException ?? ex).Message}";
+                ? $"client handshake failed: no ClientHello within {Plane.Options.Tls.HandshakeTimeoutSeconds} s"
+                : $"client handshake failed: {Describe((SocketException)ex)}";
         }
 
         await CloseAsync(failure, abort: true).ConfigureAwait(false);
         return null;
+    }
+
+    /// <summary>
+    /// Completes the client's TLS handshake (its ClientHello replayed from <paramref name="hello"/>), offering
+    /// <paramref name="protocols"/> (the upstream's ALPN choice). A failure closes the session, naming the client.
+    /// </summary>
+    private async Task<SslStream?> OpenClientTlsAsync(byte[] hello, List<SslApplicationProtocol>? protocols)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Lifetime);
+        timeout.CancelAfter(TimeSpan.FromSeconds(Plane.Options.Tls.HandshakeTimeoutSeconds));
+        try
+        {
+            var ssl = (SslStream)await _handshake!(new PrefixedStream(hello, new NetworkStream(_client, ownsSocket: false)), protocols, timeout.Token).ConfigureAwait(false);
+            _clientStream = ssl;
+            _clientReady.TrySetResult(ssl);
+            return ssl;
+        }
+        catch (Exception ex) when (ex is System.Security.Authentication.AuthenticationException or IOException or SocketException or OperationCanceledException)
+        {
+            if (!Lifetime.IsCancellationRequested)
+            {
+                await CloseAsync(ex is OperationCanceledException
+                    ? $"client handshake failed: timed out after {Plane.Options.Tls.HandshakeTimeoutSeconds} s"
+                    : $"client handshake failed: {(ex.InnerException ?? ex).Message}", abort: true).ConfigureAwait(false);
+            }
+
+            return null;
+        }
     }
 
     private static void CloseUpstream(DialedConnection dialed, bool abort)
