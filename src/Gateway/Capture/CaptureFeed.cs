@@ -92,6 +92,7 @@ internal sealed class CaptureFeed : ITrafficObserver
 
                 return;
             case SessionOpened { Session.Capture: not CaptureMode.Off }:
+            case SessionUpdated { Session.Capture: not CaptureMode.Off }:
             case SessionClosed { Session.Capture: not CaptureMode.Off }:
                 // At most two per session, and without them messages would have no session: never dropped.
                 _queue.Offer(trafficEvent, bounded: false);

@@ -103,6 +103,10 @@ internal sealed class SqliteCaptureStore : ICaptureStore
                     SqliteCommands.BindSession(upsertSession, closed.Session);
                     await upsertSession.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                     break;
+                case SessionUpdated updated:
+                    SqliteCommands.BindSession(upsertSession, updated.Session);
+                    await upsertSession.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    break;
                 case Security.AuditRecorded audit:
                     SqliteCommands.BindAudit(insertAudit, audit.Entry);
                     await insertAudit.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);

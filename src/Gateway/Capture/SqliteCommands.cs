@@ -11,7 +11,9 @@ internal static class SqliteCommands
 {
     public const string SelectSessions =
         "SELECT id, listener_id, kind, protocol, framing, tls, remote, local, upstream, capture, state, "
-        + "opened_at, closed_at, close_reason, bytes_in, bytes_out, messages_in, messages_out FROM sessions";
+        + "opened_at, closed_at, close_reason, bytes_in, bytes_out, messages_in, messages_out, tls_info FROM sessions";
+
+    private static readonly System.Text.Json.JsonSerializerOptions TlsJson = new(System.Text.Json.JsonSerializerDefaults.Web);
 
     private const string SelectMessages = "SELECT seq, session_id, listener_id, direction, at, size, data, faults, rules, tags FROM messages";
 
@@ -55,11 +57,11 @@ internal static class SqliteCommands
         var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = "INSERT OR REPLACE INTO sessions (id, listener_id, kind, protocol, framing, tls, remote, local, upstream, capture, "
-            + "state, opened_at, closed_at, close_reason, bytes_in, bytes_out, messages_in, messages_out) VALUES "
+            + "state, opened_at, closed_at, close_reason, bytes_in, bytes_out, messages_in, messages_out, tls_info) VALUES "
             + "($id, $listener, $kind, $protocol, $framing, $tls, $remote, $local, $upstream, $capture, "
-            + "$state, $opened, $closed, $reason, $bin, $bout, $min, $mout)";
+            + "$state, $opened, $closed, $reason, $bin, $bout, $min, $mout, $tlsinfo)";
         foreach (var name in new[] { "$id", "$listener", "$kind", "$protocol", "$framing", "$tls", "$remote", "$local", "$upstream", "$capture",
-                     "$state", "$opened", "$closed", "$reason", "$bin", "$bout", "$min", "$mout" })
+                     "$state", "$opened", "$closed", "$reason", "$bin", "$bout", "$min", "$mout", "$tlsinfo" })
         {
             command.Parameters.Add(new SqliteParameter { ParameterName = name });
         }
@@ -76,7 +78,7 @@ internal static class SqliteCommands
         p[2].Value = Name(session.Kind);
         p[3].Value = Name(session.Protocol);
         p[4].Value = Name(session.Framing);
-        p[5].Value = session.Tls ? 1 : 0;
+        p[5].Value = session.Tls is null ? 0 : 1;
         p[6].Value = session.Remote;
         p[7].Value = session.Local;
         p[8].Value = (object?)session.Upstream ?? DBNull.Value;
@@ -89,6 +91,7 @@ internal static class SqliteCommands
         p[15].Value = session.BytesOut;
         p[16].Value = session.MessagesIn;
         p[17].Value = session.MessagesOut;
+        p[18].Value = session.Tls is { } tls ? System.Text.Json.JsonSerializer.Serialize(tls, TlsJson) : DBNull.Value;
     }
 
     public static SqliteCommand InsertAudit(SqliteConnection connection, SqliteTransaction transaction)
@@ -129,7 +132,9 @@ internal static class SqliteCommands
         Parse<SessionKind>(r.GetString(2)),
         Parse<ListenerProtocol>(r.GetString(3)),
         Parse<FramingMode>(r.GetString(4)),
-        r.GetInt64(5) != 0,
+        r.GetInt64(5) == 0 ? null
+            : r.IsDBNull(18) ? new Tls.SessionTlsInfo(null, null)
+            : System.Text.Json.JsonSerializer.Deserialize<Tls.SessionTlsInfo>(r.GetString(18), TlsJson),
         r.GetString(6),
         r.GetString(7),
         r.IsDBNull(8) ? null : r.GetString(8),

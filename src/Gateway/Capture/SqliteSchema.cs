@@ -64,6 +64,9 @@ internal static class SqliteSchema
         ALTER TABLE messages ADD COLUMN rules TEXT;
         ALTER TABLE messages ADD COLUMN tags TEXT;
         """,
+        """
+        ALTER TABLE sessions ADD COLUMN tls_info TEXT;
+        """,
     ];
 
     public static int Version => Migrations.Length;

@@ -37,8 +37,12 @@ internal sealed record DialTarget(ListenerProtocol Protocol, string? Host, int? 
     }
 }
 
-/// <summary>A connected socket, and its TLS stream when the target asked for TLS.</summary>
-internal sealed record DialedConnection(Socket Socket, SslStream? Tls);
+/// <summary>A connected socket, and its TLS stream when the target asked for TLS (with what validation found wrong, accepted by allowUntrusted).</summary>
+internal sealed record DialedConnection(Socket Socket, SslStream? Tls, SslPolicyErrors CertificateErrors = SslPolicyErrors.None)
+{
+    /// <summary>The server side of the handshake as a session shows it; null without TLS.</summary>
+    public Gateway.Tls.UpstreamTlsInfo? TlsInfo => Tls is null ? null : Gateway.Tls.UpstreamTlsInfo.Of(Tls, CertificateErrors);
+}
 
 /// <summary>
 /// Connects out, for outbound sessions and for relays' upstream legs. Refusals are
@@ -62,7 +66,8 @@ internal static class Dialer
 
         try
         {
-            return new DialedConnection(socket, await HandshakeAsync(socket, tls, target.Host ?? "localhost", description, timeout, applicationProtocols, deadline.Token).ConfigureAwait(false));
+            var (ssl, errors) = await HandshakeAsync(socket, tls, target.Host ?? "localhost", description, timeout, applicationProtocols, deadline.Token).ConfigureAwait(false);
+            return new DialedConnection(socket, ssl, errors);
         }
         catch
         {
@@ -112,7 +117,7 @@ internal static class Dialer
     /// <summary>The title of the <see cref="CommandException"/> for a server certificate that did not pass validation.</summary>
     public const string CertificateRejected = "Certificate rejected";
 
-    private static async Task<SslStream> HandshakeAsync(
+    private static async Task<(SslStream Stream, SslPolicyErrors Errors)> HandshakeAsync(
         Socket socket, ConnectTls tls, string host, string description, TimeSpan timeout, List<SslApplicationProtocol>? applicationProtocols, CancellationToken deadline)
     {
         var ssl = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
@@ -125,10 +130,10 @@ internal static class Dialer
                 ApplicationProtocols = applicationProtocols is { Count: > 0 } ? applicationProtocols : null,
                 ClientCertificates = string.IsNullOrWhiteSpace(tls.ClientCertificatePath) ? null
                     : [Listeners.TlsCertificates.Load(tls.ClientCertificatePath, tls.ClientCertificatePassword)],
-                // The system's trust store decides unless anything goes; what it objected to is kept for the reason.
-                RemoteCertificateValidationCallback = tls.AllowUntrusted ? (_, _, _, _) => true : (_, _, _, errors) => (rejected = errors) == SslPolicyErrors.None,
+                // The system's trust store decides unless anything goes; what it objected to is kept either way.
+                RemoteCertificateValidationCallback = (_, _, _, errors) => (rejected = errors) == SslPolicyErrors.None || tls.AllowUntrusted,
             }, deadline).ConfigureAwait(false);
-            return ssl;
+            return (ssl, rejected);
         }
         catch (Exception ex) when (ex is AuthenticationException or IOException or OperationCanceledException or System.Security.Cryptography.CryptographicException)
         {
@@ -139,7 +144,7 @@ internal static class Dialer
                     $"The TLS handshake with {description} did not finish within {timeout.TotalSeconds:0.###} s.");
             }
 
-            if (rejected != SslPolicyErrors.None)
+            if (rejected != SslPolicyErrors.None && !tls.AllowUntrusted)
             {
                 throw new CommandException(StatusCodes.Status502BadGateway, CertificateRejected,
                     $"The TLS handshake with {description} failed: its certificate was rejected: {rejected} (allowUntrusted: true accepts it).");

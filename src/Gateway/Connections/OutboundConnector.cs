@@ -47,17 +47,18 @@ internal sealed class OutboundConnector(DataPlane plane, OutboundSessions owner,
                 : "The gateway's sessions hold all the file descriptors the process may use (RLIMIT_NOFILE): close a session first.");
         }
 
-        Socket socket;
-        SslStream? tls;
+        DialedConnection dialed;
         try
         {
-            (socket, tls) = await Dialer.DialAsync(target, timeout, cancellationToken).ConfigureAwait(false);
+            dialed = await Dialer.DialAsync(target, timeout, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
             plane.Descriptors.Release(OutboundSessions.DescriptorsPerSession); // no session was made
             throw;
         }
+
+        var (socket, tls) = (dialed.Socket, dialed.Tls);
 
         var shape = new SessionShape(protocol, SessionKind.Outbound,
             Remote: protocol == ListenerProtocol.Unix ? request.Path! : EndpointText.Format(socket.RemoteEndPoint),
@@ -75,6 +76,11 @@ internal sealed class OutboundConnector(DataPlane plane, OutboundSessions owner,
         {
             var stream = new StreamSession(plane, owner, socket, shape, (Stream?)tls ?? new NetworkStream(socket, ownsSocket: false));
             stream.Start();
+            if (dialed.TlsInfo is { } server)
+            {
+                stream.SetTls(null, server);
+            }
+
             _ = stream.RunAsync();
             session = stream;
         }

@@ -130,6 +130,7 @@ internal sealed class HubClientFeed
     {
         SessionOpened e => _client.SendAsync(HubEvents.SessionOpened, e.Session, _stop.Token),
         SessionClosed e => _client.SendAsync(HubEvents.SessionClosed, e.Session, _stop.Token),
+        SessionUpdated e => _client.SendAsync(HubEvents.SessionUpdated, e.Session, _stop.Token),
         ListenerChanged e => _client.SendAsync(HubEvents.ListenerChanged, e.Listener, _stop.Token),
         MessageHeld e => _client.SendAsync(HubEvents.Held, e.Held, _stop.Token),
         HeldReleased e => _client.SendAsync(HubEvents.HeldReleased, e.Released, _stop.Token),
@@ -143,6 +144,7 @@ internal static class HubEvents
     public const string Traffic = "traffic";
     public const string SessionOpened = "sessionOpened";
     public const string SessionClosed = "sessionClosed";
+    public const string SessionUpdated = "sessionUpdated";
     public const string ListenerChanged = "listenerChanged";
     public const string Held = "held";
     public const string HeldReleased = "heldReleased";

@@ -88,7 +88,7 @@ internal sealed class StreamGatewayListener : GatewayListener
 
             var shape = new SessionShape(Protocol, UpstreamTarget is null ? SessionKind.Accepted : SessionKind.Relay,
                 Remote: EndpointText.Peer(client), Local: Protocol == ListenerProtocol.Unix ? Path! : EndpointText.Format(client.LocalEndPoint),
-                Format, Tls: TerminatesTls, Upstream: Upstream);
+                Format, Tls: TerminatesTls || UpstreamTarget?.Tls is not null, Upstream: Upstream);
             if (Protocol == ListenerProtocol.Tcp)
             {
                 client.NoDelay = true;

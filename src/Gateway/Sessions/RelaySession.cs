@@ -100,14 +100,22 @@ internal sealed partial class RelaySession : Session
             return; // closed while connecting
         }
 
+        ClientTlsInfo? clientTls = null;
         if (read is { } clientHello)
         {
             var chosen = dialed.Tls?.NegotiatedApplicationProtocol is { Protocol.IsEmpty: false } protocol ? new List<SslApplicationProtocol> { protocol } : null;
-            if (await OpenClientTlsAsync(clientHello.Bytes, chosen).ConfigureAwait(false) is null)
+            if (await OpenClientTlsAsync(clientHello.Bytes, chosen).ConfigureAwait(false) is not { } ssl)
             {
                 CloseUpstream(dialed, abort: true);
                 return;
             }
+
+            clientTls = ClientTlsInfo.Of(ssl);
+        }
+
+        if (clientTls is not null || dialed.TlsInfo is not null)
+        {
+            SetTls(clientTls, dialed.TlsInfo);
         }
 
         Stream upstream = dialed.Tls is { } tls ? tls : new NetworkStream(dialed.Socket, ownsSocket: false);

@@ -64,6 +64,8 @@ internal abstract partial class Session
 
     public bool Tls { get; }
 
+    private Tls.SessionTlsInfo? _tlsInfo;
+
     /// <summary>The server a relay session forwards to; null otherwise.</summary>
     public string? Upstream { get; }
 
@@ -107,11 +109,22 @@ internal abstract partial class Session
         lock (_gate)
         {
             return new SessionInfo(
-                Id, ListenerId, Kind, Protocol, Framing, Tls, Remote, Local, Upstream,
+                Id, ListenerId, Kind, Protocol, Framing, Tls ? _tlsInfo ?? new Tls.SessionTlsInfo(null, null) : null, Remote, Local, Upstream,
                 _closedAt is null ? SessionState.Open : SessionState.Closed,
                 OpenedAt, _closedAt, _closeReason,
                 _bytesIn, _bytesOut, _messagesIn, _messagesOut, Capture.Mode);
         }
+    }
+
+    /// <summary>Records how the TLS handshakes went (either side may be null) and tells the observers.</summary>
+    public void SetTls(Tls.ClientTlsInfo? client, Tls.UpstreamTlsInfo? upstream)
+    {
+        lock (_gate)
+        {
+            _tlsInfo = new Tls.SessionTlsInfo(client ?? _tlsInfo?.Client, upstream ?? _tlsInfo?.Upstream);
+        }
+
+        Plane.Bus.Publish(new SessionUpdated(Snapshot()));
     }
 
     /// <summary>Announces the session. Called once by its listener, before any traffic is recorded.</summary>

@@ -9,7 +9,7 @@ namespace Gateway.Sessions;
 /// <param name="Kind"><c>accepted</c> (a peer connected to a listener) or <c>outbound</c> (the gateway connected out).</param>
 /// <param name="Protocol"><c>tcp</c>, <c>udp</c> or <c>unix</c>.</param>
 /// <param name="Framing">How the stream is cut into messages: <c>raw</c>, <c>line</c>, <c>len16</c>, <c>len32</c>.</param>
-/// <param name="Tls">True when the bytes shown are the decrypted content of a TLS connection.</param>
+/// <param name="Tls">When the bytes shown are the decrypted content of TLS: each side's handshake (<c>{client: {sni, alpn, protocol, cipher}, upstream: {subject, issuer, sha256, alpn, protocol, errors}}</c>); null without TLS.</param>
 /// <param name="Remote">The peer, as <c>127.0.0.1:54321</c> or <c>[::1]:54321</c>.</param>
 /// <param name="Local">The gateway's end.</param>
 /// <param name="Upstream">For relay sessions, the server the client's traffic is forwarded to.</param>
@@ -28,7 +28,7 @@ public sealed record SessionInfo(
     SessionKind Kind,
     ListenerProtocol Protocol,
     FramingMode Framing,
-    bool Tls,
+    Tls.SessionTlsInfo? Tls,
     string Remote,
     string Local,
     string? Upstream,

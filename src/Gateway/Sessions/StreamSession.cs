@@ -127,6 +127,11 @@ internal sealed class StreamSession : Session
             }
         }
 
+        if (stream is System.Net.Security.SslStream ssl)
+        {
+            SetTls(Gateway.Tls.ClientTlsInfo.Of(ssl), null);
+        }
+
         _ready.TrySetResult(stream);
         return stream;
     }

@@ -38,6 +38,9 @@ internal sealed record SessionOpened(SessionInfo Session) : TrafficEvent;
 
 internal sealed record SessionClosed(SessionInfo Session) : TrafficEvent;
 
+/// <summary>Something learned about an open session after it opened (its TLS handshakes).</summary>
+internal sealed record SessionUpdated(SessionInfo Session) : TrafficEvent;
+
 internal sealed record ListenerChanged(ListenerInfo Listener) : TrafficEvent;
 
 internal sealed record MessageHeld(Intercept.HeldInfo Held) : TrafficEvent;

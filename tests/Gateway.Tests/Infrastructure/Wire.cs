@@ -11,7 +11,7 @@ public sealed record WireListener(
 public sealed record WireListenerTls(bool SelfSigned, string Fingerprint);
 
 public sealed record WireSession(
-    long Id, string? ListenerId, string Kind, string Protocol, string Framing, bool Tls, string Remote, string Local, string? Upstream, string State,
+    long Id, string? ListenerId, string Kind, string Protocol, string Framing, WireSessionTls? Tls, string Remote, string Local, string? Upstream, string State,
     DateTimeOffset OpenedAt, DateTimeOffset? ClosedAt, string? CloseReason,
     long BytesIn, long BytesOut, long MessagesIn, long MessagesOut, string? Capture = null);
 
@@ -20,6 +20,12 @@ public sealed record WireMessage(
     string[]? Faults = null, string[]? Rules = null, string[]? Tags = null);
 
 public sealed record WireRule(string Id, string? Name, bool Enabled, string Direction, long Hits, string? DisabledReason, bool Continue);
+
+public sealed record WireSessionTls(WireClientTls? Client, WireUpstreamTls? Upstream);
+
+public sealed record WireClientTls(string? Sni, string? Alpn, string Protocol, string Cipher);
+
+public sealed record WireUpstreamTls(string Subject, string Issuer, string Sha256, string? Alpn, string Protocol, string? Errors);
 
 public sealed record WireSendResult(int Bytes);
 

@@ -48,7 +48,7 @@ internal sealed class Conversation
             + (session.ListenerId is null ? "" : $" on listener {session.ListenerId}")
             + $", remote {session.Remote}, local {session.Local}"
             + (session.Upstream is null ? "" : $", relayed to {session.Upstream}")
-            + (session.Tls ? ", TLS (decrypted bytes shown)" : "");
+            + (session.Tls is not null ? ", TLS (decrypted bytes shown)" : "");
         IPEndPoint remote;
         IPEndPoint local;
         if (session.Protocol == ListenerProtocol.Unix || !TryParse(session.Remote, out remote!) || !TryParse(session.Local, out local!))

@@ -24,6 +24,8 @@ public sealed class HttpsThroughRelayTests
         Assert.True(body == $"{protocol} /hello client=none", body + error);
 
         var session = Assert.Single(await app.GetAsync<WireSession[]>("/api/sessions?state=all"), s => s.ListenerId == "https");
+        var alpn = protocol == "HTTP/2" ? "h2" : "http/1.1"; // curl offers both, or http/1.1 alone: the upstream chose, the client was told the same
+        Assert.Equal((alpn, alpn), (session.Tls!.Client!.Alpn, session.Tls.Upstream!.Alpn));
         var messages = await app.MessagesUntilAsync(session.Id, m => m.Any(x => x.Direction == "out"), "the plaintext both ways");
         var request = Encoding.ASCII.GetString(messages.Where(m => m.Direction == "in").SelectMany(m => m.Data).ToArray());
         if (protocol == "HTTP/1.1")

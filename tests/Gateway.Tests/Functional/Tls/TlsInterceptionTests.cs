@@ -74,7 +74,12 @@ public sealed class TlsInterceptionTests
         Assert.Equal("example.test", await upstream.Sni.Task.Within());
 
         var session = Assert.Single(await app.GetAsync<WireSession[]>("/api/sessions?state=all"), s => s.ListenerId == "mitm");
-        Assert.True(session.Tls);
+        // Both handshakes, as each went: the name the client asked for, and the upstream's self-signed certificate (accepted by allowUntrusted).
+        Assert.Equal("example.test", session.Tls!.Client!.Sni);
+        Assert.StartsWith("Tls1", session.Tls.Client.Protocol);
+        Assert.Contains("upstream", session.Tls.Upstream!.Subject);
+        Assert.Matches("^([0-9A-F]{2}:){31}[0-9A-F]{2}$", session.Tls.Upstream.Sha256);
+        Assert.Contains("RemoteCertificateChainErrors", session.Tls.Upstream.Errors);
         var messages = await app.MessagesUntilAsync(session.Id, m => m.Length >= 2, "the plaintext both ways");
         Assert.Equal("GET / HTTP/1.1\r\n\r\n", Encoding.ASCII.GetString(messages.First(m => m.Direction == "in").Data));
         Assert.StartsWith("echo: GET /", Encoding.ASCII.GetString(messages.First(m => m.Direction == "out").Data));

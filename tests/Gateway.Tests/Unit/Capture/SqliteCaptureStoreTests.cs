@@ -44,7 +44,7 @@ public sealed class SqliteCaptureStoreTests : IDisposable
         await using (var store = new SqliteCaptureStore($"Data Source={File}", "/"))
         {
             await store.OpenAsync(CancellationToken.None).Within();
-            var session = new SessionInfo(7, "tcp", SessionKind.Accepted, ListenerProtocol.Tcp, FramingMode.Raw, false, "127.0.0.1:5", "127.0.0.1:6", null,
+            var session = new SessionInfo(7, "tcp", SessionKind.Accepted, ListenerProtocol.Tcp, FramingMode.Raw, null, "127.0.0.1:5", "127.0.0.1:6", null,
                 SessionState.Open, opened, null, null, 0, 0, 0, 0);
             TrafficEvent[] batch =
             [

@@ -16,7 +16,7 @@ public sealed class HubClientFeedTests
     private static TrafficMessage Message(long seq, int size = 3, long session = 1) =>
         new(seq, session, "tcp", Direction.In, DateTimeOffset.UtcNow, Enumerable.Range(0, size).Select(i => (byte)i).ToArray());
 
-    private static SessionInfo Session(long id) => new(id, "tcp", SessionKind.Accepted, ListenerProtocol.Tcp, Gateway.Framing.FramingMode.Raw, false, "127.0.0.1:1", "127.0.0.1:2",
+    private static SessionInfo Session(long id) => new(id, "tcp", SessionKind.Accepted, ListenerProtocol.Tcp, Gateway.Framing.FramingMode.Raw, null, "127.0.0.1:1", "127.0.0.1:2",
         null, SessionState.Open, DateTimeOffset.UtcNow, null, null, 0, 0, 0, 0);
 
     [Fact]
