@@ -98,6 +98,20 @@ internal sealed partial class CaptureWriter : BackgroundService
         // Listeners stop first (they were started after): their last events are in the feed. Take them all.
         _feed.Complete();
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        // base returns at once when its token is already cancelled (the host stopping after a failed start),
+        // while the writer may still be draining: the store stays open until the writer is done (bounded).
+        if (ExecuteTask is { IsCompleted: false } writer)
+        {
+            try
+            {
+                await writer.WaitAsync(TimeSpan.FromSeconds(_plane.Options.ShutdownTimeoutSeconds + 10)).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is TimeoutException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException or IOException)
+            {
+                // Stuck or failed: what it could not write is lost either way; the store is closed below.
+            }
+        }
+
         await _store.DisposeAsync().ConfigureAwait(false);
     }
 
