@@ -23,7 +23,9 @@ public sealed class HttpsThroughRelayTests
         Assert.True(code == 0, error);
         Assert.True(body == $"{protocol} /hello client=none", body + error);
 
-        var session = Assert.Single(await app.GetAsync<WireSession[]>("/api/sessions?state=all"), s => s.ListenerId == "https");
+        // Closed by now, perhaps not yet in history: wait for it there.
+        var session = await Timeouts.Eventually(async () =>
+            (await app.GetAsync<WireSession[]>("/api/sessions?state=all")).SingleOrDefault(s => s.ListenerId == "https"), "the session");
         var alpn = protocol == "HTTP/2" ? "h2" : "http/1.1"; // curl offers both, or http/1.1 alone: the upstream chose, the client was told the same
         Assert.Equal((alpn, alpn), (session.Tls!.Client!.Alpn, session.Tls.Upstream!.Alpn));
         var messages = await app.MessagesUntilAsync(session.Id, m => m.Any(x => x.Direction == "out"), "the plaintext both ways");

@@ -73,7 +73,9 @@ public sealed class TlsInterceptionTests
         Assert.True(output.Contains("ANSWER echo: GET / HTTP/1.1"), output + error);
         Assert.Equal("example.test", await upstream.Sni.Task.Within());
 
-        var session = Assert.Single(await app.GetAsync<WireSession[]>("/api/sessions?state=all"), s => s.ListenerId == "mitm");
+        // Closed by now, perhaps not yet in history: wait for it there.
+        var session = await Timeouts.Eventually(async () =>
+            (await app.GetAsync<WireSession[]>("/api/sessions?state=all")).SingleOrDefault(s => s.ListenerId == "mitm"), "the session");
         // Both handshakes, as each went: the name the client asked for, and the upstream's self-signed certificate (accepted by allowUntrusted).
         Assert.Equal("example.test", session.Tls!.Client!.Sni);
         Assert.StartsWith("Tls1", session.Tls.Client.Protocol);
