@@ -246,11 +246,35 @@ internal sealed partial class RelaySession : Session
             {
                 await CloseAsync(ex is OperationCanceledException
                     ? $"client handshake failed: timed out after {Plane.Options.Tls.HandshakeTimeoutSeconds} s"
-                    : $"client handshake failed: {(ex.InnerException ?? ex).Message}", abort: true).ConfigureAwait(false);
+                    : $"client handshake failed: {DescribeClientFailure(ex)}", abort: true).ConfigureAwait(false);
             }
 
             return null;
         }
+    }
+
+    /// <summary>
+    /// Why a client refused the handshake, in words: the TLS alert it sent is deep in the exception chain
+    /// (OpenSSL's "tlsv1 alert unknown ca"), and an unknown CA means it does not trust the gateway CA.
+    /// </summary>
+    private static string DescribeClientFailure(Exception exception)
+    {
+        var chain = new List<string>();
+        for (var ex = exception; ex is not null; ex = ex.InnerException)
+        {
+            chain.Add(ex.Message);
+        }
+
+        var all = string.Join(" ", chain);
+        foreach (var alert in new[] { "unknown ca", "bad certificate", "certificate unknown", "certificate expired" })
+        {
+            if (all.Contains("alert " + alert, StringComparison.OrdinalIgnoreCase))
+            {
+                return $"the client does not trust the gateway CA (it sent the TLS alert \"{alert}\"): give it GET /api/tls/ca.pem";
+            }
+        }
+
+        return chain[^1];
     }
 
     private static void CloseUpstream(DialedConnection dialed, bool abort)
