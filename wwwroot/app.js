@@ -8,6 +8,7 @@ import { initHeld, loadHeld, onHeld, onReleased } from "./js/held.js";
 import { showSessionTools, wireDownloads, wireReplay, wireSearch } from "./js/history.js";
 import { renderListenerCards } from "./js/listeners.js";
 import { buildMessage, fillPayload } from "./js/messages.js";
+import { describeTls, initCaDownload } from "./js/tls.js";
 
 const MAX_ROWS = 500;          // message rows kept in the DOM for the selected session
 const MAX_SESSION_ROWS = 300;  // rows in the sessions table
@@ -150,6 +151,8 @@ function renderSessionHead() {
     (s.upstream ? ` ⇄ upstream ${s.upstream}` : "") + ` · ${s.state}` +
     (s.closeReason ? ` (${s.closeReason})` : "") +
     ` · in ${bytes(s.bytesIn)} / ${s.messagesIn} msg · out ${bytes(s.bytesOut)} / ${s.messagesOut} msg`;
+  $("session-tls").hidden = !s.tls;
+  $("session-tls").textContent = describeTls(s.tls);
   const open = s.state === "open";
   $("composer-target").hidden = s.kind !== "relay";
   if (s.kind !== "relay") $("composer-target").value = "client";
@@ -265,6 +268,7 @@ async function connect() {
   hub.on("traffic", (batch) => enqueueMessages(batch));
   hub.on("sessionOpened", upsertSession);
   hub.on("sessionClosed", upsertSession);
+  hub.on("sessionUpdated", upsertSession);
   hub.on("held", onHeld);
   hub.on("heldReleased", onReleased);
   // A stopped listener is gone from the API; show it no longer.
@@ -312,6 +316,7 @@ $("composer-text").addEventListener("keydown", (e) => {
 });
 $("close-session").addEventListener("click", () => closeSelected(false));
 initHeld($("held"), toast);
+initCaDownload($("ca-download"), $("ca-fingerprint"), toast);
 wireForms($("listener-form"), $("connect-form"), {
   toast,
   onListener: (l) => { state.listeners.set(l.id, l); renderListeners(); },
