@@ -113,6 +113,56 @@ public sealed class TlsInterceptionTests
     }
 
     [Fact]
+    public async Task TlsAlone_TerminatesTheClientsTls_AndForwardsPlaintextToAPlainUpstream()
+    {
+        await using var app = await GatewayApp.StartAsync();
+        using var upstream = new EchoServer();
+        var relay = await app.CreateListenerAsync(new { name = "terminate", protocol = "tcp", port = 0, upstream = $"127.0.0.1:{upstream.Port}", tls = new { } });
+        using var folder = new TempFolder();
+        var ca = Path.Combine(folder.Path, "ca.pem");
+        await File.WriteAllTextAsync(ca, await app.Http.GetStringAsync("/api/tls/ca.pem").Within());
+
+        // The plain echo server gets (and echoes) the plaintext; the client reads it back inside TLS.
+        var (_, output, error) = await Tool.RunAsync("python3", null, "-c", PythonClient, ca, relay.Port.ToString(), "plain.test");
+        Assert.True(output.Contains("ANSWER GET / HTTP/1.1"), output + error);
+        var session = await Timeouts.Eventually(async () =>
+            (await app.GetAsync<WireSession[]>("/api/sessions?state=all")).SingleOrDefault(s => s.ListenerId == "terminate"), "the session");
+        Assert.Equal("plain.test", session.Tls!.Client!.Sni);
+        Assert.Null(session.Tls.Upstream);
+    }
+
+    [Fact]
+    public async Task OwnCa_FromConfiguration_SignsTheLeaves_AndIsTheOneServed()
+    {
+        using var folder = new TempFolder();
+        var caFile = Path.Combine(folder.Path, "own-ca.pem");
+        var keyFile = Path.Combine(folder.Path, "own-ca.key");
+        using (var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256))
+        {
+            var request = new CertificateRequest("CN=Team Test CA", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+            request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+            request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.DigitalSignature, true));
+            request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+            using var made = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+            await File.WriteAllTextAsync(caFile, made.ExportCertificatePem());
+            await File.WriteAllTextAsync(keyFile, key.ExportPkcs8PrivateKeyPem());
+        }
+
+        await using var app = await GatewayApp.StartAsync(new Dictionary<string, string?>
+        {
+            ["Gateway:Tls:CaCertificatePath"] = caFile,
+            ["Gateway:Tls:CaKeyPath"] = keyFile,
+        });
+        var served = await app.Http.GetStringAsync("/api/tls/ca.pem").Within();
+        Assert.Equal(X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(caFile)).Thumbprint, X509Certificate2.CreateFromPem(served).Thumbprint);
+
+        using var upstream = new TlsEchoServer();
+        var relay = await app.CreateListenerAsync(new { name = "own", protocol = "tcp", port = 0, upstream = $"127.0.0.1:{upstream.Port}", tls = new { }, upstreamTls = new { allowUntrusted = true } });
+        var (_, output, error) = await Tool.RunAsync("python3", null, "-c", PythonClient, caFile, relay.Port.ToString(), "team.test");
+        Assert.True(output.Contains("ANSWER echo: GET / HTTP/1.1"), output + error);
+    }
+
+    [Fact]
     public async Task OpensslAskingForAName_GetsALeafForIt_SignedByTheGatewayCa()
     {
         await using var app = await GatewayApp.StartAsync();
