@@ -14,8 +14,7 @@ public sealed class TlsTests(ITestOutputHelper output) : DashboardTest(output)
         await using var server = await TestHttpsServer.StartAsync();
         var relay = await App.CreateListenerAsync(new { name = "ui-https", protocol = "tcp", port = 0, upstream = $"127.0.0.1:{server.Port}", tls = new { }, upstreamTls = new { allowUntrusted = true } });
         using var folder = new TempFolder();
-        var ca = Path.Combine(folder.Path, "ca.pem");
-        await File.WriteAllTextAsync(ca, await App.Http.GetStringAsync("/api/tls/ca.pem").Within());
+        var ca = await App.SaveCaPemAsync(folder);
 
         var (code, body, error) = await Tool.RunAsync("curl", null, "-sS", "--noproxy", "*", "--max-time", "20", "--http2", "--cacert", ca,
             "--resolve", $"example.test:{relay.Port}:127.0.0.1", $"https://example.test:{relay.Port}/dashboard");

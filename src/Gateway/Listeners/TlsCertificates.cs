@@ -56,6 +56,6 @@ internal static class TlsCertificates
     }
 
     /// <summary>SHA-256 of the DER certificate as <c>AB:CD:…</c>, the form <c>openssl x509 -fingerprint -sha256</c> prints.</summary>
-    public static string Fingerprint(X509Certificate2 certificate) =>
+    public static string Fingerprint(X509Certificate certificate) =>
         string.Join(':', certificate.GetCertHash(HashAlgorithmName.SHA256).Select(b => b.ToString("X2")));
 }

@@ -1,5 +1,4 @@
 using System.Net.Security;
-using System.Security.Cryptography;
 
 namespace Gateway.Tls;
 
@@ -31,7 +30,7 @@ public sealed record UpstreamTlsInfo(string Subject, string Issuer, string Sha25
     internal static UpstreamTlsInfo Of(SslStream ssl, SslPolicyErrors errors)
     {
         var certificate = ssl.RemoteCertificate;
-        var sha256 = certificate is null ? "" : string.Join(':', certificate.GetCertHash(HashAlgorithmName.SHA256).Select(b => b.ToString("X2")));
+        var sha256 = certificate is null ? "" : Listeners.TlsCertificates.Fingerprint(certificate);
         return new UpstreamTlsInfo(certificate?.Subject ?? "", certificate?.Issuer ?? "", sha256, ClientTlsInfo.AlpnOf(ssl), ssl.SslProtocol.ToString(),
             errors == SslPolicyErrors.None ? null : errors.ToString());
     }

@@ -186,6 +186,14 @@ public sealed class GatewayApp : IAsyncDisposable
         return hub;
     }
 
+    /// <summary>Saves the gateway CA (<c>GET /api/tls/ca.pem</c>) as <c>ca.pem</c> in <paramref name="folder"/>, as a client would to trust it; returns the path.</summary>
+    public async Task<string> SaveCaPemAsync(TempFolder folder)
+    {
+        var path = Path.Combine(folder.Path, "ca.pem");
+        await File.WriteAllTextAsync(path, await Http.GetStringAsync("/api/tls/ca.pem").Within());
+        return path;
+    }
+
     /// <summary>A <c>ConnectionStrings:Capture</c> value for a database file in <paramref name="folder"/>.</summary>
     public static string CaptureDatabase(TempFolder folder) => $"Data Source={Path.Combine(folder.Path, "gateway.db")}";
 

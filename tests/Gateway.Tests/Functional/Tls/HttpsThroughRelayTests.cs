@@ -17,9 +17,10 @@ public sealed class HttpsThroughRelayTests
         await using var app = await GatewayApp.StartAsync();
         await using var server = await TestHttpsServer.StartAsync();
         var relay = await app.CreateListenerAsync(new { name = "https", protocol = "tcp", port = 0, upstream = $"127.0.0.1:{server.Port}", tls = new { }, upstreamTls = new { allowUntrusted = true } });
-        using var ca = await SaveCaAsync(app);
+        using var folder = new TempFolder();
+        var ca = await app.SaveCaPemAsync(folder);
 
-        var (code, body, error) = await Curl(ca.Path, relay.Port, flag, "/hello");
+        var (code, body, error) = await Curl(ca, relay.Port, flag, "/hello");
         Assert.True(code == 0, error);
         Assert.True(body == $"{protocol} /hello client=none", body + error);
 
@@ -46,9 +47,10 @@ public sealed class HttpsThroughRelayTests
         await using var app = await GatewayApp.StartAsync();
         await using var server = await TestHttpsServer.StartAsync();
         var relay = await app.CreateListenerAsync(new { name = "strict", protocol = "tcp", port = 0, upstream = $"127.0.0.1:{server.Port}", tls = new { }, upstreamTls = new { } });
-        using var ca = await SaveCaAsync(app);
+        using var folder = new TempFolder();
+        var ca = await app.SaveCaPemAsync(folder);
 
-        var (code, _, _) = await Curl(ca.Path, relay.Port, "--http1.1", "/");
+        var (code, _, _) = await Curl(ca, relay.Port, "--http1.1", "/");
         Assert.NotEqual(0, code);
         var closed = await Timeouts.Eventually(async () =>
             (await app.GetAsync<WireSession[]>("/api/sessions?state=closed")).FirstOrDefault(s => s.ListenerId == "strict"), "the refused session");
@@ -76,8 +78,8 @@ public sealed class HttpsThroughRelayTests
             name = "mtls", protocol = "tcp", port = 0, upstream = $"127.0.0.1:{server.Port}", tls = new { },
             upstreamTls = new { allowUntrusted = true, clientCertificatePath = clientCertificate },
         });
-        using var ca = await SaveCaAsync(app);
-        var (code, body, error) = await Curl(ca.Path, relay.Port, "--http1.1", "/");
+        var ca = await app.SaveCaPemAsync(folder);
+        var (code, body, error) = await Curl(ca, relay.Port, "--http1.1", "/");
         Assert.True(code == 0, error);
         Assert.Equal("HTTP/1.1 / client=CN=gateway-client", body);
 
@@ -97,17 +99,11 @@ public sealed class HttpsThroughRelayTests
             name = "rewrite", protocol = "tcp", port = 0, upstream = $"127.0.0.1:{server.Port}", tls = new { }, upstreamTls = new { allowUntrusted = true },
             rules = new object[] { new { direction = "in", match = new { text = "GET /secret" }, action = new { type = "replace", regex = "^GET /secret", with = "GET /public" } } },
         });
-        using var ca = await SaveCaAsync(app);
-        var (code, body, error) = await Curl(ca.Path, relay.Port, "--http1.1", "/secret");
+        using var folder = new TempFolder();
+        var ca = await app.SaveCaPemAsync(folder);
+        var (code, body, error) = await Curl(ca, relay.Port, "--http1.1", "/secret");
         Assert.True(code == 0, error);
         Assert.Equal("HTTP/1.1 /public client=none", body);
-    }
-
-    private static async Task<TempFile> SaveCaAsync(GatewayApp app)
-    {
-        var file = new TempFile("ca.pem");
-        await File.WriteAllTextAsync(file.Path, await app.Http.GetStringAsync("/api/tls/ca.pem").Within());
-        return file;
     }
 
     private static async Task<(int Code, string Body, string Error)> Curl(string ca, int port, string flag, string path)
@@ -116,14 +112,5 @@ public sealed class HttpsThroughRelayTests
         var (code, output, error) = await Tool.RunAsync("curl", null, "-sS", "--noproxy", "*", "--max-time", "20", flag, "--cacert", ca,
             "--resolve", $"example.test:{port}:127.0.0.1", $"https://example.test:{port}{path}");
         return (code, output, error);
-    }
-
-    private sealed class TempFile(string name) : IDisposable
-    {
-        private readonly TempFolder _folder = new();
-
-        public string Path => System.IO.Path.Combine(_folder.Path, name);
-
-        public void Dispose() => _folder.Dispose();
     }
 }

@@ -66,8 +66,7 @@ public sealed class TlsInterceptionTests
             tls = new { }, upstreamTls = new { allowUntrusted = true },
         });
         using var folder = new TempFolder();
-        var ca = Path.Combine(folder.Path, "ca.pem");
-        await File.WriteAllTextAsync(ca, await app.Http.GetStringAsync("/api/tls/ca.pem").Within());
+        var ca = await app.SaveCaPemAsync(folder);
 
         var (_, output, error) = await Tool.RunAsync("python3", null, "-c", PythonClient, ca, relay.Port.ToString(), "example.test");
         Assert.True(output.Contains("ANSWER echo: GET / HTTP/1.1"), output + error);
@@ -100,8 +99,7 @@ public sealed class TlsInterceptionTests
             rules = new object[] { new { direction = "in", action = new { type = "hold" } } },
         });
         using var folder = new TempFolder();
-        var ca = Path.Combine(folder.Path, "ca.pem");
-        await File.WriteAllTextAsync(ca, await app.Http.GetStringAsync("/api/tls/ca.pem").Within());
+        var ca = await app.SaveCaPemAsync(folder);
 
         var client = Tool.RunAsync("python3", null, "-c", PythonClient, ca, relay.Port.ToString(), "example.test");
         var held = await Timeouts.Eventually(async () => (await app.GetAsync<WireHeld[]>("/api/held")).SingleOrDefault(), "the held request");
@@ -119,8 +117,7 @@ public sealed class TlsInterceptionTests
         using var upstream = new EchoServer();
         var relay = await app.CreateListenerAsync(new { name = "terminate", protocol = "tcp", port = 0, upstream = $"127.0.0.1:{upstream.Port}", tls = new { } });
         using var folder = new TempFolder();
-        var ca = Path.Combine(folder.Path, "ca.pem");
-        await File.WriteAllTextAsync(ca, await app.Http.GetStringAsync("/api/tls/ca.pem").Within());
+        var ca = await app.SaveCaPemAsync(folder);
 
         // The plain echo server gets (and echoes) the plaintext; the client reads it back inside TLS.
         var (_, output, error) = await Tool.RunAsync("python3", null, "-c", PythonClient, ca, relay.Port.ToString(), "plain.test");
@@ -169,8 +166,7 @@ public sealed class TlsInterceptionTests
         using var upstream = new TlsEchoServer();
         var relay = await app.CreateListenerAsync(new { name = "mitm", protocol = "tcp", port = 0, upstream = $"127.0.0.1:{upstream.Port}", tls = new { ca = true }, upstreamTls = new { allowUntrusted = true } });
         using var folder = new TempFolder();
-        var ca = Path.Combine(folder.Path, "ca.pem");
-        await File.WriteAllTextAsync(ca, await app.Http.GetStringAsync("/api/tls/ca.pem").Within());
+        var ca = await app.SaveCaPemAsync(folder);
 
         var (_, output, error) = await Tool.RunAsync("openssl", "", "s_client", "-connect", $"127.0.0.1:{relay.Port}", "-servername", "example.test", "-CAfile", ca, "-verify_return_error");
         var all = output + error;
