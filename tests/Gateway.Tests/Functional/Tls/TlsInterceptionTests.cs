@@ -160,6 +160,23 @@ public sealed class TlsInterceptionTests
     }
 
     [Fact]
+    public async Task PlainListenerWithCa_PresentsALeafPerName_AndRecordsThePlaintext()
+    {
+        await using var app = await GatewayApp.StartAsync();
+        var listener = await app.CreateListenerAsync(new { name = "device", protocol = "tcp", port = 0, tls = new { ca = true }, rules = new object[] { new { match = new { text = "GET" }, action = new { type = "reply", data = "pong" } } } });
+        using var folder = new TempFolder();
+        var ca = await app.SaveCaPemAsync(folder);
+
+        var (_, output, error) = await Tool.RunAsync("python3", null, "-c", PythonClient, ca, listener.Port.ToString(), "device.test");
+        Assert.True(output.Contains("ANSWER pong"), output + error); // an auto-responder inside TLS
+        var session = await Timeouts.Eventually(async () =>
+            (await app.GetAsync<WireSession[]>("/api/sessions?state=all")).SingleOrDefault(s => s.ListenerId == "device"), "the session");
+        Assert.Equal("device.test", session.Tls!.Client!.Sni);
+        var messages = await app.MessagesUntilAsync(session.Id, m => m.Length >= 2, "request and reply");
+        Assert.Equal("GET / HTTP/1.1\r\n\r\n", Encoding.ASCII.GetString(messages[0].Data));
+    }
+
+    [Fact]
     public async Task OpensslAskingForAName_GetsALeafForIt_SignedByTheGatewayCa()
     {
         await using var app = await GatewayApp.StartAsync();
