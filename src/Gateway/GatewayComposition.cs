@@ -72,6 +72,7 @@ internal static class GatewayComposition
         services.AddSingleton<SelfEndpoints>();
         services.AddSingleton<Tls.GatewayCa>();
         services.AddSingleton<Tls.LeafCertificates>();
+        services.AddSingleton<Decoding.DecoderChoices>();
         services.AddSingleton<OutboundGuard>();
         services.AddSingleton<OutboundConnector>();
         services.AddSingleton<TrafficBroadcaster>();
@@ -203,6 +204,7 @@ internal static class GatewayComposition
         api.MapFaultEndpoints();
         api.MapRuleEndpoints();
         api.MapTlsEndpoints();
+        api.MapDecodingEndpoints();
         api.MapStatsEndpoints();
 
         app.MapHub<TrafficHub>("/hubs/traffic").RequireAuthorization(Roles.Viewer);

@@ -16,6 +16,7 @@ namespace Gateway.Api;
 /// <param name="CaptureOverflow">When the capture writer is behind: <c>drop</c> (default) or <c>backpressure</c>.</param>
 /// <param name="IdleTimeoutSeconds">Close sessions idle this long (default: never for tcp and unix; Gateway:Udp:IdleTimeoutSeconds for udp).</param>
 /// <param name="Rules">Rules to start with, as for <c>PUT /api/listeners/{id}/rules</c>.</param>
+/// <param name="Decoder">How the API reads its messages: <c>resp</c>, <c>mqtt</c>, <c>modbus</c>.</param>
 public sealed record CreateListenerRequest(
     string? Name,
     string? Protocol,
@@ -29,7 +30,8 @@ public sealed record CreateListenerRequest(
     string? Capture = null,
     string? CaptureOverflow = null,
     double? IdleTimeoutSeconds = null,
-    List<Pipeline.RuleSpec>? Rules = null)
+    List<Pipeline.RuleSpec>? Rules = null,
+    string? Decoder = null)
 {
     internal ListenerOptions ToOptions() => new()
     {
@@ -46,6 +48,7 @@ public sealed record CreateListenerRequest(
         CaptureOverflow = CaptureOverflow,
         IdleTimeoutSeconds = IdleTimeoutSeconds,
         Rules = Rules ?? [],
+        Decoder = Decoder,
     };
 }
 

@@ -55,6 +55,7 @@ internal abstract partial class GatewayListener : ISessionOwner
         }
 
         Capture = CapturePolicy.From(options.Capture, options.CaptureOverflow);
+        Decoder = Decoding.Decoders.TryGet(options.Decoder, out var decoder) ? decoder.Name : null;
         FrameFormat.TryParse(options.Framing, out var framing, out _);
         Format = framing;
         _policy = new Pipeline.ListenerPolicy(Format, Capture, CompileRules(options.Rules, field => field), []);
@@ -87,6 +88,9 @@ internal abstract partial class GatewayListener : ISessionOwner
 
     public CapturePolicy Capture { get; }
 
+    /// <summary>The decoder the API reads its sessions' messages with; null: none.</summary>
+    public string? Decoder { get; }
+
     /// <summary>A session with no traffic either way for this long is closed; null: never (the default for tcp and unix).</summary>
     public TimeSpan? IdleTimeout { get; }
 
@@ -117,7 +121,7 @@ internal abstract partial class GatewayListener : ISessionOwner
     public virtual ListenerInfo Snapshot() => new(
         Id, Name, Protocol, Address?.ToString(), Port, Path, _state, Volatile.Read(ref _open), Interlocked.Read(ref _total),
         Interlocked.Read(ref _bytesIn), Interlocked.Read(ref _bytesOut), Framing, TlsInfo(), Upstream, _error,
-        Capture.Mode, Capture.Overflow, Refused, IdleTimeout?.TotalSeconds, Format.IsRaw ? null : Format.ToSpec());
+        Capture.Mode, Capture.Overflow, Refused, IdleTimeout?.TotalSeconds, Format.IsRaw ? null : Format.ToSpec(), Decoder);
 
     /// <summary>Binds the socket. Throws <see cref="SocketException"/> when the address cannot be had.</summary>
     public void Bind()

@@ -126,6 +126,11 @@ internal static class ListenerRules
             errors.Add(clientProblem);
         }
 
+        if (!string.IsNullOrWhiteSpace(listener.Decoder) && !Decoding.Decoders.TryGet(listener.Decoder, out _))
+        {
+            errors.Add($"{key("Decoder")} '{listener.Decoder}' is not a decoder: use {string.Join(", ", Decoding.Decoders.Names)}.");
+        }
+
         if (listener.Rules.Count > 0)
         {
             var relay = !string.IsNullOrWhiteSpace(listener.Upstream);

@@ -37,6 +37,7 @@ public sealed class AuthMatrixTests : IAsyncLifetime
         ["POST /api/listeners/{id}/rules/"] = "operator",
         ["PUT /api/listeners/{id}/rules/"] = "operator",
         ["DELETE /api/listeners/{id}/rules/{ruleId}"] = "operator",
+        ["PUT /api/sessions/{id:long}/decoder"] = "operator",
         ["GET /api/audit"] = "admin",
     };
 

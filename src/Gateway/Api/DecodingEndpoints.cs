@@ -1,0 +1,47 @@
+using Gateway.Capture;
+using Gateway.Decoding;
+using Gateway.Security;
+using Gateway.Sessions;
+
+namespace Gateway.Api;
+
+internal static class DecodingEndpoints
+{
+    public static RouteGroupBuilder MapDecodingEndpoints(this RouteGroupBuilder api)
+    {
+        api.MapGet("/sessions/{id:long}/messages/{seq:long}/decoded", async (long id, long seq, string? decoder, SessionHistory history, DecoderChoices choices,
+                CancellationToken cancellationToken) =>
+            {
+                var session = await history.GetSessionAsync(id, cancellationToken);
+                var found = await history.FindAsync(new MessageQuery { SessionId = id, AfterSeq = seq - 1, Limit = 1 }, cancellationToken);
+                if (found is not [{ } message] || message.Seq != seq)
+                {
+                    throw CommandException.NotFound($"Session {id} has no captured message {seq}.");
+                }
+
+                return Decoders.Decode(choices.Choose(session, decoder), message.Data.Span, message.Direction);
+            })
+            .WithTags("Decoding")
+            .WithSummary("A captured message as its protocol reads it: {decoder, summary, fields: [{name, display, offset, length, children}]}, offsets into the message. "
+                + "The decoder is ?decoder= (resp, mqtt, modbus), else the session's, else its listener's. Bytes that do not decode end the tree with an error node.")
+            .Produces<DecodedMessage>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapPut("/sessions/{id:long}/decoder", async (long id, DecoderRequest request, SessionHistory history, DecoderChoices choices, CancellationToken cancellationToken) =>
+            {
+                await history.GetSessionAsync(id, cancellationToken); // 404 for a session that never was
+                choices.Set(id, request.Decoder);
+                return new DecoderRequest(choices.Of(id));
+            })
+            .WithTags("Decoding")
+            .WithSummary("Chooses the decoder for one session ({decoder}: resp, mqtt, modbus; null: its listener's).")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ChangesState(Roles.Operator);
+        return api;
+    }
+}
+
+/// <summary>A session's decoder: <c>resp</c>, <c>mqtt</c>, <c>modbus</c>; null for its listener's.</summary>
+public sealed record DecoderRequest(string? Decoder);

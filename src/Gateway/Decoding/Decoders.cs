@@ -1,0 +1,36 @@
+using Gateway.Traffic;
+
+namespace Gateway.Decoding;
+
+/// <summary>The built-in decoders by name, and the one safe way to run them.</summary>
+internal static class Decoders
+{
+    private static readonly Dictionary<string, IMessageDecoder> ByName = new IMessageDecoder[]
+    {
+        new RespDecoder(), new MqttDecoder(), new ModbusDecoder(),
+    }.ToDictionary(d => d.Name, StringComparer.OrdinalIgnoreCase);
+
+    public static IReadOnlyCollection<string> Names => ByName.Keys;
+
+    public static bool TryGet(string? name, out IMessageDecoder decoder) => ByName.TryGetValue(name?.Trim() ?? "", out decoder!);
+
+    /// <summary>
+    /// Decodes without ever throwing: where the bytes stop making sense (or end too soon), the tree ends with
+    /// an <c>error</c> node at that offset and the summary says the message could not be read whole.
+    /// </summary>
+    public static DecodedMessage Decode(IMessageDecoder decoder, ReadOnlySpan<byte> message, Direction direction)
+    {
+        var fields = new List<DecodedField>();
+        try
+        {
+            return new DecodedMessage(decoder.Name, decoder.Decode(message, direction, fields), fields);
+        }
+        catch (Exception ex) when (ex is DecodeException or IndexOutOfRangeException or ArgumentOutOfRangeException or FormatException or OverflowException)
+        {
+            var offset = ex is DecodeException d ? d.Offset : fields.Count == 0 ? 0 : Math.Min(message.Length, fields[^1].Offset + fields[^1].Length);
+            var why = ex is DecodeException ? ex.Message : "the message ends before its fields do";
+            fields.Add(DecodedField.Leaf("error", why, offset, Math.Max(0, message.Length - offset)));
+            return new DecodedMessage(decoder.Name, $"(not {decoder.Name}: {why} at byte {offset})", fields);
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using System.Net;
+using System.Text.Json;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.Functional.Decoding;
+
+/// <summary>Captured messages read as their protocol, over the API.</summary>
+public sealed class DecodingTests
+{
+    [Fact]
+    public async Task ListenerDecoder_ReadsACapturedCommand_SessionOverrideAndQueryWin()
+    {
+        await using var app = await GatewayApp.StartAsync();
+        var listener = await app.CreateListenerAsync(new { name = "redis", protocol = "tcp", port = 0, decoder = "resp" });
+        using var client = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        await client.ConnectAsync(IPAddress.Loopback, listener.Port).Within();
+        await client.SendTextAsync("*3\r\n$3\r\nSET\r\n$6\r\nuser:1\r\n$5\r\nalice\r\n");
+        var session = await app.SessionOfAsync(client);
+        var message = (await app.MessagesUntilAsync(session.Id, m => m.Length == 1, "the command"))[0];
+
+        var decoded = await app.GetAsync<JsonElement>($"/api/sessions/{session.Id}/messages/{message.Seq}/decoded");
+        Assert.Equal("resp", decoded.GetProperty("decoder").GetString());
+        Assert.Equal("SET user:1 \"alice\"", decoded.GetProperty("summary").GetString());
+        var array = decoded.GetProperty("fields")[0];
+        Assert.Equal(("array", 0), (array.GetProperty("name").GetString(), array.GetProperty("offset").GetInt32()));
+        Assert.Equal("user:1", array.GetProperty("children")[1].GetProperty("display").GetString());
+        Assert.Equal("resp", (await app.GetAsync<JsonElement>("/api/listeners/redis")).GetProperty("decoder").GetString());
+
+        // The session's own choice beats its listener's, and the request's beats both: a RESP command is no Modbus ADU.
+        (await app.Http.PutAsJsonAsync($"/api/sessions/{session.Id}/decoder", new { decoder = "modbus" }, GatewayApp.Json).Within()).EnsureSuccessStatusCode();
+        var asModbus = await app.GetAsync<JsonElement>($"/api/sessions/{session.Id}/messages/{message.Seq}/decoded");
+        Assert.Equal("modbus", asModbus.GetProperty("decoder").GetString());
+        var modbusFields = asModbus.GetProperty("fields");
+        Assert.Equal("error", modbusFields[modbusFields.GetArrayLength() - 1].GetProperty("name").GetString());
+        Assert.Equal("resp", (await app.GetAsync<JsonElement>($"/api/sessions/{session.Id}/messages/{message.Seq}/decoded?decoder=resp")).GetProperty("decoder").GetString());
+    }
+
+    [Fact]
+    public async Task BadChoicesAndMissingMessages_AreProblems()
+    {
+        await using var app = await GatewayApp.StartAsync();
+        using var client = await app.ConnectTcpAsync();
+        await client.SendTextAsync("hello");
+        var session = await app.SessionOfAsync(client);
+        var message = (await app.MessagesUntilAsync(session.Id, m => m.Length == 1, "a message"))[0];
+
+        await ApiAssert.ProblemAsync(await app.Http.GetAsync($"/api/sessions/{session.Id}/messages/{message.Seq}/decoded").Within(), HttpStatusCode.BadRequest, "no decoder");
+        await ApiAssert.ProblemAsync(await app.Http.GetAsync($"/api/sessions/{session.Id}/messages/{message.Seq}/decoded?decoder=x509").Within(), HttpStatusCode.BadRequest, "resp, mqtt, modbus");
+        await ApiAssert.ProblemAsync(await app.Http.GetAsync($"/api/sessions/{session.Id}/messages/{message.Seq + 1000}/decoded?decoder=resp").Within(), HttpStatusCode.NotFound);
+        await ApiAssert.ProblemAsync(await app.Http.PutAsJsonAsync($"/api/sessions/{session.Id}/decoder", new { decoder = "x509" }, GatewayApp.Json).Within(), HttpStatusCode.BadRequest, "x509");
+        await ApiAssert.ProblemAsync(await app.Http.PutAsJsonAsync("/api/sessions/999999/decoder", new { decoder = "resp" }, GatewayApp.Json).Within(), HttpStatusCode.NotFound);
+        await ApiAssert.ProblemAsync(await app.PostAsync("/api/listeners", new { name = "bad", protocol = "tcp", port = 0, decoder = "x509" }), HttpStatusCode.BadRequest, "decoder");
+    }
+}

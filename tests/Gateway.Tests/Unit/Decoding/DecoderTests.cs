@@ -1,0 +1,85 @@
+using System.Text;
+using Gateway.Decoding;
+using Gateway.Traffic;
+
+namespace Gateway.Tests.Unit.Decoding;
+
+public sealed class DecoderTests
+{
+    public static TheoryData<string, byte[], Direction, string> Samples() => new()
+    {
+        { "resp", Encoding.ASCII.GetBytes("*3\r\n$3\r\nset\r\n$6\r\nuser:1\r\n$5\r\nalice\r\n"), Direction.In, "SET user:1 \"alice\"" },
+        { "resp", Encoding.ASCII.GetBytes("+OK\r\n"), Direction.Out, "OK" },
+        { "resp", Encoding.ASCII.GetBytes(":42\r\n+PONG\r\n"), Direction.Out, "(integer) 42 (+1 more)" },
+        { "resp", Encoding.ASCII.GetBytes("%1\r\n+key\r\n*2\r\n:1\r\n_\r\n"), Direction.Out, "map of 1" },
+        { "mqtt", [0x10, 0x10, 0x00, 0x04, (byte)'M', (byte)'Q', (byte)'T', (byte)'T', 0x04, 0x02, 0x00, 0x3c, 0x00, 0x04, (byte)'d', (byte)'e', (byte)'v', (byte)'1'], Direction.In, "CONNECT dev1 MQTT v3.1.1" },
+        { "mqtt", [0x32, 0x14, 0x00, 0x0c, .. Encoding.ASCII.GetBytes("sensors/temp"), 0x00, 0x07, .. Encoding.ASCII.GetBytes("21.5")], Direction.In, "PUBLISH sensors/temp QoS1 4 B" },
+        { "mqtt", [0x82, 0x08, 0x00, 0x01, 0x00, 0x03, (byte)'a', (byte)'/', (byte)'#', 0x01], Direction.In, "SUBSCRIBE 1: a/#" },
+        { "modbus", [0, 1, 0, 0, 0, 6, 1, 3, 0, 0, 0, 10], Direction.In, "Read Holding Registers unit 1 addr 0 ×10" },
+        { "modbus", [0, 1, 0, 0, 0, 7, 1, 3, 4, 0, 42, 0, 7], Direction.Out, "Read Holding Registers unit 1 → 2 registers: 42, 7" },
+        { "modbus", [0, 1, 0, 0, 0, 3, 1, 0x83, 2], Direction.Out, "Exception Illegal Data Address (Read Holding Registers) unit 1" },
+        { "modbus", [0, 2, 0, 0, 0, 6, 1, 5, 0, 3, 0xff, 0], Direction.In, "Write Single Coil unit 1 addr 3 = ON" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public void KnownMessage_SummaryAndFieldsCoverIt(string name, byte[] message, Direction direction, string summary)
+    {
+        Assert.True(Decoders.TryGet(name, out var decoder));
+        var decoded = Decoders.Decode(decoder, message, direction);
+        Assert.Equal(summary, decoded.Summary);
+        Assert.DoesNotContain(decoded.Fields, f => f.Name == "error");
+        Assert.All(decoded.Fields, f => Assert.InRange(f.Offset + f.Length, 0, message.Length));
+    }
+
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public void EveryTruncation_EndsWithAnErrorNode_NeverThrows(string name, byte[] message, Direction direction, string summary)
+    {
+        Decoders.TryGet(name, out var decoder);
+        for (var length = 1; length < message.Length; length++)
+        {
+            // A cut message never decodes as the whole one: either the tree ends in an error node where the
+            // bytes ran out, or (a RESP prefix that is itself complete) it reads as less than the whole.
+            var decoded = Decoders.Decode(decoder, message.AsSpan(0, length), direction);
+            Assert.NotEqual(summary, decoded.Summary);
+            if (decoded.Fields.LastOrDefault()?.Name == "error")
+            {
+                Assert.InRange(decoded.Fields[^1].Offset, 0, length);
+                Assert.StartsWith("(not ", decoded.Summary);
+            }
+        }
+    }
+
+    [Fact]
+    public void RandomBytes_NeverThrow_AnyDecoder()
+    {
+        var random = new Random(12345);
+        foreach (var name in Decoders.Names)
+        {
+            Decoders.TryGet(name, out var decoder);
+            for (var i = 0; i < 2000; i++)
+            {
+                var bytes = new byte[random.Next(0, 64)];
+                random.NextBytes(bytes);
+                if (i % 3 == 0 && bytes.Length > 0)
+                {
+                    bytes[0] = (byte)"*$+:%#3\x10\x30"[random.Next(9)]; // start like the protocol, then go wrong
+                }
+
+                var decoded = Decoders.Decode(decoder, bytes, i % 2 == 0 ? Direction.In : Direction.Out);
+                Assert.NotNull(decoded.Summary);
+            }
+        }
+    }
+
+    [Fact]
+    public void DeepNesting_IsAnErrorNode_NotAStackOverflow()
+    {
+        var deep = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("*1\r\n", 10_000)) + ":1\r\n");
+        Decoders.TryGet("resp", out var decoder);
+        var decoded = Decoders.Decode(decoder, deep, Direction.Out);
+        Assert.Equal("error", decoded.Fields[^1].Name);
+        Assert.Contains("nested deeper", decoded.Fields[^1].Display);
+    }
+}
