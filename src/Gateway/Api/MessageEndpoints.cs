@@ -10,7 +10,7 @@ internal static class MessageEndpoints
     public static RouteGroupBuilder MapMessageEndpoints(this RouteGroupBuilder api)
     {
         api.MapGet("/messages", (
-                long? sessionId, string? listenerId, string? direction, string? contains, string? hex, string? tag,
+                long? sessionId, string? listenerId, string? direction, string? contains, string? hex, string? tag, string? summary,
                 DateTimeOffset? from, DateTimeOffset? to, long? afterSeq, long? beforeSeq, string? order, int? limit,
                 SessionHistory history, CancellationToken cancellationToken) =>
                 history.FindAsync(new MessageQuery
@@ -20,6 +20,7 @@ internal static class MessageEndpoints
                     Direction = ParseDirection(direction),
                     Patterns = Patterns(contains, hex),
                     Tag = string.IsNullOrWhiteSpace(tag) ? null : tag.Trim(),
+                    Summary = string.IsNullOrWhiteSpace(summary) ? null : summary.Trim(),
                     From = from,
                     To = to,
                     AfterSeq = afterSeq,
@@ -28,7 +29,7 @@ internal static class MessageEndpoints
                     Limit = limit ?? SessionHistory.MaxPage,
                 }, cancellationToken))
             .WithTags("History")
-            .WithSummary("Searches captured messages across sessions. contains matches UTF-8 text, hex matches bytes (both case-sensitive), tag a label given by a tag rule; "
+            .WithSummary("Searches captured messages across sessions. contains matches UTF-8 text, hex matches bytes (both case-sensitive), tag a label given by a tag rule, summary text in a decoder's summary (any case); "
                 + "from/to are ISO 8601 times. order=desc (default, newest first; page on with beforeSeq) or asc (by seq; page on with afterSeq). "
                 + "At most limit (default and max 1000) and about Gateway:Capture:PageBytes of payload per page.")
             .Produces<MessageInfo[]>()

@@ -9,7 +9,7 @@ internal static class StatsEndpoints
 {
     public static RouteGroupBuilder MapStatsEndpoints(this RouteGroupBuilder api)
     {
-        api.MapGet("/stats", (DataPlane plane, ListenerManager listeners, TrafficBroadcaster hub, Capture.CaptureWriter capture, GatewayClock clock, Metrics.HttpConnectionRefusals http) =>
+        api.MapGet("/stats", (DataPlane plane, ListenerManager listeners, TrafficBroadcaster hub, Capture.CaptureWriter capture, GatewayClock clock, Metrics.HttpConnectionRefusals http, Decoding.DecodingFeed decoding) =>
             {
                 var observers = plane.Bus.Subscriptions
                     .Select(s => new ObserverInfo(s.Name, s.Capacity, s.Pending, s.PendingBytes, s.Dropped))
@@ -22,7 +22,8 @@ internal static class StatsEndpoints
                     totals.BytesIn, totals.BytesOut, totals.MessagesIn, totals.MessagesOut, plane.LastSeq,
                     plane.Bus.Dropped + hub.ClientDropped, hub.ClientCount, observers, capture.Stats(), totals.Refused,
                     new HeldStats(plane.Held.Count, budget.Bytes, budget.MaxPerSession, budget.Max, budget.DroppedDatagrams, budget.DroppedBytes),
-                    http.Refused);
+                    http.Refused,
+                    new DecodingStats(decoding.Decoded, decoding.Dropped, decoding.Pending));
             })
             .WithTags("Stats")
             .WithSummary("Totals, events dropped by observers that fell behind, and the capture store's accounting.");

@@ -33,7 +33,14 @@ public sealed record StatsInfo(
     Capture.CaptureStats Capture,
     long SessionsRefused,
     HeldStats Held,
-    long HttpConnectionsRefused);
+    long HttpConnectionsRefused,
+    DecodingStats Decoding);
+
+/// <summary>Summaries made off the data plane.</summary>
+/// <param name="Decoded">Messages decoded since start.</param>
+/// <param name="Skipped">Messages that went without a summary because the decoder fell behind.</param>
+/// <param name="Pending">Messages waiting to be decoded.</param>
+public sealed record DecodingStats(long Decoded, long Skipped, int Pending);
 
 /// <summary>Bytes relays keep waiting (held messages, what queues behind them, delayed datagrams).</summary>
 /// <param name="Messages">Messages held for a decision now.</param>

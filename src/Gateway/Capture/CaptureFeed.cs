@@ -91,6 +91,9 @@ internal sealed class CaptureFeed : ITrafficObserver
                 }
 
                 return;
+            case MessageDecoded:
+                _queue.Offer(trafficEvent, bounded: true); // a summary lost to a full queue is only a summary
+                return;
             case SessionOpened { Session.Capture: not CaptureMode.Off }:
             case SessionUpdated { Session.Capture: not CaptureMode.Off }:
             case SessionClosed { Session.Capture: not CaptureMode.Off }:

@@ -14,6 +14,9 @@ internal sealed record MessageQuery
     /// <summary>Byte strings the payload must contain (from <c>contains</c> as UTF-8, and from <c>hex</c>).</summary>
     public IReadOnlyList<byte[]> Patterns { get; init; } = [];
 
+    /// <summary>Text the decoder's summary of the message contains (any case).</summary>
+    public string? Summary { get; init; }
+
     /// <summary>A label a tag rule gave the message (whole, case-sensitive).</summary>
     public string? Tag { get; init; }
 

@@ -83,6 +83,7 @@ internal sealed class SqliteCaptureStore : ICaptureStore
         using var insertMessage = SqliteCommands.InsertMessage(connection, transaction);
         using var upsertSession = SqliteCommands.UpsertSession(connection, transaction);
         using var insertAudit = SqliteCommands.InsertAudit(connection, transaction);
+        using var summarize = SqliteCommands.UpdateSummary(connection, transaction);
         long added = 0;
         foreach (var trafficEvent in batch)
         {
@@ -102,6 +103,11 @@ internal sealed class SqliteCaptureStore : ICaptureStore
                 case SessionClosed closed:
                     SqliteCommands.BindSession(upsertSession, closed.Session);
                     await upsertSession.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    break;
+                case MessageDecoded decoded:
+                    summarize.Parameters[0].Value = decoded.Summary;
+                    summarize.Parameters[1].Value = decoded.Seq;
+                    await summarize.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false); // no row (not captured, or dropped): nothing to do
                     break;
                 case SessionUpdated updated:
                     SqliteCommands.BindSession(upsertSession, updated.Session);

@@ -15,7 +15,18 @@ internal static class SqliteCommands
 
     private static readonly System.Text.Json.JsonSerializerOptions TlsJson = new(System.Text.Json.JsonSerializerDefaults.Web);
 
-    private const string SelectMessages = "SELECT seq, session_id, listener_id, direction, at, size, data, faults, rules, tags FROM messages";
+    private const string SelectMessages = "SELECT seq, session_id, listener_id, direction, at, size, data, faults, rules, tags, summary FROM messages";
+
+    public static SqliteCommand UpdateSummary(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "UPDATE messages SET summary = $summary WHERE seq = $seq";
+        command.Parameters.Add(new SqliteParameter { ParameterName = "$summary" });
+        command.Parameters.Add(new SqliteParameter { ParameterName = "$seq" });
+        command.Prepare();
+        return command;
+    }
 
     public static long ToMicros(DateTimeOffset time) => (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerMicrosecond;
 
@@ -164,7 +175,8 @@ internal static class SqliteCommands
             data.Length < size,
             r.IsDBNull(7) ? null : r.GetString(7).Split(','),
             r.IsDBNull(8) ? null : r.GetString(8).Split(','),
-            r.IsDBNull(9) ? null : r.GetString(9).Trim(',').Split(','));
+            r.IsDBNull(9) ? null : r.GetString(9).Trim(',').Split(','),
+            r.IsDBNull(10) ? null : r.GetString(10));
     }
 
     public static SqliteCommand FindMessages(SqliteConnection connection, MessageQuery query)
@@ -204,6 +216,11 @@ internal static class SqliteCommands
         if (query.BeforeSeq is { } before)
         {
             where.Add("seq < $before", "$before", before);
+        }
+
+        if (query.Summary is { } summary)
+        {
+            where.Add("instr(lower(summary), lower($summary)) > 0", "$summary", summary);
         }
 
         if (query.Tag is { } tag)

@@ -67,6 +67,9 @@ internal static class SqliteSchema
         """
         ALTER TABLE sessions ADD COLUMN tls_info TEXT;
         """,
+        """
+        ALTER TABLE messages ADD COLUMN summary TEXT;
+        """,
     ];
 
     public static int Version => Migrations.Length;

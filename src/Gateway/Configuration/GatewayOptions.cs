@@ -41,6 +41,16 @@ public sealed class GatewayOptions
     public CaptureOptions Capture { get; set; } = new();
 
     public RulesOptions Rules { get; set; } = new();
+
+    public DecodingOptions Decoding { get; set; } = new();
+}
+
+/// <summary>The decoding worker's queue: past it, messages go without a summary (counted).</summary>
+public sealed class DecodingOptions
+{
+    public int QueueCapacity { get; set; } = 16_384;
+
+    public long QueueBytes { get; set; } = 32 * 1024 * 1024;
 }
 
 /// <summary>Bounds of listener rules.</summary>

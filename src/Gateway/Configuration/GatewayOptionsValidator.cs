@@ -94,6 +94,8 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         Positive(errors, "Gateway:Intercept:MaxHeldPerSession", options.Intercept.MaxHeldPerSession);
         Positive(errors, "Gateway:Rules:RegexTimeoutMs", options.Rules.RegexTimeoutMs, 60_000);
         Positive(errors, "Gateway:Rules:MaxPerListener", options.Rules.MaxPerListener);
+        Positive(errors, "Gateway:Decoding:QueueCapacity", options.Decoding.QueueCapacity);
+        Positive(errors, "Gateway:Decoding:QueueBytes", options.Decoding.QueueBytes);
         Positive(errors, "Gateway:Intercept:MaxHeldBytesPerSession", options.Intercept.MaxHeldBytesPerSession);
         Positive(errors, "Gateway:Intercept:MaxHeldBytes", options.Intercept.MaxHeldBytes);
         Positive(errors, "Gateway:Intercept:PreviewBytes", options.Intercept.PreviewBytes);

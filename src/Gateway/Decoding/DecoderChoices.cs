@@ -18,11 +18,24 @@ internal sealed class DecoderChoices(ListenerManager listeners)
 
     public static string Usage => string.Join(", ", Decoders.Names);
 
+    /// <summary>Raised when a session's choice is set or cleared.</summary>
+    public event Action? Changed;
+
+    public bool AnyOverride => !_overrides.IsEmpty;
+
+    /// <summary>The decoder for a message of a session (its own choice, else its listener's), or null: the decoding worker's question.</summary>
+    public IMessageDecoder? For(long sessionId, string? listenerId)
+    {
+        var name = Of(sessionId) ?? (listenerId is null ? null : listeners.Find(listenerId)?.Decoder);
+        return name is not null && Decoders.TryGet(name, out var decoder) ? decoder : null;
+    }
+
     public void Set(long sessionId, string? decoder)
     {
         if (string.IsNullOrWhiteSpace(decoder))
         {
             _overrides.TryRemove(sessionId, out _);
+            Changed?.Invoke();
             return;
         }
 
@@ -43,6 +56,8 @@ internal sealed class DecoderChoices(ListenerManager listeners)
         {
             _overrides[sessionId] = known.Name;
         }
+
+        Changed?.Invoke();
     }
 
     public string? Of(long sessionId) => _overrides.GetValueOrDefault(sessionId);

@@ -56,7 +56,8 @@ internal sealed class HubClientFeed
     /// <summary>Queues the event if the client wants it. Lifecycle events go to every client.</summary>
     public void Offer(TrafficEvent trafficEvent)
     {
-        if (trafficEvent is TrafficMessage message && !_watch.Matches(message))
+        if ((trafficEvent is TrafficMessage message && !_watch.Matches(message))
+            || (trafficEvent is MessageDecoded decoded && !_watch.Matches(decoded.SessionId, decoded.ListenerId)))
         {
             return;
         }
@@ -131,6 +132,7 @@ internal sealed class HubClientFeed
         SessionOpened e => _client.SendAsync(HubEvents.SessionOpened, e.Session, _stop.Token),
         SessionClosed e => _client.SendAsync(HubEvents.SessionClosed, e.Session, _stop.Token),
         SessionUpdated e => _client.SendAsync(HubEvents.SessionUpdated, e.Session, _stop.Token),
+        MessageDecoded e => _client.SendAsync(HubEvents.Decoded, new DecodedSummary(e.SessionId, e.Seq, e.Summary), _stop.Token),
         ListenerChanged e => _client.SendAsync(HubEvents.ListenerChanged, e.Listener, _stop.Token),
         MessageHeld e => _client.SendAsync(HubEvents.Held, e.Held, _stop.Token),
         HeldReleased e => _client.SendAsync(HubEvents.HeldReleased, e.Released, _stop.Token),
@@ -145,6 +147,7 @@ internal static class HubEvents
     public const string SessionOpened = "sessionOpened";
     public const string SessionClosed = "sessionClosed";
     public const string SessionUpdated = "sessionUpdated";
+    public const string Decoded = "decoded";
     public const string ListenerChanged = "listenerChanged";
     public const string Held = "held";
     public const string HeldReleased = "heldReleased";

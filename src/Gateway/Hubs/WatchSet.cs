@@ -10,8 +10,10 @@ internal sealed record WatchSet(bool All, ImmutableHashSet<string> Listeners, Im
 
     public static readonly WatchSet None = new(false, ImmutableHashSet.Create<string>(StringComparer.OrdinalIgnoreCase), []);
 
-    public bool Matches(TrafficMessage message) =>
-        All || Sessions.Contains(message.SessionId) || (message.ListenerId is { } listener && Listeners.Contains(listener));
+    public bool Matches(TrafficMessage message) => Matches(message.SessionId, message.ListenerId);
+
+    public bool Matches(long sessionId, string? listenerId) =>
+        All || Sessions.Contains(sessionId) || (listenerId is { } listener && Listeners.Contains(listener));
 
     public WatchSet With(WatchScope scope) => scope.Kind switch
     {

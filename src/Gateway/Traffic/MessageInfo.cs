@@ -12,6 +12,7 @@ namespace Gateway.Traffic;
 /// <param name="Faults">Relay faults applied to this message (e.g. <c>["latency"]</c>); null when none.</param>
 /// <param name="Rules">Ids of the listener rules that fired on it (e.g. <c>["r1"]</c>); null when none.</param>
 /// <param name="Tags">Labels given by tag rules; null when none.</param>
+/// <param name="Summary">Its decoder's one-line summary (stored messages of sessions with a decoder); null when none.</param>
 public sealed record MessageInfo(
     long Seq,
     long SessionId,
@@ -23,7 +24,8 @@ public sealed record MessageInfo(
     bool Truncated,
     IReadOnlyList<string>? Faults = null,
     IReadOnlyList<string>? Rules = null,
-    IReadOnlyList<string>? Tags = null)
+    IReadOnlyList<string>? Tags = null,
+    string? Summary = null)
 {
     internal static MessageInfo From(TrafficMessage message, int maxBytes = int.MaxValue)
     {

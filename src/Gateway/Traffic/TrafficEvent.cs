@@ -38,6 +38,9 @@ internal sealed record SessionOpened(SessionInfo Session) : TrafficEvent;
 
 internal sealed record SessionClosed(SessionInfo Session) : TrafficEvent;
 
+/// <summary>A message's one-line summary, made by its session's decoder off the data plane, after the message itself.</summary>
+internal sealed record MessageDecoded(long Seq, long SessionId, string? ListenerId, string Summary) : TrafficEvent;
+
 /// <summary>Something learned about an open session after it opened (its TLS handshakes).</summary>
 internal sealed record SessionUpdated(SessionInfo Session) : TrafficEvent;
 

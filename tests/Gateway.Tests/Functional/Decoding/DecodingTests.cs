@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Gateway.Tests.Infrastructure;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace Gateway.Tests.Functional.Decoding;
 
@@ -33,6 +34,33 @@ public sealed class DecodingTests
         var modbusFields = asModbus.GetProperty("fields");
         Assert.Equal("error", modbusFields[modbusFields.GetArrayLength() - 1].GetProperty("name").GetString());
         Assert.Equal("resp", (await app.GetAsync<JsonElement>($"/api/sessions/{session.Id}/messages/{message.Seq}/decoded?decoder=resp")).GetProperty("decoder").GetString());
+    }
+
+    [Fact]
+    public async Task Summaries_MadeOffTheDataPlane_ReachWatchers_AreStored_AndSearched()
+    {
+        await using var app = await GatewayApp.StartAsync();
+        var listener = await app.CreateListenerAsync(new { name = "redis", protocol = "tcp", port = 0, decoder = "resp" });
+        await using var hub = await app.ConnectHubAsync();
+        var summaries = System.Threading.Channels.Channel.CreateUnbounded<(long Seq, string Summary)>();
+        hub.On<JsonElement>("decoded", e => summaries.Writer.TryWrite((e.GetProperty("seq").GetInt64(), e.GetProperty("summary").GetString()!)));
+        await hub.InvokeAsync("Watch", "listener:redis").Within();
+
+        using var client = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        await client.ConnectAsync(IPAddress.Loopback, listener.Port).Within();
+        await client.SendTextAsync("*3\r\n$3\r\nSET\r\n$6\r\nuser:1\r\n$5\r\nalice\r\n");
+        var (seq, summary) = await summaries.Reader.ReadAsync().AsTask().Within();
+        Assert.Equal("SET user:1 \"alice\"", summary);
+
+        var found = await Timeouts.Eventually(async () =>
+            (await app.GetAsync<JsonElement[]>("/api/messages?summary=set%20user:1")).FirstOrDefault() is { ValueKind: JsonValueKind.Object } m ? (object)m : null, "the stored summary");
+        var stored = (JsonElement)found;
+        Assert.Equal(seq, stored.GetProperty("seq").GetInt64());
+        Assert.Equal(summary, stored.GetProperty("summary").GetString());
+        Assert.Empty(await app.GetAsync<JsonElement[]>("/api/messages?summary=GET%20user"));
+        var stats = (await app.GetAsync<JsonElement>("/api/stats")).GetProperty("decoding");
+        Assert.True(stats.GetProperty("decoded").GetInt64() >= 1);
+        Assert.Equal(0, stats.GetProperty("skipped").GetInt64());
     }
 
     [Fact]

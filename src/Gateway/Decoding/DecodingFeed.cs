@@ -1,0 +1,87 @@
+using Gateway.Configuration;
+using Gateway.Listeners;
+using Gateway.Traffic;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Decoding;
+
+/// <summary>
+/// Summaries made off the data plane: an observer with a bounded queue of its own, whose worker decodes each
+/// message of a session that has a decoder and publishes <see cref="MessageDecoded"/> (to hub clients, and
+/// into the capture store beside the message). While no listener has a decoder and no session chose one,
+/// the data plane pays one flag check per message. When the worker cannot keep up, messages go without a
+/// summary and are counted as skipped (<c>/api/stats</c> <c>decoding</c>).
+/// </summary>
+internal sealed class DecodingFeed : BackgroundService, ITrafficObserver
+{
+    private readonly TrafficEventBus _bus;
+    private readonly ObserverSubscription _queue;
+    private readonly DecoderChoices _choices;
+    private readonly ListenerManager _listeners;
+    private volatile bool _active;
+    private long _decoded;
+
+    public DecodingFeed(TrafficEventBus bus, DecoderChoices choices, ListenerManager listeners, IOptions<GatewayOptions> options)
+    {
+        _bus = bus;
+        _choices = choices;
+        _listeners = listeners;
+        _queue = new ObserverSubscription("decoding", options.Value.Decoding.QueueCapacity, options.Value.Decoding.QueueBytes);
+        _active = options.Value.Listeners.Any(l => !string.IsNullOrWhiteSpace(l.Decoder));
+        choices.Changed += Refresh;
+        bus.Subscribe(this);
+    }
+
+    public string Name => _queue.Name;
+
+    public int Capacity => _queue.Capacity;
+
+    public int Pending => _queue.Pending;
+
+    public long PendingBytes => _queue.PendingBytes;
+
+    /// <summary>Messages that went without a summary because the decoder's queue was full.</summary>
+    public long Dropped => _queue.Dropped;
+
+    public long Decoded => Interlocked.Read(ref _decoded);
+
+    public void Complete() => _queue.Complete();
+
+    public void Offer(TrafficEvent trafficEvent)
+    {
+        switch (trafficEvent)
+        {
+            case TrafficMessage when _active:
+                _queue.Offer(trafficEvent);
+                break;
+            case ListenerChanged:
+                Refresh();
+                break;
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (await _queue.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
+            {
+                while (_queue.TryRead(out var trafficEvent))
+                {
+                    if (trafficEvent is TrafficMessage message && _choices.For(message.SessionId, message.ListenerId) is { } decoder)
+                    {
+                        var decoded = Decoders.Decode(decoder, message.Data, message.Direction);
+                        Interlocked.Increment(ref _decoded);
+                        _bus.Publish(new MessageDecoded(message.Seq, message.SessionId, message.ListenerId, decoded.Summary));
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+
+    private void Refresh() => _active = _choices.AnyOverride || _listeners.Listeners.Any(l => l.Decoder is not null);
+}
