@@ -7,7 +7,7 @@ import { wireForms } from "./js/forms.js";
 import { initHeld, loadHeld, onHeld, onReleased } from "./js/held.js";
 import { showSessionTools, wireDownloads, wireReplay, wireSearch } from "./js/history.js";
 import { renderListenerCards } from "./js/listeners.js";
-import { buildMessage, fillPayload } from "./js/messages.js";
+import { buildMessage, fillPayload, showSummary } from "./js/messages.js";
 import { describeTls, initCaDownload } from "./js/tls.js";
 
 const MAX_ROWS = 500;          // message rows kept in the DOM for the selected session
@@ -269,6 +269,7 @@ async function connect() {
   hub.on("sessionOpened", upsertSession);
   hub.on("sessionClosed", upsertSession);
   hub.on("sessionUpdated", upsertSession);
+  hub.on("decoded", (d) => { if (d.sessionId === state.selected) showSummary($("messages"), d.seq, d.summary); });
   hub.on("held", onHeld);
   hub.on("heldReleased", onReleased);
   // A stopped listener is gone from the API; show it no longer.

@@ -7,7 +7,7 @@ using static Microsoft.Playwright.Assertions;
 
 namespace Gateway.BrowserTests;
 
-/// <summary>Listener rules made in the dashboard, answered over a real socket.</summary>
+/// <summary>Listener rules made in the dashboard, answered over a real socket; and decoded summaries on messages.</summary>
 public sealed class RulesTests(ITestOutputHelper output) : DashboardTest(output)
 {
     [ChromiumFact]
@@ -44,5 +44,21 @@ public sealed class RulesTests(ITestOutputHelper output) : DashboardTest(output)
         await App.MessagesUntilAsync(session.Id, m => m.Length == 3, "the second PING read");
         await client.SendTextAsync("MARK");
         Assert.Equal("marker", Encoding.ASCII.GetString(await client.ReceiveExactlyAsync(6)));
+    }
+
+    [ChromiumFact]
+    public async Task DecodedSummary_ShowsOnTheMessage_LiveAndFromHistory()
+    {
+        var listener = await App.CreateListenerAsync(new { name = "ui-redis", protocol = "tcp", port = 0, decoder = "resp" });
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(System.Net.IPAddress.Loopback, listener.Port).Within();
+        await client.SendTextAsync("*2\r\n$3\r\nGET\r\n$6\r\nuser:1\r\n");
+        var session = await App.SessionOfAsync(client);
+        await SessionRow(session.Id).ClickAsync();
+        await Expect(Page.Locator("#messages .msg.in .summary")).ToHaveTextAsync("GET user:1", new() { Timeout = 10_000 });
+
+        // Live: the next command's summary arrives by the hub after the message itself.
+        await client.SendTextAsync("*3\r\n$3\r\nSET\r\n$6\r\nuser:2\r\n$3\r\nbob\r\n");
+        await Expect(Page.Locator("#messages .msg.in .summary").Nth(1)).ToHaveTextAsync("SET user:2 \"bob\"", new() { Timeout = 10_000 });
     }
 }

@@ -24,8 +24,18 @@ export function buildMessage(m, view) {
     chip.textContent = tag;
     meta.append(" ", chip);
   }
-  row.append(at, dir, payload, meta);
+  const summary = document.createElement("div");
+  summary.className = "summary";
+  summary.hidden = !m.summary;
+  summary.textContent = m.summary ?? "";
+  row.append(at, dir, summary, payload, meta);
   return row;
+}
+
+/** A summary that arrived after its message (the hub's decoded event). */
+export function showSummary(container, seq, text) {
+  const row = container.querySelector(`.msg[data-seq="${seq}"] .summary`);
+  if (row) { row.textContent = text; row.hidden = false; }
 }
 
 export function fillPayload(payload, b64, view) {
