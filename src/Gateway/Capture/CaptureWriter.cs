@@ -155,6 +155,13 @@ internal sealed partial class CaptureWriter : BackgroundService
         var finished = false;
         while (!finished)
         {
+            if (!_store.IsOpen)
+            {
+                // Closed under us: the host was disposed without stopping this service (a failed start).
+                // Nothing more can be written; what is still queued is not captured.
+                return;
+            }
+
             var draining = _feed.IsCompleting;
             while (_batchBytes < _options.BatchBytes && _feed.TryRead(out var trafficEvent))
             {
@@ -243,7 +250,10 @@ internal sealed partial class CaptureWriter : BackgroundService
         {
             Interlocked.Add(ref _failedMessages, messages);
             Interlocked.Add(ref _failedBytes, bytes);
-            WriteFailed(_logger, ex, messages, bytes, _store.Location);
+            if (_store.IsOpen)
+            {
+                WriteFailed(_logger, ex, messages, bytes, _store.Location); // closed under us (see Run) is no failure of the store
+            }
         }
 
         _batch.Clear();
@@ -268,6 +278,10 @@ internal sealed partial class CaptureWriter : BackgroundService
                 Interlocked.Add(ref _prunedBytes, removed);
                 Pruned(_logger, removed, _store.StoredBytes);
             }
+        }
+        catch (InvalidOperationException) when (!_store.IsOpen)
+        {
+            // Closed under us (see Run): nothing left to prune.
         }
         catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException)
         {

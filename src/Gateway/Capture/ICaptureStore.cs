@@ -13,6 +13,9 @@ internal interface ICaptureStore : IAsyncDisposable
     /// <summary>Where the data is, for logs and <c>/api/stats</c>.</summary>
     string Location { get; }
 
+    /// <summary>Open for writing: between <c>OpenAsync</c> and disposal.</summary>
+    bool IsOpen { get; }
+
     /// <summary>Bytes the retention limit counts: payloads plus a fixed cost per message.</summary>
     long StoredBytes { get; }
 

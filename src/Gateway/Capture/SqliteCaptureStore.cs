@@ -54,6 +54,8 @@ internal sealed class SqliteCaptureStore : ICaptureStore
 
     public long StoredBytes => Interlocked.Read(ref _storedBytes);
 
+    public bool IsOpen => _writer is not null;
+
     public async Task<CaptureHighWater> OpenAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Location)!);
