@@ -26,16 +26,24 @@ export function buildMessage(m, view) {
   }
   const summary = document.createElement("div");
   summary.className = "summary";
-  summary.hidden = !m.summary;
-  summary.textContent = m.summary ?? "";
+  const text = m.summary ?? early.get(m.seq);
+  early.delete(m.seq);
+  summary.hidden = !text;
+  summary.textContent = text ?? "";
   row.append(at, dir, summary, payload, meta);
   return row;
 }
 
+// Summaries that came before their message's row was drawn (the hub's decoded event can overtake the
+// rendering of its traffic batch): kept, a bounded few, until the row is built.
+const early = new Map();
+
 /** A summary that arrived after its message (the hub's decoded event). */
 export function showSummary(container, seq, text) {
   const row = container.querySelector(`.msg[data-seq="${seq}"] .summary`);
-  if (row) { row.textContent = text; row.hidden = false; }
+  if (row) { row.textContent = text; row.hidden = false; return; }
+  early.set(seq, text);
+  if (early.size > 1000) early.delete(early.keys().next().value);
 }
 
 export function fillPayload(payload, b64, view) {
