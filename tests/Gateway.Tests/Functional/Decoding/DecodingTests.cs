@@ -64,6 +64,32 @@ public sealed class DecodingTests
     }
 
     [Fact]
+    public async Task JsonLines_FromARealSocket_EachDecodedAndSummarised()
+    {
+        await using var app = await GatewayApp.StartAsync();
+        var listener = await app.CreateListenerAsync(new { name = "feed", protocol = "tcp", port = 0, framing = "line", decoder = "json" });
+        using var client = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        await client.ConnectAsync(IPAddress.Loopback, listener.Port).Within();
+        await client.SendTextAsync("{\"op\": \"sub\", \"ch\": [\"trades\"]}\n{\"op\": \"unsub\"\n");
+        var session = await app.SessionOfAsync(client);
+        var messages = await app.MessagesUntilAsync(session.Id, m => m.Length == 2, "two lines");
+
+        var first = await app.GetAsync<JsonElement>($"/api/sessions/{session.Id}/messages/{messages[0].Seq}/decoded");
+        Assert.Equal("{\"op\":\"sub\",\"ch\":[\"trades\"]}", first.GetProperty("summary").GetString());
+        var channels = first.GetProperty("fields")[0].GetProperty("children")[1];
+        Assert.Equal(("ch", "array, 1 element"), (channels.GetProperty("name").GetString(), channels.GetProperty("display").GetString()));
+
+        var second = await app.GetAsync<JsonElement>($"/api/sessions/{session.Id}/messages/{messages[1].Seq}/decoded");
+        Assert.StartsWith("(not json: ", second.GetProperty("summary").GetString());
+        var fields = second.GetProperty("fields");
+        Assert.Equal("error", fields[fields.GetArrayLength() - 1].GetProperty("name").GetString());
+
+        var found = await Timeouts.Eventually(async () =>
+            (await app.GetAsync<JsonElement[]>("/api/messages?summary=%22op%22:%22sub%22")).Length == 1 ? (object)true : null, "the stored json summary");
+        Assert.Equal(true, found);
+    }
+
+    [Fact]
     public async Task BadChoicesAndMissingMessages_AreProblems()
     {
         await using var app = await GatewayApp.StartAsync();

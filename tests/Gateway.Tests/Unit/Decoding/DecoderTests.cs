@@ -19,6 +19,8 @@ public sealed class DecoderTests
         { "modbus", [0, 1, 0, 0, 0, 7, 1, 3, 4, 0, 42, 0, 7], Direction.Out, "Read Holding Registers unit 1 → 2 registers: 42, 7" },
         { "modbus", [0, 1, 0, 0, 0, 3, 1, 0x83, 2], Direction.Out, "Exception Illegal Data Address (Read Holding Registers) unit 1" },
         { "modbus", [0, 2, 0, 0, 0, 6, 1, 5, 0, 3, 0xff, 0], Direction.In, "Write Single Coil unit 1 addr 3 = ON" },
+        { "json", Encoding.UTF8.GetBytes("{ \"op\": \"sub\",\n  \"ch\": [\"trades\", \"book\"], \"id\": 7 }"), Direction.In, "{\"op\":\"sub\",\"ch\":[\"trades\",\"book\"],\"id\":7}" },
+        { "json", Encoding.UTF8.GetBytes("{\"t\":\"a b\"}\n{\"t\":2}"), Direction.Out, "{\"t\":\"a b\"} (+1 more)" },
     };
 
     [Theory]
@@ -71,6 +73,52 @@ public sealed class DecoderTests
                 Assert.NotNull(decoded.Summary);
             }
         }
+    }
+
+    [Fact]
+    public void Json_TreeNamesMembersAndElements_WithTheirBytes()
+    {
+        var text = "{\"user\": {\"name\": \"ada\", \"tags\": [1, true, null]}}";
+        var message = Encoding.UTF8.GetBytes(text);
+        Decoders.TryGet("json", out var decoder);
+        var decoded = Decoders.Decode(decoder, message, Direction.In);
+
+        var root = Assert.Single(decoded.Fields);
+        Assert.Equal(("value", "object, 1 member", 0, message.Length), (root.Name, root.Display, root.Offset, root.Length));
+        var user = Assert.Single(root.Children);
+        Assert.Equal("user", user.Name);
+        var name = user.Children[0];
+        Assert.Equal(("name", "\"ada\""), (name.Name, name.Display));
+        Assert.Equal("\"ada\"", text.Substring(name.Offset, name.Length));
+        var tags = user.Children[1];
+        Assert.Equal("array, 3 elements", tags.Display);
+        Assert.Equal(["[0]", "[1]", "[2]"], tags.Children.Select(c => c.Name));
+        Assert.Equal("true", text.Substring(tags.Children[1].Offset, tags.Children[1].Length));
+    }
+
+    [Fact]
+    public void Json_BadBytesKeepTheTreeSoFar_AndEndInAnError()
+    {
+        var message = Encoding.UTF8.GetBytes("{\"a\": [1, 2, x]}");
+        Decoders.TryGet("json", out var decoder);
+        var decoded = Decoders.Decode(decoder, message, Direction.In);
+
+        Assert.StartsWith("(not json: ", decoded.Summary);
+        var partial = decoded.Fields[0];
+        Assert.Equal("object, 1 member so far", partial.Display);
+        Assert.Equal("array, 2 elements so far", Assert.Single(partial.Children).Display);
+        Assert.Equal("error", decoded.Fields[^1].Name);
+        Assert.InRange(decoded.Fields[^1].Offset, 12, 14);
+    }
+
+    [Fact]
+    public void Json_DeepNesting_IsAnErrorNode()
+    {
+        var deep = Encoding.ASCII.GetBytes(new string('[', 10_000) + new string(']', 10_000));
+        Decoders.TryGet("json", out var decoder);
+        var decoded = Decoders.Decode(decoder, deep, Direction.In);
+        Assert.Equal("error", decoded.Fields[^1].Name);
+        Assert.Contains("depth", decoded.Fields[^1].Display);
     }
 
     [Fact]
