@@ -19,6 +19,10 @@ public sealed class DecoderTests
         { "modbus", [0, 1, 0, 0, 0, 7, 1, 3, 4, 0, 42, 0, 7], Direction.Out, "Read Holding Registers unit 1 → 2 registers: 42, 7" },
         { "modbus", [0, 1, 0, 0, 0, 3, 1, 0x83, 2], Direction.Out, "Exception Illegal Data Address (Read Holding Registers) unit 1" },
         { "modbus", [0, 2, 0, 0, 0, 6, 1, 5, 0, 3, 0xff, 0], Direction.In, "Write Single Coil unit 1 addr 3 = ON" },
+        { "http", Encoding.ASCII.GetBytes("GET /index.html HTTP/1.1\r\nHost: a\r\n\r\n"), Direction.In, "GET /index.html" },
+        { "http", Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 1200\r\n\r\n" + new string('a', 1200)), Direction.Out, "200 OK 1.2 kB" },
+        { "http", Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"), Direction.Out, "200 OK 11 B" },
+        { "http", Encoding.ASCII.GetBytes("GET /a HTTP/1.1\r\n\r\nPOST /b HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi"), Direction.In, "GET /a (+1 more)" },
         { "json", Encoding.UTF8.GetBytes("{ \"op\": \"sub\",\n  \"ch\": [\"trades\", \"book\"], \"id\": 7 }"), Direction.In, "{\"op\":\"sub\",\"ch\":[\"trades\",\"book\"],\"id\":7}" },
         { "json", Encoding.UTF8.GetBytes("{\"t\":\"a b\"}\n{\"t\":2}"), Direction.Out, "{\"t\":\"a b\"} (+1 more)" },
     };
@@ -109,6 +113,36 @@ public sealed class DecoderTests
         Assert.Equal("array, 2 elements so far", Assert.Single(partial.Children).Display);
         Assert.Equal("error", decoded.Fields[^1].Name);
         Assert.InRange(decoded.Fields[^1].Offset, 12, 14);
+    }
+
+    [Fact]
+    public void Http_ChunkedBody_NamesEachChunk_AndTheHeaders()
+    {
+        var text = "HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n4\r\nnope\r\n0\r\n\r\n";
+        Decoders.TryGet("http", out var decoder);
+        var decoded = Decoders.Decode(decoder, Encoding.ASCII.GetBytes(text), Direction.Out);
+
+        Assert.Equal("404 Not Found 4 B", decoded.Summary);
+        var response = Assert.Single(decoded.Fields);
+        Assert.Equal(["status line", "headers", "body"], response.Children.Select(c => c.Name));
+        var status = response.Children[0].Children[1];
+        Assert.Equal("404", text.Substring(status.Offset, status.Length));
+        var type = response.Children[1].Children[1];
+        Assert.Equal(("Content-Type", "text/plain"), (type.Name, type.Display));
+        Assert.Equal(["chunk", "last chunk"], response.Children[2].Children.Select(c => c.Name));
+        Assert.Equal("4\r\nnope\r\n", text.Substring(response.Children[2].Children[0].Offset, response.Children[2].Children[0].Length));
+    }
+
+    [Fact]
+    public void Http_ShortBody_IsAnErrorWhereTheBytesRanOut()
+    {
+        var message = Encoding.ASCII.GetBytes("POST /x HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc");
+        Decoders.TryGet("http", out var decoder);
+        var decoded = Decoders.Decode(decoder, message, Direction.In);
+
+        Assert.Equal($"(not http: the body ends after 3 of 10 bytes at byte {message.Length})", decoded.Summary);
+        Assert.Equal("cut short", decoded.Fields[0].Display);
+        Assert.Equal(("error", message.Length), (decoded.Fields[^1].Name, decoded.Fields[^1].Offset));
     }
 
     [Fact]
