@@ -10,7 +10,7 @@ public sealed class RedisDecodingTests
     public async Task RedisCli_ThroughARelay_CommandAndReplySummarised_KeyNamed()
     {
         await using var app = await GatewayApp.StartAsync();
-        await using var redis = await RedisServer.StartAsync();
+        await using var redis = await ServerProcess.RedisAsync();
         var relay = await app.CreateListenerAsync(new { name = "redis", protocol = "tcp", port = 0, upstream = $"127.0.0.1:{redis.Port}", decoder = "resp" });
 
         var (code, output, error) = await Tool.RunAsync("redis-cli", null, "-h", "127.0.0.1", "-p", relay.Port.ToString(), "SET", "user:1", "alice");

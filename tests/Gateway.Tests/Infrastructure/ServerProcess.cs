@@ -4,12 +4,12 @@ using System.Net.Sockets;
 
 namespace Gateway.Tests.Infrastructure;
 
-/// <summary>A real redis-server on a free loopback port, with no persistence, killed on dispose.</summary>
-internal sealed class RedisServer : IAsyncDisposable
+/// <summary>A real server program (redis-server, mosquitto) on a free loopback port, killed on dispose.</summary>
+internal sealed class ServerProcess : IAsyncDisposable
 {
     private readonly Process _process;
 
-    private RedisServer(Process process, int port)
+    private ServerProcess(Process process, int port)
     {
         _process = process;
         Port = port;
@@ -17,7 +17,19 @@ internal sealed class RedisServer : IAsyncDisposable
 
     public int Port { get; }
 
-    public static async Task<RedisServer> StartAsync()
+    /// <summary>redis-server with no persistence.</summary>
+    public static Task<ServerProcess> RedisAsync() =>
+        StartAsync("redis-server", port => ["--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"]);
+
+    /// <summary>mosquitto with anonymous clients on one loopback listener (its configuration in <paramref name="folder"/>).</summary>
+    public static Task<ServerProcess> MosquittoAsync(TempFolder folder) => StartAsync(File.Exists("/usr/sbin/mosquitto") ? "/usr/sbin/mosquitto" : "mosquitto", port =>
+    {
+        var config = Path.Combine(folder.Path, "mosquitto.conf");
+        File.WriteAllText(config, $"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n");
+        return ["-c", config];
+    });
+
+    public static async Task<ServerProcess> StartAsync(string program, Func<int, string[]> arguments)
     {
         int port;
         using (var probe = new TcpListener(IPAddress.Loopback, 0))
@@ -26,11 +38,11 @@ internal sealed class RedisServer : IAsyncDisposable
             port = ((IPEndPoint)probe.LocalEndpoint).Port;
         }
 
-        var info = new ProcessStartInfo("redis-server")
+        var info = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
-        foreach (var arg in new[] { "--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no" })
+        foreach (var arg in arguments(port))
         {
             info.ArgumentList.Add(arg);
         }
@@ -40,10 +52,10 @@ internal sealed class RedisServer : IAsyncDisposable
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var server = new RedisServer(process, port);
+        var server = new ServerProcess(process, port);
         await Timeouts.Eventually(async () =>
         {
-            Assert.False(process.HasExited, "redis-server exited at start");
+            Assert.False(process.HasExited, $"{program} exited at start");
             using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
             try
             {
@@ -54,7 +66,7 @@ internal sealed class RedisServer : IAsyncDisposable
             {
                 return null;
             }
-        }, "redis-server listening");
+        }, $"{program} listening");
         return server;
     }
 
