@@ -19,7 +19,16 @@ internal static class DecodingEndpoints
                     throw CommandException.NotFound($"Session {id} has no captured message {seq}.");
                 }
 
-                return Decoders.Decode(choices.Choose(session, decoder), message.Data.Span, message.Direction);
+                // What the session's start taught the decoder (MQTT's protocol level, from the CONNECT): read it first.
+                var chosen = choices.Choose(session, decoder);
+                var context = new DecodeContext();
+                var start = await history.FindAsync(new MessageQuery { SessionId = id, Direction = Traffic.Direction.In, Limit = 1 }, cancellationToken);
+                if (start is [{ } opening] && opening.Seq != seq)
+                {
+                    Decoders.Decode(chosen, opening.Data.Span, opening.Direction, context);
+                }
+
+                return Decoders.Decode(chosen, message.Data.Span, message.Direction, context);
             })
             .WithTags("Decoding")
             .WithSummary("A captured message as its protocol reads it: {decoder, summary, fields: [{name, display, offset, length, children}]}, offsets into the message. "

@@ -15,15 +15,15 @@ internal static class Decoders
     public static bool TryGet(string? name, out IMessageDecoder decoder) => ByName.TryGetValue(name?.Trim() ?? "", out decoder!);
 
     /// <summary>
-    /// Decodes without ever throwing: where the bytes stop making sense (or end too soon), the tree ends with
+    /// Decodes without ever throwing (with what earlier messages of the session taught, when given): where the bytes stop making sense (or end too soon), the tree ends with
     /// an <c>error</c> node at that offset and the summary says the message could not be read whole.
     /// </summary>
-    public static DecodedMessage Decode(IMessageDecoder decoder, ReadOnlySpan<byte> message, Direction direction)
+    public static DecodedMessage Decode(IMessageDecoder decoder, ReadOnlySpan<byte> message, Direction direction, DecodeContext? context = null)
     {
         var fields = new List<DecodedField>();
         try
         {
-            return new DecodedMessage(decoder.Name, decoder.Decode(message, direction, fields), fields);
+            return new DecodedMessage(decoder.Name, decoder.Decode(message, direction, fields, context ?? new DecodeContext()), fields);
         }
         catch (Exception ex) when (ex is DecodeException or IndexOutOfRangeException or ArgumentOutOfRangeException or FormatException or OverflowException)
         {

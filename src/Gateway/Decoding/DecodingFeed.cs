@@ -18,8 +18,11 @@ internal sealed class DecodingFeed : BackgroundService, ITrafficObserver
     private readonly ObserverSubscription _queue;
     private readonly DecoderChoices _choices;
     private readonly ListenerManager _listeners;
+    private const int MaxContexts = 10_000;
+    private readonly Dictionary<long, DecodeContext> _contexts = []; // the worker's alone
     private volatile bool _active;
     private long _decoded;
+    private long _closesDropped;
 
     public DecodingFeed(TrafficEventBus bus, DecoderChoices choices, ListenerManager listeners, IOptions<GatewayOptions> options)
     {
@@ -40,8 +43,8 @@ internal sealed class DecodingFeed : BackgroundService, ITrafficObserver
 
     public long PendingBytes => _queue.PendingBytes;
 
-    /// <summary>Messages that went without a summary because the decoder's queue was full.</summary>
-    public long Dropped => _queue.Dropped;
+    /// <summary>Messages that went without a summary because the decoder's queue was full (closes it had no room for are not messages).</summary>
+    public long Dropped => _queue.Dropped - Interlocked.Read(ref _closesDropped);
 
     public long Decoded => Interlocked.Read(ref _decoded);
 
@@ -53,6 +56,13 @@ internal sealed class DecodingFeed : BackgroundService, ITrafficObserver
         {
             case TrafficMessage when _active:
                 _queue.Offer(trafficEvent);
+                break;
+            case SessionClosed when _active:
+                if (!_queue.Offer(trafficEvent))
+                {
+                    Interlocked.Increment(ref _closesDropped);
+                }
+
                 break;
             case ListenerChanged:
                 Refresh();
@@ -68,9 +78,13 @@ internal sealed class DecodingFeed : BackgroundService, ITrafficObserver
             {
                 while (_queue.TryRead(out var trafficEvent))
                 {
-                    if (trafficEvent is TrafficMessage message && _choices.For(message.SessionId, message.ListenerId) is { } decoder)
+                    if (trafficEvent is SessionClosed closed)
                     {
-                        var decoded = Decoders.Decode(decoder, message.Data, message.Direction);
+                        _contexts.Remove(closed.Session.Id);
+                    }
+                    else if (trafficEvent is TrafficMessage message && _choices.For(message.SessionId, message.ListenerId) is { } decoder)
+                    {
+                        var decoded = Decoders.Decode(decoder, message.Data, message.Direction, ContextOf(message.SessionId));
                         Interlocked.Increment(ref _decoded);
                         _bus.Publish(new MessageDecoded(message.Seq, message.SessionId, message.ListenerId, decoded.Summary));
                     }
@@ -81,6 +95,25 @@ internal sealed class DecodingFeed : BackgroundService, ITrafficObserver
         {
             // Stopping.
         }
+    }
+
+    /// <summary>
+    /// The session's decode context. A close that went missing (its queue was full) leaves one behind: past
+    /// <see cref="MaxContexts"/>, the oldest session's goes, and that session is read as if its start was not seen.
+    /// </summary>
+    private DecodeContext ContextOf(long sessionId)
+    {
+        if (!_contexts.TryGetValue(sessionId, out var context))
+        {
+            if (_contexts.Count >= MaxContexts)
+            {
+                _contexts.Remove(_contexts.Keys.Min());
+            }
+
+            _contexts[sessionId] = context = new DecodeContext();
+        }
+
+        return context;
     }
 
     private void Refresh() => _active = _choices.AnyOverride || _listeners.Listeners.Any(l => l.Decoder is not null);

@@ -15,7 +15,7 @@ internal sealed class HttpDecoder : IMessageDecoder
 
     public string Name => "http";
 
-    public string Decode(ReadOnlySpan<byte> message, Direction direction, List<DecodedField> fields)
+    public string Decode(ReadOnlySpan<byte> message, Direction direction, List<DecodedField> fields, DecodeContext context)
     {
         var offset = 0;
         var count = 0;

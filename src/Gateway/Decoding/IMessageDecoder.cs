@@ -7,6 +7,6 @@ internal interface IMessageDecoder
 {
     string Name { get; }
 
-    /// <summary>Fills <paramref name="fields"/> and returns the summary; throws <see cref="DecodeException"/> (or an index error) where the bytes stop making sense.</summary>
-    string Decode(ReadOnlySpan<byte> message, Direction direction, List<DecodedField> fields);
+    /// <summary>Fills <paramref name="fields"/> and returns the summary (reading and updating the session's <paramref name="context"/>); throws <see cref="DecodeException"/> (or an index error) where the bytes stop making sense.</summary>
+    string Decode(ReadOnlySpan<byte> message, Direction direction, List<DecodedField> fields, DecodeContext context);
 }

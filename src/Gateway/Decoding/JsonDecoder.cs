@@ -15,7 +15,7 @@ internal sealed class JsonDecoder : IMessageDecoder
 
     public string Name => "json";
 
-    public string Decode(ReadOnlySpan<byte> message, Direction direction, List<DecodedField> fields)
+    public string Decode(ReadOnlySpan<byte> message, Direction direction, List<DecodedField> fields, DecodeContext context)
     {
         var reader = new Utf8JsonReader(message, new JsonReaderOptions
         {

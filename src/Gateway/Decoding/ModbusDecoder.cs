@@ -24,7 +24,7 @@ internal sealed class ModbusDecoder : IMessageDecoder
 
     public string Name => "modbus";
 
-    public string Decode(ReadOnlySpan<byte> message, Direction direction, List<DecodedField> fields)
+    public string Decode(ReadOnlySpan<byte> message, Direction direction, List<DecodedField> fields, DecodeContext context)
     {
         if (message.Length < 8)
         {

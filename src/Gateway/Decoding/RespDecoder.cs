@@ -14,7 +14,7 @@ internal sealed class RespDecoder : IMessageDecoder
 
     public string Name => "resp";
 
-    public string Decode(ReadOnlySpan<byte> message, Direction direction, List<DecodedField> fields)
+    public string Decode(ReadOnlySpan<byte> message, Direction direction, List<DecodedField> fields, DecodeContext context)
     {
         var at = 0;
         var summaries = new List<string>();

@@ -6,8 +6,10 @@ namespace Gateway.Tests.Functional.Decoding;
 /// <summary>mosquitto_pub and mosquitto_sub through a relay to a real mosquitto: packets read as MQTT.</summary>
 public sealed class MqttDecodingTests
 {
-    [Fact]
-    public async Task MosquittoClients_ThroughARelay_PublishAndSubscribeSummarised()
+    [Theory]
+    [InlineData("mqttv311", "v3.1.1")]
+    [InlineData("mqttv5", "v5")]
+    public async Task MosquittoClients_ThroughARelay_PublishAndSubscribeSummarised(string version, string shown)
     {
         await using var app = await GatewayApp.StartAsync();
         using var folder = new TempFolder();
@@ -20,11 +22,12 @@ public sealed class MqttDecodingTests
         });
         var port = relay.Port.ToString();
 
-        var subscriber = Tool.RunAsync("mosquitto_sub", null, "-h", "127.0.0.1", "-p", port, "-i", "sub1", "-t", "sensors/#", "-q", "1", "-C", "1", "-W", "20");
+        var subscriber = Tool.RunAsync("mosquitto_sub", null, "-V", version, "-h", "127.0.0.1", "-p", port, "-i", "sub1", "-t", "sensors/#", "-q", "1", "-C", "1", "-W", "20");
         // The subscriber is ready once its SUBSCRIBE went through: the decoder says so.
         await Timeouts.Eventually(async () =>
             (await app.GetAsync<JsonElement[]>("/api/messages?summary=SUBACK")).Length > 0 ? (object)true : null, "the subscriber's SUBACK");
-        var (code, output, error) = await Tool.RunAsync("mosquitto_pub", null, "-h", "127.0.0.1", "-p", port, "-i", "pub1", "-t", "sensors/temp", "-q", "1", "-m", "21.5");
+        string[] v5Properties = version == "mqttv5" ? ["-D", "publish", "content-type", "text/plain", "-D", "publish", "user-property", "site", "lab"] : [];
+        var (code, output, error) = await Tool.RunAsync("mosquitto_pub", null, ["-V", version, "-h", "127.0.0.1", "-p", port, "-i", "pub1", "-t", "sensors/temp", "-q", "1", "-m", "21.5", .. v5Properties]);
         Assert.True(code == 0, output + error);
         (code, output, error) = await subscriber.Within(TimeSpan.FromSeconds(25));
         Assert.True(code == 0 && output.Trim() == "21.5", output + error);
@@ -34,9 +37,23 @@ public sealed class MqttDecodingTests
         var message = (JsonElement)publish;
         Assert.Equal("PUBLISH sensors/temp QoS1 4 B", message.GetProperty("summary").GetString());
         var decoded = await app.GetAsync<JsonElement>($"/api/sessions/{message.GetProperty("sessionId").GetInt64()}/messages/{message.GetProperty("seq").GetInt64()}/decoded");
-        var names = decoded.GetProperty("fields").EnumerateArray().Select(f => f.GetProperty("name").GetString()).ToArray();
-        Assert.Contains("topic", names);
+        var fields = decoded.GetProperty("fields").EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!);
+        Assert.Equal("sensors/temp", fields["topic"].GetProperty("display").GetString());
+        Assert.Equal("21.5", fields["payload"].GetProperty("display").GetString());
+        if (version == "mqttv5")
+        {
+            // Read with MQTT 5's properties because the session's CONNECT said 5: by the worker (the summary) and by the API.
+            var properties = fields["properties"].GetProperty("children").EnumerateArray()
+                .Select(p => $"{p.GetProperty("name").GetString()}: {p.GetProperty("display").GetString()}").ToArray();
+            Assert.Contains("content type: text/plain", properties);
+            Assert.Contains("user property: site = lab", properties);
+        }
+        else
+        {
+            Assert.False(fields.ContainsKey("properties"));
+        }
+
         var connect = await app.GetAsync<JsonElement[]>("/api/messages?summary=CONNECT%20pub1");
-        Assert.Contains(connect, m => m.GetProperty("summary").GetString()!.StartsWith("CONNECT pub1 MQTT v3.1.1", StringComparison.Ordinal));
+        Assert.Contains(connect, m => m.GetProperty("summary").GetString()!.StartsWith($"CONNECT pub1 MQTT {shown}", StringComparison.Ordinal));
     }
 }

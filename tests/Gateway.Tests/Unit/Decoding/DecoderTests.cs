@@ -73,7 +73,8 @@ public sealed class DecoderTests
                     bytes[0] = (byte)"*$+:%#3\x10\x30"[random.Next(9)]; // start like the protocol, then go wrong
                 }
 
-                var decoded = Decoders.Decode(decoder, bytes, i % 2 == 0 ? Direction.In : Direction.Out);
+                var context = i % 4 < 2 ? new DecodeContext { MqttLevel = 5 } : null; // MQTT 5's properties too
+                var decoded = Decoders.Decode(decoder, bytes, i % 2 == 0 ? Direction.In : Direction.Out, context);
                 Assert.NotNull(decoded.Summary);
             }
         }
@@ -113,6 +114,27 @@ public sealed class DecoderTests
         Assert.Equal("array, 2 elements so far", Assert.Single(partial.Children).Display);
         Assert.Equal("error", decoded.Fields[^1].Name);
         Assert.InRange(decoded.Fields[^1].Offset, 12, 14);
+    }
+
+    [Fact]
+    public void Mqtt5_TheConnectsLevelCarriesOver_PropertiesReadByName()
+    {
+        byte[] connect = [0x10, 0x11, 0x00, 0x04, .. "MQTT"u8, 0x05, 0x02, 0x00, 0x3c, 0x00, 0x00, 0x04, .. "dev1"u8];
+        // PUBLISH QoS1, topic a/b, packet id 7, properties: content type "text/plain", then payload "hi".
+        byte[] properties = [0x03, 0x00, 0x0a, .. "text/plain"u8];
+        byte[] publish = [0x32, (byte)(2 + 3 + 2 + 1 + properties.Length + 2), 0x00, 0x03, .. "a/b"u8, 0x00, 0x07, (byte)properties.Length, .. properties, .. "hi"u8];
+        Decoders.TryGet("mqtt", out var decoder);
+
+        var context = new DecodeContext();
+        Assert.Equal("CONNECT dev1 MQTT v5", Decoders.Decode(decoder, connect, Direction.In, context).Summary);
+        var decoded = Decoders.Decode(decoder, publish, Direction.In, context);
+        Assert.Equal("PUBLISH a/b QoS1 2 B", decoded.Summary);
+        var props = decoded.Fields.Single(f => f.Name == "properties");
+        Assert.Equal(("content type", "text/plain"), (props.Children[0].Name, props.Children[0].Display));
+        Assert.Equal("hi", decoded.Fields.Single(f => f.Name == "payload").Display);
+
+        // Without the CONNECT, the same bytes read as 3.1.1: the properties are part of the payload.
+        Assert.Equal($"PUBLISH a/b QoS1 {1 + properties.Length + 2} B", Decoders.Decode(decoder, publish, Direction.In).Summary);
     }
 
     [Fact]
