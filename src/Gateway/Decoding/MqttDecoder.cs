@@ -58,15 +58,19 @@ internal sealed class MqttDecoder : IMessageDecoder
             }
 
             case "CONNACK":
+            {
+                var code = message[at + 1];
                 fields.Add(DecodedField.Leaf("session present", (message[at] & 1) == 1 ? "yes" : "no", at, 1));
-                fields.Add(DecodedField.Leaf(v5 ? "reason code" : "return code", message[at + 1].ToString(), at + 1, 1));
+                fields.Add(DecodedField.Leaf(v5 ? "reason code" : "return code", code.ToString(), at + 1, 1));
                 if (v5 && at + 2 < end)
                 {
                     at += 2;
                     SkipProperties(message, ref at, fields);
                 }
 
-                return $"CONNACK rc {message[at + 1]}";
+                return $"CONNACK rc {code}";
+            }
+
             case "PUBLISH":
             {
                 var qos = (flags >> 1) & 3;

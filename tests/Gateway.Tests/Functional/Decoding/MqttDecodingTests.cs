@@ -53,6 +53,13 @@ public sealed class MqttDecodingTests
             Assert.False(fields.ContainsKey("properties"));
         }
 
+        // Every packet of the publisher's session, both ways, read whole (CONNECT, CONNACK, PUBLISH, PUBACK, DISCONNECT).
+        var session = message.GetProperty("sessionId").GetInt64();
+        var all = await Timeouts.Eventually(async () =>
+            (await app.GetAsync<JsonElement[]>($"/api/sessions/{session}/messages")) is { Length: 5 } five && five.All(m => m.TryGetProperty("summary", out var s) && s.ValueKind == JsonValueKind.String) ? five : null,
+            "five summarised packets");
+        Assert.Equal(["CONNECT", "CONNACK", "PUBLISH", "PUBACK", "DISCONNECT"], all.Select(m => m.GetProperty("summary").GetString()!.Split(' ')[0]));
+
         var connect = await app.GetAsync<JsonElement[]>("/api/messages?summary=CONNECT%20pub1");
         Assert.Contains(connect, m => m.GetProperty("summary").GetString()!.StartsWith($"CONNECT pub1 MQTT {shown}", StringComparison.Ordinal));
     }

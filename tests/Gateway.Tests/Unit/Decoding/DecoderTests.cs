@@ -133,6 +133,12 @@ public sealed class DecoderTests
         Assert.Equal(("content type", "text/plain"), (props.Children[0].Name, props.Children[0].Display));
         Assert.Equal("hi", decoded.Fields.Single(f => f.Name == "payload").Display);
 
+        // A CONNACK with properties (assigned client id "x", receive maximum 20) names them, and keeps its reason code.
+        byte[] connack = [0x20, 0x0a, 0x00, 0x00, 0x07, 0x12, 0x00, 0x01, (byte)'x', 0x21, 0x00, 0x14];
+        var ack = Decoders.Decode(decoder, connack, Direction.Out, context);
+        Assert.Equal("CONNACK rc 0", ack.Summary);
+        Assert.Equal(["assigned client id", "receive maximum"], ack.Fields.Single(f => f.Name == "properties").Children.Select(c => c.Name));
+
         // Without the CONNECT, the same bytes read as 3.1.1: the properties are part of the payload.
         Assert.Equal($"PUBLISH a/b QoS1 {1 + properties.Length + 2} B", Decoders.Decode(decoder, publish, Direction.In).Summary);
     }
