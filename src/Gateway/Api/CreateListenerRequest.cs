@@ -16,7 +16,7 @@ namespace Gateway.Api;
 /// <param name="CaptureOverflow">When the capture writer is behind: <c>drop</c> (default) or <c>backpressure</c>.</param>
 /// <param name="IdleTimeoutSeconds">Close sessions idle this long (default: never for tcp and unix; Gateway:Udp:IdleTimeoutSeconds for udp).</param>
 /// <param name="Rules">Rules to start with, as for <c>PUT /api/listeners/{id}/rules</c>.</param>
-/// <param name="Decoder">How the API reads its messages: <c>http</c>, <c>resp</c>, <c>mqtt</c>, <c>modbus</c>, <c>json</c>.</param>
+/// <param name="Decoder">How the API reads its messages: <c>http</c>, <c>resp</c>, <c>mqtt</c>, <c>modbus</c>, <c>dns</c>, <c>json</c>.</param>
 public sealed record CreateListenerRequest(
     string? Name,
     string? Protocol,

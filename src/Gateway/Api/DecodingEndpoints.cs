@@ -32,7 +32,7 @@ internal static class DecodingEndpoints
             })
             .WithTags("Decoding")
             .WithSummary("A captured message as its protocol reads it: {decoder, summary, fields: [{name, display, offset, length, children}]}, offsets into the message. "
-                + "The decoder is ?decoder= (http, resp, mqtt, modbus, json), else the session's, else its listener's. Bytes that do not decode end the tree with an error node.")
+                + "The decoder is ?decoder= (http, resp, mqtt, modbus, dns, json), else the session's, else its listener's. Bytes that do not decode end the tree with an error node.")
             .Produces<DecodedMessage>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -44,7 +44,7 @@ internal static class DecodingEndpoints
                 return new DecoderRequest(choices.Of(id));
             })
             .WithTags("Decoding")
-            .WithSummary("Chooses the decoder for one session ({decoder}: http, resp, mqtt, modbus, json; null: its listener's).")
+            .WithSummary("Chooses the decoder for one session ({decoder}: http, resp, mqtt, modbus, dns, json; null: its listener's).")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ChangesState(Roles.Operator);
@@ -52,5 +52,5 @@ internal static class DecodingEndpoints
     }
 }
 
-/// <summary>A session's decoder: <c>http</c>, <c>resp</c>, <c>mqtt</c>, <c>modbus</c>, <c>json</c>; null for its listener's.</summary>
+/// <summary>A session's decoder: <c>http</c>, <c>resp</c>, <c>mqtt</c>, <c>modbus</c>, <c>dns</c>, <c>json</c>; null for its listener's.</summary>
 public sealed record DecoderRequest(string? Decoder);

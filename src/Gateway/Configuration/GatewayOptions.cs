@@ -134,7 +134,7 @@ public sealed class ListenerOptions
     /// <summary>0 binds any free port; the bound one is reported by the API.</summary>
     public int Port { get; set; }
 
-    /// <summary>How the API reads this listener's messages: <c>http</c>, <c>resp</c>, <c>mqtt</c>, <c>modbus</c>, <c>json</c>; none by default.</summary>
+    /// <summary>How the API reads this listener's messages: <c>http</c>, <c>resp</c>, <c>mqtt</c>, <c>modbus</c>, <c>dns</c>, <c>json</c>; none by default.</summary>
     public string? Decoder { get; set; }
 
     /// <summary>Rules, in order: <c>{Id, Name, Enabled, Direction, Match: {Text, Hex, Regex, PrefixHex}, Action: {Type, …}, Continue}</c>.</summary>

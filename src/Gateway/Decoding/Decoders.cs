@@ -7,7 +7,7 @@ internal static class Decoders
 {
     private static readonly Dictionary<string, IMessageDecoder> ByName = new IMessageDecoder[]
     {
-        new RespDecoder(), new MqttDecoder(), new ModbusDecoder(), new JsonDecoder(), new HttpDecoder(),
+        new RespDecoder(), new MqttDecoder(), new ModbusDecoder(), new JsonDecoder(), new HttpDecoder(), new DnsDecoder(),
     }.ToDictionary(d => d.Name, StringComparer.OrdinalIgnoreCase);
 
     public static IReadOnlyCollection<string> Names => ByName.Keys;

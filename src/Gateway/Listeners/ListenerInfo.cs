@@ -23,7 +23,7 @@ namespace Gateway.Listeners;
 /// <param name="Refused">Connections (or new UDP peers) refused since start because a session limit was reached.</param>
 /// <param name="IdleTimeoutSeconds">Sessions idle this long are closed; null: never.</param>
 /// <param name="FramingSpec">The framing with its fields (delimiter bytes, length field), when not raw.</param>
-/// <param name="Decoder">The decoder the API reads its messages with (<c>http</c>, <c>resp</c>, <c>mqtt</c>, <c>modbus</c>, <c>json</c>); null when none.</param>
+/// <param name="Decoder">The decoder the API reads its messages with (<c>http</c>, <c>resp</c>, <c>mqtt</c>, <c>modbus</c>, <c>dns</c>, <c>json</c>); null when none.</param>
 public sealed record ListenerInfo(
     string Id,
     string Name,

@@ -29,6 +29,12 @@ internal sealed class ServerProcess : IAsyncDisposable
         return ["-c", config];
     });
 
+    /// <summary>dnsmasq answering from its own records alone (no upstream resolvers, no hosts file), UDP and TCP.</summary>
+    public static Task<ServerProcess> DnsmasqAsync(params string[] records) =>
+        StartAsync(File.Exists("/usr/sbin/dnsmasq") ? "/usr/sbin/dnsmasq" : "dnsmasq", port =>
+            ["--keep-in-foreground", "--conf-file=/dev/null", $"--port={port}", "--listen-address=127.0.0.1", "--bind-interfaces", "--no-resolv", "--no-hosts",
+             .. records.Select(r => $"--address={r}")]);
+
     public static async Task<ServerProcess> StartAsync(string program, Func<int, string[]> arguments)
     {
         int port;

@@ -6,6 +6,11 @@ namespace Gateway.Tests.Unit.Decoding;
 
 public sealed class DecoderTests
 {
+    // A query for example.com A (recursion desired), and its answer with a compressed name.
+    private static readonly byte[] DnsQuery = [0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 7, .. "example"u8, 3, .. "com"u8, 0, 0, 1, 0, 1];
+    private static readonly byte[] DnsResponse =
+        [0x12, 0x34, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, 7, .. "example"u8, 3, .. "com"u8, 0, 0, 1, 0, 1, 0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0x0e, 0x10, 0, 4, 93, 184, 216, 34];
+
     public static TheoryData<string, byte[], Direction, string> Samples() => new()
     {
         { "resp", Encoding.ASCII.GetBytes("*3\r\n$3\r\nset\r\n$6\r\nuser:1\r\n$5\r\nalice\r\n"), Direction.In, "SET user:1 \"alice\"" },
@@ -23,6 +28,9 @@ public sealed class DecoderTests
         { "http", Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 1200\r\n\r\n" + new string('a', 1200)), Direction.Out, "200 OK 1.2 kB" },
         { "http", Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"), Direction.Out, "200 OK 11 B" },
         { "http", Encoding.ASCII.GetBytes("GET /a HTTP/1.1\r\n\r\nPOST /b HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi"), Direction.In, "GET /a (+1 more)" },
+        { "dns", [.. DnsQuery], Direction.In, "query A example.com" },
+        { "dns", [.. DnsResponse], Direction.Out, "A example.com → 93.184.216.34" },
+        { "dns", [0, (byte)DnsResponse.Length, .. DnsResponse], Direction.Out, "A example.com → 93.184.216.34" },
         { "json", Encoding.UTF8.GetBytes("{ \"op\": \"sub\",\n  \"ch\": [\"trades\", \"book\"], \"id\": 7 }"), Direction.In, "{\"op\":\"sub\",\"ch\":[\"trades\",\"book\"],\"id\":7}" },
         { "json", Encoding.UTF8.GetBytes("{\"t\":\"a b\"}\n{\"t\":2}"), Direction.Out, "{\"t\":\"a b\"} (+1 more)" },
     };
@@ -141,6 +149,24 @@ public sealed class DecoderTests
 
         // Without the CONNECT, the same bytes read as 3.1.1: the properties are part of the payload.
         Assert.Equal($"PUBLISH a/b QoS1 {1 + properties.Length + 2} B", Decoders.Decode(decoder, publish, Direction.In).Summary);
+    }
+
+    [Fact]
+    public void Dns_RecordsAndNames_AndALoopingPointerIsAnError()
+    {
+        Decoders.TryGet("dns", out var decoder);
+        var decoded = Decoders.Decode(decoder, DnsResponse, Direction.Out);
+        Assert.Equal(["header", "questions", "answers"], decoded.Fields.Select(f => f.Name));
+        var answer = decoded.Fields[2].Children[0];
+        Assert.Equal(("example.com A 93.184.216.34, ttl 3600", 29, 16), (answer.Display, answer.Offset, answer.Length));
+
+        byte[] nxdomain = [0x12, 0x34, 0x81, 0x83, 0, 1, 0, 0, 0, 0, 0, 0, 4, .. "nope"u8, 4, .. "test"u8, 0, 0, 1, 0, 1];
+        Assert.Equal("NXDOMAIN A nope.test", Decoders.Decode(decoder, nxdomain, Direction.Out).Summary);
+
+        byte[] loop = [0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 0x0c, 0, 1, 0, 1];
+        var looped = Decoders.Decode(decoder, loop, Direction.In);
+        Assert.Equal(("error", 12), (looped.Fields[^1].Name, looped.Fields[^1].Offset));
+        Assert.Contains("loop", looped.Summary);
     }
 
     [Fact]
