@@ -8,6 +8,7 @@ import { initHeld, loadHeld, onHeld, onReleased } from "./js/held.js";
 import { showSessionTools, wireDownloads, wireReplay, wireSearch } from "./js/history.js";
 import { renderListenerCards } from "./js/listeners.js";
 import { buildMessage, fillPayload, showSummary } from "./js/messages.js";
+import { toggleDecoded } from "./js/decoded.js";
 import { describeTls, initCaDownload } from "./js/tls.js";
 
 const MAX_ROWS = 500;          // message rows kept in the DOM for the selected session
@@ -308,6 +309,13 @@ $("sessions").tBodies[0].addEventListener("click", (e) => {
   const tr = e.target.closest("tr[data-session-id]");
   if (tr) select(Number(tr.dataset.sessionId));
 });
+// A message's summary opens its decoded view: the field tree beside its bytes.
+const openDecoded = (e) => {
+  const summary = e.target.closest(".msg > .summary");
+  if (summary && state.selected != null) toggleDecoded(summary.parentElement, state.selected);
+};
+$("messages").addEventListener("click", openDecoded);
+$("messages").addEventListener("keydown", (e) => { if ((e.key === "Enter" || e.key === " ") && e.target.matches(".msg > .summary")) { e.preventDefault(); openDecoded(e); } });
 $("show-closed").addEventListener("change", renderTable);
 $("view-text").addEventListener("click", () => setView("text"));
 $("view-hex").addEventListener("click", () => setView("hex"));

@@ -61,4 +61,44 @@ public sealed class RulesTests(ITestOutputHelper output) : DashboardTest(output)
         await client.SendTextAsync("*3\r\n$3\r\nSET\r\n$6\r\nuser:2\r\n$3\r\nbob\r\n");
         await Expect(Page.Locator("#messages .msg.in .summary").Nth(1)).ToHaveTextAsync("SET user:2 \"bob\"", new() { Timeout = 10_000 });
     }
+
+    [Fact]
+    public async Task DecodedView_SelectingAFieldHighlightsItsBytes_AndABytePicksItsField()
+    {
+        var listener = await App.CreateListenerAsync(new { name = "ui-tree", protocol = "tcp", port = 0, decoder = "resp" });
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(System.Net.IPAddress.Loopback, listener.Port).Within();
+        var command = Encoding.ASCII.GetBytes("*3\r\n$3\r\nSET\r\n$6\r\nuser:1\r\n$5\r\nalice\r\n");
+        await client.SendAsync(command).Within();
+        var session = await App.SessionOfAsync(client);
+        var message = (await App.MessagesUntilAsync(session.Id, m => m.Length == 1, "the command"))[0];
+        var key = (await App.GetAsync<System.Text.Json.JsonElement>($"/api/sessions/{session.Id}/messages/{message.Seq}/decoded"))
+            .GetProperty("fields")[0].GetProperty("children")[1];
+        var (offset, length) = (key.GetProperty("offset").GetInt32(), key.GetProperty("length").GetInt32());
+
+        await SessionRow(session.Id).ClickAsync();
+        var summary = Page.Locator("#messages .msg.in .summary");
+        await Expect(summary).ToHaveTextAsync("SET user:1 \"alice\"", new() { Timeout = 10_000 });
+        await summary.ClickAsync();
+        var panel = Page.Locator("#messages .msg.in .decoded");
+        await Expect(panel.Locator(".byte")).ToHaveCountAsync(command.Length, new() { Timeout = 10_000 });
+
+        // A field: exactly its bytes light up.
+        var field = panel.Locator($".field[data-offset=\"{offset}\"][data-length=\"{length}\"]");
+        await Expect(field).ToContainTextAsync("user:1", Soon);
+        await field.ClickAsync();
+        var lit = panel.Locator(".byte.highlight");
+        await Expect(lit).ToHaveCountAsync(length, new() { Timeout = 10_000 });
+        Assert.Equal(Convert.ToHexString(command, offset, length).ToLowerInvariant(), string.Concat(await lit.AllTextContentsAsync()));
+
+        // A byte: the innermost field holding it is selected (the 'a' of alice: the value, not the whole array).
+        var alice = Array.LastIndexOf(command, (byte)'a');
+        await panel.Locator($".byte[data-offset=\"{alice}\"]").ClickAsync();
+        await Expect(panel.Locator(".field.selected")).ToContainTextAsync("alice", Soon);
+        await Expect(panel.Locator(".field.selected")).Not.ToContainTextAsync("SET", Soon);
+
+        // The summary closes it again.
+        await summary.ClickAsync();
+        await Expect(panel).ToHaveCountAsync(0, new() { Timeout = 10_000 });
+    }
 }

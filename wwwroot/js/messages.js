@@ -26,6 +26,9 @@ export function buildMessage(m, view) {
   }
   const summary = document.createElement("div");
   summary.className = "summary";
+  summary.setAttribute("role", "button");
+  summary.tabIndex = 0;
+  summary.title = "show the decoded fields and their bytes";
   const text = m.summary ?? early.get(m.seq);
   early.delete(m.seq);
   summary.hidden = !text;
