@@ -1,6 +1,6 @@
 // Socket Gateway dashboard: REST for state and commands' fallbacks, the SignalR hub for live events.
 // No build step. Everything is rendered with textContent (never innerHTML) because payloads are hostile.
-import { api, apiKey, post } from "./js/api.js";
+import { api, apiKey, post, put } from "./js/api.js";
 import { whoAmI, wireKeyDialog } from "./js/auth.js";
 import { bytes } from "./js/format.js";
 import { wireForms } from "./js/forms.js";
@@ -111,6 +111,8 @@ async function select(id) {
   state.lastSeq = 0;
   state.pending = [];
   state.held = [];
+  $("session-decoder").value = "";
+  loadSessionDecoder(id);
   $("messages").replaceChildren();
   $("empty-detail").hidden = true;
   $("session-view").hidden = false;
@@ -309,6 +311,28 @@ $("sessions").tBodies[0].addEventListener("click", (e) => {
   const tr = e.target.closest("tr[data-session-id]");
   if (tr) select(Number(tr.dataset.sessionId));
 });
+// The session's decoder: its listener's unless chosen here; new messages are summarised with the choice.
+let decoderNames = null;
+async function loadSessionDecoder(id) {
+  const box = $("session-decoder");
+  try {
+    decoderNames ??= await api("/api/decoders");
+    if (box.options.length === 1) for (const name of decoderNames) box.add(new Option(name, name));
+    const { decoder } = await api(`/api/sessions/${id}/decoder`);
+    if (state.selected === id) box.value = decoder ?? "";
+  } catch { /* shown by the next action that needs it */ }
+}
+$("session-decoder").addEventListener("change", async (e) => {
+  const id = state.selected;
+  try {
+    await put(`/api/sessions/${id}/decoder`, { decoder: e.target.value || null });
+    toast(`Session ${id} decodes as ${e.target.value || "its listener's decoder"}.`);
+  } catch (err) {
+    toast(err.message, true);
+    loadSessionDecoder(id);
+  }
+});
+
 // A message's summary opens its decoded view: the field tree beside its bytes.
 const openDecoded = (e) => {
   const summary = e.target.closest(".msg > .summary");

@@ -101,4 +101,23 @@ public sealed class RulesTests(ITestOutputHelper output) : DashboardTest(output)
         await summary.ClickAsync();
         await Expect(panel).ToHaveCountAsync(0, new() { Timeout = 10_000 });
     }
+
+    [Fact]
+    public async Task SessionDecoderChooser_DecodesTheNextMessages()
+    {
+        var listener = await App.CreateListenerAsync(new { name = "ui-plain", protocol = "tcp", port = 0 });
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(System.Net.IPAddress.Loopback, listener.Port).Within();
+        await client.SendTextAsync("+first\r\n");
+        var session = await App.SessionOfAsync(client);
+        await SessionRow(session.Id).ClickAsync();
+        await Expect(Page.Locator("#messages .msg.in")).ToHaveCountAsync(1, new() { Timeout = 10_000 });
+        await Expect(Page.Locator("#session-decoder option[value=resp]")).ToHaveCountAsync(1, new() { Timeout = 10_000 });
+
+        await Page.Locator("#session-decoder").SelectOptionAsync("resp");
+        await Timeouts.Eventually(async () =>
+            (await App.GetAsync<System.Text.Json.JsonElement>($"/api/sessions/{session.Id}/decoder")).GetProperty("decoder").GetString() == "resp" ? (object)true : null, "the session's choice");
+        await client.SendTextAsync("*2\r\n$3\r\nGET\r\n$6\r\nuser:9\r\n");
+        await Expect(Page.Locator("#messages .msg.in .summary").Nth(1)).ToHaveTextAsync("GET user:9", new() { Timeout = 10_000 });
+    }
 }

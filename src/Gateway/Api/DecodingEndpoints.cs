@@ -37,6 +37,19 @@ internal static class DecodingEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
+        api.MapGet("/decoders", () => Decoders.Names.Order(StringComparer.Ordinal).ToArray())
+            .WithTags("Decoding")
+            .WithSummary("The decoders a listener or a session can choose.");
+
+        api.MapGet("/sessions/{id:long}/decoder", async (long id, SessionHistory history, DecoderChoices choices, CancellationToken cancellationToken) =>
+            {
+                await history.GetSessionAsync(id, cancellationToken);
+                return new DecoderRequest(choices.Of(id));
+            })
+            .WithTags("Decoding")
+            .WithSummary("The decoder this session chose ({decoder}; null when it uses its listener's).")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
         api.MapPut("/sessions/{id:long}/decoder", async (long id, DecoderRequest request, SessionHistory history, DecoderChoices choices, CancellationToken cancellationToken) =>
             {
                 await history.GetSessionAsync(id, cancellationToken); // 404 for a session that never was

@@ -29,6 +29,8 @@ public sealed class DecodingTests
 
         // The session's own choice beats its listener's, and the request's beats both: a RESP command is no Modbus ADU.
         (await app.Http.PutAsJsonAsync($"/api/sessions/{session.Id}/decoder", new { decoder = "modbus" }, GatewayApp.Json).Within()).EnsureSuccessStatusCode();
+        Assert.Equal("modbus", (await app.GetAsync<JsonElement>($"/api/sessions/{session.Id}/decoder")).GetProperty("decoder").GetString());
+        Assert.Equal(["dns", "http", "json", "modbus", "mqtt", "resp"], await app.GetAsync<string[]>("/api/decoders"));
         var asModbus = await app.GetAsync<JsonElement>($"/api/sessions/{session.Id}/messages/{message.Seq}/decoded");
         Assert.Equal("modbus", asModbus.GetProperty("decoder").GetString());
         var modbusFields = asModbus.GetProperty("fields");
