@@ -49,10 +49,16 @@ internal sealed class TestHttpsServer : IAsyncDisposable
         app.MapGet("/{**path}", (HttpContext context) =>
             $"{context.Request.Protocol} {context.Request.Path} client={context.Connection.ClientCertificate?.Subject ?? "none"}");
         await app.StartAsync().Within();
-        var bound = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
-            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.Single();
-        return new TestHttpsServer(app, new Uri(bound).Port);
+        return new TestHttpsServer(app, app.BoundPort());
     }
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+}
+
+internal static class WebApplicationPorts
+{
+    /// <summary>The port a started test server bound (it listened on port 0).</summary>
+    public static int BoundPort(this WebApplication app) =>
+        new Uri(app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.Single()).Port;
 }

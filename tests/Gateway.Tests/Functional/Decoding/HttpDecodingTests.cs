@@ -4,7 +4,6 @@ using Gateway.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Tests.Functional.Decoding;
@@ -72,8 +71,6 @@ public sealed class HttpDecodingTests
             await context.Response.WriteAsync("chunked");
         });
         await app.StartAsync().Within();
-        var bound = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
-            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.Single();
-        return (app, new Uri(bound).Port);
+        return (app, app.BoundPort());
     }
 }
