@@ -22,8 +22,9 @@ internal static class DecodingEndpoints
                 // What the session's start taught the decoder (MQTT's protocol level, from the CONNECT): read it first.
                 var chosen = choices.Choose(session, decoder);
                 var context = new DecodeContext();
-                var start = await history.FindAsync(new MessageQuery { SessionId = id, Direction = Traffic.Direction.In, Limit = 1 }, cancellationToken);
-                if (start is [{ } opening] && opening.Seq != seq)
+                if (chosen.UsesContext
+                    && await history.FindAsync(new MessageQuery { SessionId = id, Direction = Traffic.Direction.In, Limit = 1 }, cancellationToken) is [{ } opening]
+                    && opening.Seq != seq)
                 {
                     Decoders.Decode(chosen, opening.Data.Span, opening.Direction, context);
                 }

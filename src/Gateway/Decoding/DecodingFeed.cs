@@ -84,7 +84,7 @@ internal sealed class DecodingFeed : BackgroundService, ITrafficObserver
                     }
                     else if (trafficEvent is TrafficMessage message && _choices.For(message.SessionId, message.ListenerId) is { } decoder)
                     {
-                        var decoded = Decoders.Decode(decoder, message.Data, message.Direction, ContextOf(message.SessionId));
+                        var decoded = Decoders.Decode(decoder, message.Data, message.Direction, decoder.UsesContext ? ContextOf(message.SessionId) : null);
                         Interlocked.Increment(ref _decoded);
                         _bus.Publish(new MessageDecoded(message.Seq, message.SessionId, message.ListenerId, decoded.Summary));
                     }

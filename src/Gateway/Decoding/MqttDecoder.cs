@@ -16,6 +16,8 @@ internal sealed class MqttDecoder : IMessageDecoder
 
     public string Name => "mqtt";
 
+    public bool UsesContext => true;
+
     public string Decode(ReadOnlySpan<byte> message, Direction direction, List<DecodedField> fields, DecodeContext context)
     {
         var v5 = context.MqttLevel == 5;
