@@ -1,9 +1,8 @@
 // The decoded view of one message: its field tree beside its bytes in hex. Selecting a field highlights the
 // bytes it covers; selecting a byte selects the innermost field that covers it.
 import { api } from "./api.js";
-import { decodeBase64 } from "./format.js";
+import { decodeBase64, hex2 } from "./format.js";
 
-const hex2 = (b) => b.toString(16).padStart(2, "0");
 
 /** Opens (or closes, when open) the decoded view under a message row. */
 export async function toggleDecoded(row, sessionId) {

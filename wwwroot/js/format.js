@@ -45,7 +45,7 @@ export function strictUtf8(data) {
   try { return new TextDecoder("utf-8", { fatal: true }).decode(data); } catch { return null; }
 }
 const utf8 = new TextDecoder("utf-8", { fatal: false });
-function hex2(b) { return b.toString(16).padStart(2, "0"); }
+export function hex2(b) { return b.toString(16).padStart(2, "0"); }
 
 // Text view: printable text as is; control bytes as visible escapes (\r, \t, \x00) and line feeds as
 // a visible \n followed by a real line break, so line endings can be told apart.
