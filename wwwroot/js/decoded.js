@@ -3,7 +3,6 @@
 import { api } from "./api.js";
 import { decodeBase64, hex2 } from "./format.js";
 
-
 /** Opens (or closes, when open) the decoded view under a message row. */
 export async function toggleDecoded(row, sessionId) {
   const open = row.querySelector(".decoded");
