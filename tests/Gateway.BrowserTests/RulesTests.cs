@@ -120,4 +120,22 @@ public sealed class RulesTests(ITestOutputHelper output) : DashboardTest(output)
         await client.SendTextAsync("*2\r\n$3\r\nGET\r\n$6\r\nuser:9\r\n");
         await Expect(Page.Locator("#messages .msg.in .summary").Nth(1)).ToHaveTextAsync("GET user:9", new() { Timeout = 10_000 });
     }
+
+    [Fact]
+    public async Task HistorySearch_BySummary_ShowsTheSummaryOnTheHit()
+    {
+        var listener = await App.CreateListenerAsync(new { name = "ui-hist", protocol = "tcp", port = 0, decoder = "resp" });
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(System.Net.IPAddress.Loopback, listener.Port).Within();
+        await client.SendTextAsync("*2\r\n$3\r\nDEL\r\n$11\r\nhistory:key\r\n");
+        await Timeouts.Eventually(async () =>
+            (await App.GetAsync<System.Text.Json.JsonElement[]>("/api/messages?summary=DEL%20history:key")).Length == 1 ? (object)true : null, "the stored summary");
+
+        await Page.Locator("#history-search summary").ClickAsync();
+        await Page.Locator("#search-form input[name=summary]").FillAsync("del history:");
+        await Page.Locator("#search-form button[type=submit]").ClickAsync();
+        var hit = Page.Locator("#search-results .hit");
+        await Expect(hit).ToHaveCountAsync(1, new() { Timeout = 10_000 });
+        await Expect(hit.Locator(".hit-summary")).ToHaveTextAsync("DEL history:key", new() { Timeout = 10_000 });
+    }
 }

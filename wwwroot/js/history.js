@@ -43,6 +43,12 @@ function buildHit(m, onPick) {
   const at = document.createElement("span"); at.textContent = time(m.at);
   const where = document.createElement("span"); where.textContent = `#${m.sessionId} ${m.direction}`;
   const payload = document.createElement("pre");
+  if (m.summary) {
+    const summary = document.createElement("span");
+    summary.className = "hit-summary";
+    summary.textContent = m.summary;
+    payload.append(summary, "\n");
+  }
   renderText(payload, decodeBase64(m.data).slice(0, PREVIEW_BYTES));
   const size = document.createElement("span"); size.className = "muted"; size.textContent = `${m.size} B`;
   row.append(at, where, payload, size);
