@@ -49,7 +49,8 @@ internal sealed class HttpDecoder : IMessageDecoder
         try
         {
             var (line, lineEnd) = Line(message, at, "the start line has no CRLF");
-            var summary = isResponse ? StatusLine(line, at, parts) : RequestLine(line, at, parts);
+            var status = 0;
+            var summary = isResponse ? StatusLine(line, at, parts, out status) : RequestLine(line, at, parts);
             at = lineEnd;
 
             var headers = new List<DecodedField>();
@@ -101,7 +102,6 @@ internal sealed class HttpDecoder : IMessageDecoder
             }
             else
             {
-                var status = isResponse ? StatusOf(parts) : 0;
                 bodyLength = contentLength
                     ?? (isResponse && status is not (>= 100 and < 200 or 204 or 304) ? message.Length - at : 0);
                 if (bodyLength > message.Length - at)
@@ -150,7 +150,7 @@ internal sealed class HttpDecoder : IMessageDecoder
         return $"{words[0]} {words[1]}";
     }
 
-    private static string StatusLine(string line, int at, List<DecodedField> parts)
+    private static string StatusLine(string line, int at, List<DecodedField> parts, out int status)
     {
         var words = line.Split(' ', 3);
         if (words.Length < 2 || words[1].Length != 3 || !words[1].All(char.IsAsciiDigit))
@@ -158,6 +158,7 @@ internal sealed class HttpDecoder : IMessageDecoder
             throw new DecodeException("not an HTTP status line (HTTP/1.x code reason)", at);
         }
 
+        status = int.Parse(words[1], CultureInfo.InvariantCulture);
         var reason = words.Length == 3 ? words[2] : "";
         parts.Add(new DecodedField("status line", line, at, line.Length,
         [
@@ -167,8 +168,6 @@ internal sealed class HttpDecoder : IMessageDecoder
         ]));
         return reason.Length == 0 ? words[1] : $"{words[1]} {reason}";
     }
-
-    private static int StatusOf(List<DecodedField> parts) => int.Parse(parts[0].Children[1].Display, CultureInfo.InvariantCulture);
 
     /// <summary>A chunked body: each chunk's size line, data and CRLF, then the last chunk and any trailers.</summary>
     private static (long Length, int End) Chunks(ReadOnlySpan<byte> message, int at, List<DecodedField> parts)
