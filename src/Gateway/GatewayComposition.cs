@@ -74,11 +74,14 @@ internal static class GatewayComposition
         services.AddSingleton<Tls.LeafCertificates>();
         services.AddSingleton<Decoding.DecoderChoices>();
         services.AddSingleton<Decoding.DecodingFeed>();
+        services.AddSingleton<Decoding.Wireshark.WiresharkDissector>();
+        services.AddSingleton<Decoding.Wireshark.WiresharkFeed>();
         services.AddSingleton<OutboundGuard>();
         services.AddSingleton<OutboundConnector>();
         services.AddSingleton<TrafficBroadcaster>();
         services.AddHostedService(sp => sp.GetRequiredService<TrafficBroadcaster>());
         services.AddHostedService(sp => sp.GetRequiredService<Decoding.DecodingFeed>()); // subscribed before the first session opens
+        services.AddHostedService(sp => sp.GetRequiredService<Decoding.Wireshark.WiresharkFeed>());
         services.AddHostedService(sp => sp.GetRequiredService<ListenerManager>());
         services.AddHostedService<Tls.GatewayCaStartup>();
 

@@ -16,7 +16,9 @@ namespace Gateway.Api;
 /// <param name="CaptureOverflow">When the capture writer is behind: <c>drop</c> (default) or <c>backpressure</c>.</param>
 /// <param name="IdleTimeoutSeconds">Close sessions idle this long (default: never for tcp and unix; Gateway:Udp:IdleTimeoutSeconds for udp).</param>
 /// <param name="Rules">Rules to start with, as for <c>PUT /api/listeners/{id}/rules</c>.</param>
-/// <param name="Decoder">How the API reads its messages: <c>http</c>, <c>resp</c>, <c>mqtt</c>, <c>modbus</c>, <c>dns</c>, <c>json</c>.</param>
+/// <param name="Decoder">How the API reads its messages: <c>http</c>, <c>resp</c>, <c>mqtt</c>, <c>modbus</c>, <c>dns</c>, <c>json</c>, <c>msgpack</c>, <c>protobuf</c>, <c>auto</c>, <c>wireshark</c> or <c>layout</c> (GET /api/decoders).</param>
+/// <param name="DecodeAs">With <c>wireshark</c>: tshark's Decode As rule, <c>tcp.port==1883,mqtt</c>.</param>
+/// <param name="Layout">With <c>layout</c>: a Kaitai Struct layout (<c>.ksy</c> text).</param>
 public sealed record CreateListenerRequest(
     string? Name,
     string? Protocol,
@@ -31,7 +33,9 @@ public sealed record CreateListenerRequest(
     string? CaptureOverflow = null,
     double? IdleTimeoutSeconds = null,
     List<Pipeline.RuleSpec>? Rules = null,
-    string? Decoder = null)
+    string? Decoder = null,
+    string? DecodeAs = null,
+    string? Layout = null)
 {
     internal ListenerOptions ToOptions() => new()
     {
@@ -49,6 +53,8 @@ public sealed record CreateListenerRequest(
         IdleTimeoutSeconds = IdleTimeoutSeconds,
         Rules = Rules ?? [],
         Decoder = Decoder,
+        DecodeAs = DecodeAs,
+        Layout = Layout,
     };
 }
 

@@ -1,7 +1,10 @@
+using System.Text;
 using Gateway.Capture;
 using Gateway.Decoding;
+using Gateway.Decoding.Wireshark;
 using Gateway.Security;
 using Gateway.Sessions;
+using Gateway.Traffic;
 
 namespace Gateway.Api;
 
@@ -9,8 +12,8 @@ internal static class DecodingEndpoints
 {
     public static RouteGroupBuilder MapDecodingEndpoints(this RouteGroupBuilder api)
     {
-        api.MapGet("/sessions/{id:long}/messages/{seq:long}/decoded", async (long id, long seq, string? decoder, SessionHistory history, DecoderChoices choices,
-                CancellationToken cancellationToken) =>
+        api.MapGet("/sessions/{id:long}/messages/{seq:long}/decoded", async (long id, long seq, string? decoder, string? decodeAs, SessionHistory history,
+                DecoderChoices choices, WiresharkDissector wireshark, Microsoft.Extensions.Options.IOptions<Configuration.GatewayOptions> options, CancellationToken cancellationToken) =>
             {
                 var session = await history.GetSessionAsync(id, cancellationToken);
                 var found = await history.FindAsync(new MessageQuery { SessionId = id, AfterSeq = seq - 1, Limit = 1 }, cancellationToken);
@@ -19,52 +22,156 @@ internal static class DecodingEndpoints
                     throw CommandException.NotFound($"Session {id} has no captured message {seq}.");
                 }
 
-                // What the session's start taught the decoder (MQTT's protocol level, from the CONNECT): read it first.
-                var chosen = choices.Choose(session, decoder);
-                var context = new DecodeContext();
-                if (chosen.UsesContext
-                    && await history.FindAsync(new MessageQuery { SessionId = id, Direction = Traffic.Direction.In, Limit = 1 }, cancellationToken) is [{ } opening]
-                    && opening.Seq != seq)
+                var chosen = choices.Choose(session, decoder, decodeAs);
+                if (chosen.Name == Decoders.Wireshark)
                 {
-                    Decoders.Decode(chosen, opening.Data.Span, opening.Direction, context);
+                    // The session's first messages (how it began) and those just before this one, as one capture for tshark.
+                    wireshark.RequireTshark();
+                    var window = options.Value.Decoding.WiresharkWindow;
+                    var opening = await history.FindAsync(new MessageQuery { SessionId = id, BeforeSeq = seq, Limit = 8 }, cancellationToken);
+                    var recent = await history.FindAsync(new MessageQuery { SessionId = id, BeforeSeq = seq + 1, Descending = true, Limit = window }, cancellationToken);
+                    var messages = opening.Concat(recent).DistinctBy(m => m.Seq).OrderBy(m => m.Seq).ToArray();
+                    return (await wireshark.DissectAsync(session, messages, chosen.DecodeAs, cancellationToken))[seq];
                 }
 
-                return Decoders.Decode(chosen, message.Data.Span, message.Direction, context);
+                if (chosen.BuiltIn is not { } builtIn)
+                {
+                    throw CommandException.BadInput($"decoder '{chosen.Name}' runs in the dashboard (the listener's Kaitai Struct layout: GET /api/listeners/{{id}}/layout); "
+                        + $"ask here for one of {string.Join(", ", Decoders.Names.Where(n => n != Decoders.Layout))}.");
+                }
+
+                // What the session's start taught the decoder (MQTT's protocol level, from the CONNECT): read it first.
+                var context = new DecodeContext();
+                if (builtIn.UsesContext
+                    && await history.FindAsync(new MessageQuery { SessionId = id, Direction = Direction.In, Limit = 1 }, cancellationToken) is [{ } first]
+                    && first.Seq != seq)
+                {
+                    Decoders.Decode(builtIn, first.Data.Span, first.Direction, context);
+                }
+
+                return Decoders.Decode(builtIn, message.Data.Span, message.Direction, context);
             })
             .WithTags("Decoding")
             .WithSummary("A captured message as its protocol reads it: {decoder, summary, fields: [{name, display, offset, length, children}]}, offsets into the message. "
-                + "The decoder is ?decoder= (http, resp, mqtt, modbus, dns, json), else the session's, else its listener's. Bytes that do not decode end the tree with an error node.")
+                + "The decoder is ?decoder= (GET /api/decoders), else the session's, else its listener's; ?decodeAs= gives wireshark a Decode As rule (tcp.port==1883,mqtt). "
+                + "Bytes that do not decode end the tree with an error node. wireshark answers 501 when tshark is not installed.")
             .Produces<DecodedMessage>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status501NotImplemented)
+            .ProducesProblem(StatusCodes.Status504GatewayTimeout);
 
-        api.MapGet("/decoders", () => Decoders.Names.Order(StringComparer.Ordinal).ToArray())
+        api.MapGet("/decoders", () => Decoders.Names)
             .WithTags("Decoding")
-            .WithSummary("The decoders a listener or a session can choose.");
+            .WithSummary("The decoders a listener or a session can choose (wireshark needs tshark; layout runs the listener's Kaitai Struct layout in the dashboard).");
 
         api.MapGet("/sessions/{id:long}/decoder", async (long id, SessionHistory history, DecoderChoices choices, CancellationToken cancellationToken) =>
             {
                 await history.GetSessionAsync(id, cancellationToken);
-                return new DecoderRequest(choices.Of(id));
+                return DecoderRequest.Of(choices.Of(id));
             })
             .WithTags("Decoding")
-            .WithSummary("The decoder this session chose ({decoder}; null when it uses its listener's).")
+            .WithSummary("The decoder this session chose ({decoder, decodeAs}; decoder null when it uses its listener's).")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapPut("/sessions/{id:long}/decoder", async (long id, DecoderRequest request, SessionHistory history, DecoderChoices choices, CancellationToken cancellationToken) =>
             {
                 await history.GetSessionAsync(id, cancellationToken); // 404 for a session that never was
-                choices.Set(id, request.Decoder);
-                return new DecoderRequest(choices.Of(id));
+                choices.Set(id, request.Decoder, request.DecodeAs);
+                return DecoderRequest.Of(choices.Of(id));
             })
             .WithTags("Decoding")
-            .WithSummary("Chooses the decoder for one session ({decoder}: http, resp, mqtt, modbus, dns, json; null: its listener's).")
+            .WithSummary("Chooses the decoder for one session ({decoder: one of GET /api/decoders, null: its listener's; decodeAs: tshark's Decode As rule for wireshark}).")
             .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ChangesState(Roles.Operator);
+
+        api.MapGet("/listeners/{id}/layout", (string id, SessionCommands commands) =>
+                commands.GetListener(id).Layout is { } layout
+                    ? Results.Text(layout, "application/yaml", Encoding.UTF8)
+                    : throw CommandException.NotFound($"Listener '{id}' has no layout: PUT /api/listeners/{id}/layout with the .ksy text."))
+            .WithTags("Decoding")
+            .WithSummary("The listener's Kaitai Struct layout (.ksy text) for decoder layout.")
+            .Produces<string>(StatusCodes.Status200OK, "application/yaml")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapPut("/listeners/{id}/layout", async (string id, HttpRequest request, SessionCommands commands, AuditLog audit, TrafficEventBus bus, CancellationToken cancellationToken) =>
+            {
+                var listener = commands.GetListener(id);
+                var ksy = await ReadLayoutAsync(request, cancellationToken);
+                if (Layouts.Problem(ksy) is { } problem)
+                {
+                    throw CommandException.BadInput(problem);
+                }
+
+                listener.Layout = ksy;
+                audit.Record(Actors.Of(request.HttpContext), "listener.layout", $"listener {listener.Id}", detail: $"{Encoding.UTF8.GetByteCount(ksy)} bytes");
+                bus.Publish(new ListenerChanged(listener.Snapshot()));
+                return Results.Text(ksy, "application/yaml", Encoding.UTF8);
+            })
+            .WithTags("Decoding")
+            .WithSummary("Gives the listener a Kaitai Struct layout: the body is the .ksy text (any text type; or JSON {\"layout\": \"…\"}). "
+                + "The dashboard compiles it and decodes the listener's messages with it when the decoder is layout.")
+            .Accepts<string>("application/yaml", "text/plain", "application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ChangesState(Roles.Operator);
+
+        api.MapDelete("/listeners/{id}/layout", (string id, HttpContext context, SessionCommands commands, AuditLog audit, TrafficEventBus bus) =>
+            {
+                var listener = commands.GetListener(id);
+                listener.Layout = null;
+                audit.Record(Actors.Of(context), "listener.layout", $"listener {listener.Id}", detail: "removed");
+                bus.Publish(new ListenerChanged(listener.Snapshot()));
+                return TypedResults.NoContent();
+            })
+            .WithTags("Decoding")
+            .WithSummary("Removes the listener's layout.")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ChangesState(Roles.Operator);
         return api;
     }
+
+    /// <summary>The body as .ksy text: raw text, or JSON <c>{"layout": "…"}</c>; bounded like the layout itself.</summary>
+    private static async Task<string> ReadLayoutAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        using var reader = new StreamReader(request.Body, Encoding.UTF8);
+        var buffer = new char[Layouts.MaxBytes + 1];
+        var read = 0;
+        int n;
+        while (read < buffer.Length && (n = await reader.ReadAsync(buffer.AsMemory(read), cancellationToken)) > 0)
+        {
+            read += n;
+        }
+
+        if (read > Layouts.MaxBytes)
+        {
+            throw CommandException.TooLarge($"the layout is larger than {Layouts.MaxBytes / 1024} KiB.");
+        }
+
+        var text = new string(buffer, 0, read);
+        if (request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) != true)
+        {
+            return text;
+        }
+
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(text);
+            return json.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object && json.RootElement.TryGetProperty("layout", out var layout)
+                && layout.ValueKind == System.Text.Json.JsonValueKind.String
+                ? layout.GetString()!
+                : throw CommandException.BadInput("a JSON body is {\"layout\": \"<.ksy text>\"}.");
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            throw CommandException.BadInput($"the body is not JSON: {ex.Message}");
+        }
+    }
 }
 
-/// <summary>A session's decoder: <c>http</c>, <c>resp</c>, <c>mqtt</c>, <c>modbus</c>, <c>dns</c>, <c>json</c>; null for its listener's.</summary>
-public sealed record DecoderRequest(string? Decoder);
+/// <summary>A session's decoder (one of <c>GET /api/decoders</c>; null for its listener's) and, for <c>wireshark</c>, tshark's Decode As rule (<c>tcp.port==1883,mqtt</c>).</summary>
+public sealed record DecoderRequest(string? Decoder, string? DecodeAs = null)
+{
+    internal static DecoderRequest Of(DecoderChoice? choice) => new(choice?.Name, choice?.DecodeAs);
+}

@@ -40,7 +40,15 @@ public sealed record StatsInfo(
 /// <param name="Decoded">Messages decoded since start.</param>
 /// <param name="Skipped">Messages that went without a summary because the decoder fell behind.</param>
 /// <param name="Pending">Messages waiting to be decoded.</param>
-public sealed record DecodingStats(long Decoded, long Skipped, int Pending);
+/// <param name="Wireshark">Decoder <c>wireshark</c>'s own worker (tshark, in batches per session).</param>
+public sealed record DecodingStats(long Decoded, long Skipped, int Pending, WiresharkStats Wireshark);
+
+/// <summary>Live summaries made by tshark.</summary>
+/// <param name="Available">Whether tshark is installed (decoder <c>wireshark</c> answers 501 when not).</param>
+/// <param name="Decoded">Messages summarised since start.</param>
+/// <param name="Skipped">Times messages went without a summary (too many sessions waiting, tshark missing or failing, messages not captured).</param>
+/// <param name="PendingSessions">Sessions with messages waiting for the next run.</param>
+public sealed record WiresharkStats(bool Available, long Decoded, long Skipped, int PendingSessions);
 
 /// <summary>Bytes relays keep waiting (held messages, what queues behind them, delayed datagrams).</summary>
 /// <param name="Messages">Messages held for a decision now.</param>

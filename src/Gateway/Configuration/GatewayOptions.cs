@@ -51,6 +51,18 @@ public sealed class DecodingOptions
     public int QueueCapacity { get; set; } = 16_384;
 
     public long QueueBytes { get; set; } = 32 * 1024 * 1024;
+
+    /// <summary>tshark for decoder <c>wireshark</c>; default: <c>tshark</c> on PATH.</summary>
+    public string? Tshark { get; set; }
+
+    /// <summary>One tshark run is killed past this (the request gets a 504 problem).</summary>
+    public double TsharkTimeoutSeconds { get; set; } = 20;
+
+    /// <summary>One tshark run is killed past this much output (a 413 problem).</summary>
+    public long TsharkMaxOutputBytes { get; set; } = 64 * 1024 * 1024;
+
+    /// <summary>Messages one dissection hands tshark: the session's first few and those just before the one asked for.</summary>
+    public int WiresharkWindow { get; set; } = 500;
 }
 
 /// <summary>Bounds of listener rules.</summary>
@@ -136,6 +148,12 @@ public sealed class ListenerOptions
 
     /// <summary>How the API reads this listener's messages: <c>http</c>, <c>resp</c>, <c>mqtt</c>, <c>modbus</c>, <c>dns</c>, <c>json</c>; none by default.</summary>
     public string? Decoder { get; set; }
+
+    /// <summary>With decoder <c>wireshark</c>: a Decode As rule for tshark, <c>layer==selector,protocol</c> (<c>tcp.port==1883,mqtt</c>).</summary>
+    public string? DecodeAs { get; set; }
+
+    /// <summary>A Kaitai Struct layout (<c>.ksy</c> text) for decoder <c>layout</c>; also <c>PUT /api/listeners/{id}/layout</c>.</summary>
+    public string? Layout { get; set; }
 
     /// <summary>Rules, in order: <c>{Id, Name, Enabled, Direction, Match: {Text, Hex, Regex, PrefixHex}, Action: {Type, …}, Continue}</c>.</summary>
     public List<Pipeline.RuleSpec> Rules { get; set; } = [];

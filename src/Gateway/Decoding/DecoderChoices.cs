@@ -4,16 +4,23 @@ using Gateway.Sessions;
 
 namespace Gateway.Decoding;
 
+/// <summary>A decoder by name, with tshark's Decode As rule when it is <c>wireshark</c>.</summary>
+internal sealed record DecoderChoice(string Name, string? DecodeAs = null)
+{
+    /// <summary>The built-in decoder of that name; null for <c>wireshark</c> and <c>layout</c>.</summary>
+    public IMessageDecoder? BuiltIn => Decoders.TryGet(Name, out var decoder) ? decoder : null;
+}
+
 /// <summary>
 /// Which decoder reads a session's messages: one asked for in the request, else the session's own choice
 /// (<c>PUT /api/sessions/{id}/decoder</c>; the newest <see cref="MaxOverrides"/> are kept), else its listener's
-/// <c>decoder</c>.
+/// <c>decoder</c>. A Decode As rule comes the same way: the request's, the session's, the listener's.
 /// </summary>
 internal sealed class DecoderChoices(ListenerManager listeners)
 {
     public const int MaxOverrides = 10_000;
 
-    private readonly ConcurrentDictionary<long, string> _overrides = new();
+    private readonly ConcurrentDictionary<long, DecoderChoice> _overrides = new();
     private readonly ConcurrentQueue<long> _order = new();
 
     public static string Usage => string.Join(", ", Decoders.Names);
@@ -24,13 +31,10 @@ internal sealed class DecoderChoices(ListenerManager listeners)
     public bool AnyOverride => !_overrides.IsEmpty;
 
     /// <summary>The decoder for a message of a session (its own choice, else its listener's), or null: the decoding worker's question.</summary>
-    public IMessageDecoder? For(long sessionId, string? listenerId)
-    {
-        var name = Of(sessionId) ?? (listenerId is null ? null : listeners.Find(listenerId)?.Decoder);
-        return name is not null && Decoders.TryGet(name, out var decoder) ? decoder : null;
-    }
+    public DecoderChoice? For(long sessionId, string? listenerId) =>
+        Of(sessionId) ?? (listenerId is null ? null : listeners.Find(listenerId) is { Decoder: { } name } listener ? new DecoderChoice(name, listener.DecodeAs) : null);
 
-    public void Set(long sessionId, string? decoder)
+    public void Set(long sessionId, string? decoder, string? decodeAs = null)
     {
         if (string.IsNullOrWhiteSpace(decoder))
         {
@@ -39,12 +43,8 @@ internal sealed class DecoderChoices(ListenerManager listeners)
             return;
         }
 
-        if (!Decoders.TryGet(decoder, out var known))
-        {
-            throw CommandException.BadInput($"decoder '{decoder}' is not a decoder: use {Usage} (or null for the listener's).");
-        }
-
-        if (_overrides.TryAdd(sessionId, known.Name))
+        var choice = Validate(decoder, decodeAs);
+        if (_overrides.TryAdd(sessionId, choice))
         {
             _order.Enqueue(sessionId);
             while (_overrides.Count > MaxOverrides && _order.TryDequeue(out var oldest))
@@ -54,27 +54,36 @@ internal sealed class DecoderChoices(ListenerManager listeners)
         }
         else
         {
-            _overrides[sessionId] = known.Name;
+            _overrides[sessionId] = choice;
         }
 
         Changed?.Invoke();
     }
 
-    public string? Of(long sessionId) => _overrides.GetValueOrDefault(sessionId);
+    public DecoderChoice? Of(long sessionId) => _overrides.GetValueOrDefault(sessionId);
 
     /// <summary>The decoder for a message of this session: <paramref name="asked"/>, the session's, or its listener's; a 400 when none.</summary>
-    public IMessageDecoder Choose(SessionInfo session, string? asked)
+    public DecoderChoice Choose(SessionInfo session, string? asked, string? askedDecodeAs = null)
     {
-        var name = !string.IsNullOrWhiteSpace(asked) ? asked
-            : Of(session.Id)
-            ?? (session.ListenerId is { } listener ? listeners.Find(listener)?.Decoder : null);
+        var listener = session.ListenerId is { } id ? listeners.Find(id) : null;
+        var own = Of(session.Id);
+        var name = !string.IsNullOrWhiteSpace(asked) ? asked : own?.Name ?? listener?.Decoder;
         if (name is null)
         {
             throw CommandException.BadInput($"Session {session.Id} has no decoder: give ?decoder= ({Usage}), PUT /api/sessions/{session.Id}/decoder, or a listener decoder.");
         }
 
-        return Decoders.TryGet(name, out var decoder)
-            ? decoder
-            : throw CommandException.BadInput($"decoder '{name}' is not a decoder: use {Usage}.");
+        return Validate(name, string.IsNullOrWhiteSpace(askedDecodeAs) ? own?.DecodeAs ?? listener?.DecodeAs : askedDecodeAs);
+    }
+
+    private static DecoderChoice Validate(string decoder, string? decodeAs)
+    {
+        if (!Decoders.TryName(decoder, out var name))
+        {
+            throw CommandException.BadInput($"decoder '{decoder}' is not a decoder: use {Usage} (or null for the listener's).");
+        }
+
+        decodeAs = string.IsNullOrWhiteSpace(decodeAs) ? null : decodeAs.Trim();
+        return Wireshark.WiresharkDissector.TryValidateDecodeAs(decodeAs, out var error) ? new DecoderChoice(name, decodeAs) : throw CommandException.BadInput(error!);
     }
 }

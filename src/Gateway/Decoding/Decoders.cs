@@ -10,9 +10,27 @@ internal static class Decoders
         new RespDecoder(), new MqttDecoder(), new ModbusDecoder(), new JsonDecoder(), new HttpDecoder(), new DnsDecoder(),
     }.ToDictionary(d => d.Name, StringComparer.OrdinalIgnoreCase);
 
-    public static IReadOnlyCollection<string> Names => ByName.Keys;
+    /// <summary>Wireshark's dissectors, run by tshark on the session's pcapng (<see cref="Wireshark.WiresharkDissector"/>).</summary>
+    public const string Wireshark = "wireshark";
 
+    /// <summary>The listener's Kaitai Struct layout, compiled and run by the dashboard.</summary>
+    public const string Layout = "layout";
+
+    /// <summary>Every decoder a listener or a session can choose: the built-ins, <c>wireshark</c> and <c>layout</c>.</summary>
+    public static IReadOnlyList<string> Names { get; } = [.. ByName.Keys.Order(StringComparer.Ordinal), Wireshark, Layout];
+
+    /// <summary>The decoders that read one message in this process.</summary>
+    public static IReadOnlyCollection<IMessageDecoder> BuiltIns => ByName.Values;
+
+    /// <summary>A built-in decoder (those that read one message in this process).</summary>
     public static bool TryGet(string? name, out IMessageDecoder decoder) => ByName.TryGetValue(name?.Trim() ?? "", out decoder!);
+
+    /// <summary>Any decoder's name as written by the API (lower case), or false when there is none by that name.</summary>
+    public static bool TryName(string? name, out string canonical)
+    {
+        canonical = Names.FirstOrDefault(n => string.Equals(n, name?.Trim(), StringComparison.OrdinalIgnoreCase))!;
+        return canonical is not null;
+    }
 
     /// <summary>
     /// Decodes without ever throwing (with what earlier messages of the session taught, when given): where the bytes stop making sense (or end too soon), the tree ends with

@@ -18,14 +18,16 @@ internal sealed class DecodingFeed : BackgroundService, ITrafficObserver
     private readonly ObserverSubscription _queue;
     private readonly DecoderChoices _choices;
     private readonly ListenerManager _listeners;
+    private readonly Wireshark.WiresharkFeed _wireshark;
     private const int MaxContexts = 10_000;
     private readonly Dictionary<long, DecodeContext> _contexts = []; // the worker's alone
     private volatile bool _active;
     private long _decoded;
     private long _closesDropped;
 
-    public DecodingFeed(TrafficEventBus bus, DecoderChoices choices, ListenerManager listeners, IOptions<GatewayOptions> options)
+    public DecodingFeed(TrafficEventBus bus, DecoderChoices choices, ListenerManager listeners, Wireshark.WiresharkFeed wireshark, IOptions<GatewayOptions> options)
     {
+        _wireshark = wireshark;
         _bus = bus;
         _choices = choices;
         _listeners = listeners;
@@ -82,11 +84,20 @@ internal sealed class DecodingFeed : BackgroundService, ITrafficObserver
                     {
                         _contexts.Remove(closed.Session.Id);
                     }
-                    else if (trafficEvent is TrafficMessage message && _choices.For(message.SessionId, message.ListenerId) is { } decoder)
+                    else if (trafficEvent is TrafficMessage message && _choices.For(message.SessionId, message.ListenerId) is { } choice)
                     {
-                        var decoded = Decoders.Decode(decoder, message.Data, message.Direction, decoder.UsesContext ? ContextOf(message.SessionId) : null);
-                        Interlocked.Increment(ref _decoded);
-                        _bus.Publish(new MessageDecoded(message.Seq, message.SessionId, message.ListenerId, decoded.Summary));
+                        if (choice.BuiltIn is { } decoder)
+                        {
+                            var decoded = Decoders.Decode(decoder, message.Data, message.Direction, decoder.UsesContext ? ContextOf(message.SessionId) : null);
+                            Interlocked.Increment(ref _decoded);
+                            _bus.Publish(new MessageDecoded(message.Seq, message.SessionId, message.ListenerId, decoded.Summary));
+                        }
+                        else if (choice.Name == Decoders.Wireshark)
+                        {
+                            _wireshark.Note(message.SessionId, message.Seq); // dissected in batches, from the capture store
+                        }
+
+                        // layout: the dashboard runs the listener's Kaitai layout itself.
                     }
                 }
             }

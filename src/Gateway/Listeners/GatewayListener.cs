@@ -28,6 +28,7 @@ internal abstract partial class GatewayListener : ISessionOwner
     private long _bytesOut;
     private volatile ListenerState _state = ListenerState.Stopped;
     private volatile string? _error;
+    private string? _layout;
 
     protected GatewayListener(DataPlane plane, ListenerOptions options, ListenerProtocol protocol)
     {
@@ -55,7 +56,9 @@ internal abstract partial class GatewayListener : ISessionOwner
         }
 
         Capture = CapturePolicy.From(options.Capture, options.CaptureOverflow);
-        Decoder = Decoding.Decoders.TryGet(options.Decoder, out var decoder) ? decoder.Name : null;
+        Decoder = Decoding.Decoders.TryName(options.Decoder, out var decoder) ? decoder : null;
+        DecodeAs = string.IsNullOrWhiteSpace(options.DecodeAs) ? null : options.DecodeAs;
+        _layout = string.IsNullOrWhiteSpace(options.Layout) ? null : options.Layout;
         FrameFormat.TryParse(options.Framing, out var framing, out _);
         Format = framing;
         _policy = new Pipeline.ListenerPolicy(Format, Capture, CompileRules(options.Rules, field => field), []);
@@ -91,6 +94,16 @@ internal abstract partial class GatewayListener : ISessionOwner
     /// <summary>The decoder the API reads its sessions' messages with; null: none.</summary>
     public string? Decoder { get; }
 
+    /// <summary>tshark's Decode As rule for decoder <c>wireshark</c>.</summary>
+    public string? DecodeAs { get; }
+
+    /// <summary>The Kaitai Struct layout (<c>.ksy</c>) the dashboard decodes its messages with (decoder <c>layout</c>); replaced by <c>PUT /api/listeners/{id}/layout</c>.</summary>
+    public string? Layout
+    {
+        get => Volatile.Read(ref _layout);
+        set => Volatile.Write(ref _layout, value);
+    }
+
     /// <summary>A session with no traffic either way for this long is closed; null: never (the default for tcp and unix).</summary>
     public TimeSpan? IdleTimeout { get; }
 
@@ -121,7 +134,7 @@ internal abstract partial class GatewayListener : ISessionOwner
     public virtual ListenerInfo Snapshot() => new(
         Id, Name, Protocol, Address?.ToString(), Port, Path, _state, Volatile.Read(ref _open), Interlocked.Read(ref _total),
         Interlocked.Read(ref _bytesIn), Interlocked.Read(ref _bytesOut), Framing, TlsInfo(), Upstream, _error,
-        Capture.Mode, Capture.Overflow, Refused, IdleTimeout?.TotalSeconds, Format.IsRaw ? null : Format.ToSpec(), Decoder);
+        Capture.Mode, Capture.Overflow, Refused, IdleTimeout?.TotalSeconds, Format.IsRaw ? null : Format.ToSpec(), Decoder, DecodeAs, Layout is not null);
 
     /// <summary>Binds the socket. Throws <see cref="SocketException"/> when the address cannot be had.</summary>
     public void Bind()

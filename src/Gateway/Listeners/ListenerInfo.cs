@@ -23,7 +23,9 @@ namespace Gateway.Listeners;
 /// <param name="Refused">Connections (or new UDP peers) refused since start because a session limit was reached.</param>
 /// <param name="IdleTimeoutSeconds">Sessions idle this long are closed; null: never.</param>
 /// <param name="FramingSpec">The framing with its fields (delimiter bytes, length field), when not raw.</param>
-/// <param name="Decoder">The decoder the API reads its messages with (<c>http</c>, <c>resp</c>, <c>mqtt</c>, <c>modbus</c>, <c>dns</c>, <c>json</c>); null when none.</param>
+/// <param name="Decoder">The decoder the API reads its messages with (one of GET /api/decoders); null when none.</param>
+/// <param name="DecodeAs">tshark's Decode As rule for decoder <c>wireshark</c>.</param>
+/// <param name="HasLayout">Whether it carries a Kaitai Struct layout (GET /api/listeners/{id}/layout).</param>
 public sealed record ListenerInfo(
     string Id,
     string Name,
@@ -45,7 +47,9 @@ public sealed record ListenerInfo(
     long Refused,
     double? IdleTimeoutSeconds,
     FramingSpec? FramingSpec = null,
-    string? Decoder = null);
+    string? Decoder = null,
+    string? DecodeAs = null,
+    bool HasLayout = false);
 
 /// <summary>The certificate a TLS listener presents.</summary>
 /// <param name="SelfSigned">Made by the gateway at start.</param>

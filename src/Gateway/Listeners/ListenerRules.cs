@@ -126,9 +126,19 @@ internal static class ListenerRules
             errors.Add(clientProblem);
         }
 
-        if (!string.IsNullOrWhiteSpace(listener.Decoder) && !Decoding.Decoders.TryGet(listener.Decoder, out _))
+        if (!string.IsNullOrWhiteSpace(listener.Decoder) && !Decoding.Decoders.TryName(listener.Decoder, out _))
         {
             errors.Add($"{key("Decoder")} '{listener.Decoder}' is not a decoder: use {string.Join(", ", Decoding.Decoders.Names)}.");
+        }
+
+        if (!Decoding.Wireshark.WiresharkDissector.TryValidateDecodeAs(listener.DecodeAs, out var decodeAsError))
+        {
+            errors.Add($"{key("DecodeAs")}: {decodeAsError}");
+        }
+
+        if (Decoding.Layouts.Problem(listener.Layout) is { } layoutProblem)
+        {
+            errors.Add($"{key("Layout")}: {layoutProblem}");
         }
 
         if (listener.Rules.Count > 0)

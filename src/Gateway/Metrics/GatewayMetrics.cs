@@ -18,7 +18,7 @@ internal sealed class GatewayMetrics
     public const string MeterName = "Gateway";
 
     public GatewayMetrics(IMeterFactory meters, DataPlane plane, ListenerManager listeners, OutboundSessions outbound,
-        TrafficBroadcaster hub, CaptureWriter capture)
+        TrafficBroadcaster hub, CaptureWriter capture, Decoding.Wireshark.WiresharkFeed wireshark)
     {
         var meter = meters.Create(MeterName);
         meter.CreateObservableUpDownCounter("gateway.sessions.open", () =>
@@ -72,6 +72,8 @@ internal sealed class GatewayMetrics
                 };
             },
             unit: "By", description: "Payload bytes the capture store committed, and those it dropped.");
+        meter.CreateObservableCounter("gateway.decoding.wireshark.skipped", () => wireshark.Skipped,
+            unit: "{skip}", description: "Times messages of sessions read by Wireshark went without a summary (the decoding queue's own losses are gateway.observer.dropped{observer=decoding}).");
     }
 
     private static KeyValuePair<string, object?> Listener(string id) => new("listener", id);

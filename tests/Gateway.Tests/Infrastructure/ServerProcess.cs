@@ -35,14 +35,17 @@ internal sealed class ServerProcess : IAsyncDisposable
             ["--keep-in-foreground", "--conf-file=/dev/null", $"--port={port}", "--listen-address=127.0.0.1", "--bind-interfaces", "--no-resolv", "--no-hosts",
              .. records.Select(r => $"--address={r}")]);
 
+    /// <summary>A loopback TCP port nobody holds right now (for a server that must be told its port before it binds).</summary>
+    public static int FreeTcpPort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
     public static async Task<ServerProcess> StartAsync(string program, Func<int, string[]> arguments)
     {
-        int port;
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
+        var port = FreeTcpPort();
 
         var info = new ProcessStartInfo(program)
         {

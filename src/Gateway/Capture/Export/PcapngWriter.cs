@@ -18,6 +18,9 @@ internal sealed class PcapngWriter(Stream output)
     private const ushort OptShbUserApplication = 4;
     private const ushort OptIfName = 2;
 
+    /// <summary>Packets written so far: the frame number (from 1) Wireshark gives the last one.</summary>
+    public int Packets { get; private set; }
+
     public async Task WriteHeaderAsync(CancellationToken cancellationToken)
     {
         var shb = new BlockBuilder(0x0A0D0D0A);
@@ -41,6 +44,7 @@ internal sealed class PcapngWriter(Stream output)
     /// <summary>One packet; <paramref name="originalLength"/> is larger than the data when the payload was not kept.</summary>
     public ValueTask WritePacketAsync(DateTimeOffset at, ReadOnlyMemory<byte> packet, int originalLength, string? comment, CancellationToken cancellationToken)
     {
+        Packets++;
         var micros = (ulong)((at.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerMicrosecond);
         var epb = new BlockBuilder(6);
         epb.UInt32(0); // interface 0
