@@ -41,7 +41,7 @@ internal static class DecodingEndpoints
                 }
 
                 // What the session's start taught the decoder (MQTT's protocol level, from the CONNECT): read it first.
-                var context = new DecodeContext();
+                var context = new DecodeContext { Ports = new[] { session.Local, session.Upstream, session.Remote }.Select(PortOf).Where(p => p > 0).ToArray() };
                 if (builtIn.UsesContext
                     && await history.FindAsync(new MessageQuery { SessionId = id, Direction = Direction.In, Limit = 1 }, cancellationToken) is [{ } first]
                     && first.Seq != seq)
@@ -131,6 +131,10 @@ internal static class DecodingEndpoints
             .ChangesState(Roles.Operator);
         return api;
     }
+
+    /// <summary>The port of <c>host:port</c> (0 for none: a unix path, an absent upstream).</summary>
+    private static int PortOf(string? endpoint) =>
+        endpoint is not null && endpoint.LastIndexOf(':') is var colon and > 0 && int.TryParse(endpoint.AsSpan(colon + 1), out var port) ? port : 0;
 
     /// <summary>The body as .ksy text: raw text, or JSON <c>{"layout": "…"}</c>; bounded like the layout itself.</summary>
     private static async Task<string> ReadLayoutAsync(HttpRequest request, CancellationToken cancellationToken)

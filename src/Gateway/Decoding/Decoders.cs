@@ -8,6 +8,7 @@ internal static class Decoders
     private static readonly Dictionary<string, IMessageDecoder> ByName = new IMessageDecoder[]
     {
         new RespDecoder(), new MqttDecoder(), new ModbusDecoder(), new JsonDecoder(), new HttpDecoder(), new DnsDecoder(),
+        new MsgpackDecoder(), new ProtobufDecoder(), new AutoDecoder(),
     }.ToDictionary(d => d.Name, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Wireshark's dissectors, run by tshark on the session's pcapng (<see cref="Wireshark.WiresharkDissector"/>).</summary>
@@ -38,6 +39,19 @@ internal static class Decoders
     /// </summary>
     public static DecodedMessage Decode(IMessageDecoder decoder, ReadOnlySpan<byte> message, Direction direction, DecodeContext? context = null)
     {
+        if (decoder is AutoDecoder)
+        {
+            // The reading names the decoder auto picked; none: the bytes as they are.
+            context ??= new DecodeContext();
+            if (AutoDecoder.Pick(message, direction, context) is not { } picked)
+            {
+                return new DecodedMessage(decoder.Name, $"{message.Length} B, no decoder recognised it",
+                    [DecodedField.Leaf("data", Convert.ToHexString(message[..Math.Min(message.Length, 32)]).ToLowerInvariant() + (message.Length > 32 ? "…" : ""), 0, message.Length)]);
+            }
+
+            decoder = picked;
+        }
+
         var fields = new List<DecodedField>();
         try
         {

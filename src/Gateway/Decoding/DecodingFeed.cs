@@ -88,7 +88,7 @@ internal sealed class DecodingFeed : BackgroundService, ITrafficObserver
                     {
                         if (choice.BuiltIn is { } decoder)
                         {
-                            var decoded = Decoders.Decode(decoder, message.Data, message.Direction, decoder.UsesContext ? ContextOf(message.SessionId) : null);
+                            var decoded = Decoders.Decode(decoder, message.Data, message.Direction, decoder.UsesContext ? ContextOf(message.SessionId, message.ListenerId) : null);
                             Interlocked.Increment(ref _decoded);
                             _bus.Publish(new MessageDecoded(message.Seq, message.SessionId, message.ListenerId, decoded.Summary));
                         }
@@ -112,7 +112,7 @@ internal sealed class DecodingFeed : BackgroundService, ITrafficObserver
     /// The session's decode context. A close that went missing (its queue was full) leaves one behind: past
     /// <see cref="MaxContexts"/>, the oldest session's goes, and that session is read as if its start was not seen.
     /// </summary>
-    private DecodeContext ContextOf(long sessionId)
+    private DecodeContext ContextOf(long sessionId, string? listenerId)
     {
         if (!_contexts.TryGetValue(sessionId, out var context))
         {
@@ -121,11 +121,15 @@ internal sealed class DecodingFeed : BackgroundService, ITrafficObserver
                 _contexts.Remove(_contexts.Keys.Min());
             }
 
-            _contexts[sessionId] = context = new DecodeContext();
+            _contexts[sessionId] = context = new DecodeContext { Ports = Ports(listenerId is null ? null : _listeners.Find(listenerId)) };
         }
 
         return context;
     }
+
+    /// <summary>A listener's own port and its upstream's: what <c>auto</c> looks up first.</summary>
+    private static int[] Ports(GatewayListener? listener) =>
+        listener is null ? [] : new[] { listener.Port, listener.UpstreamTarget?.Port ?? 0 }.Where(p => p > 0).ToArray();
 
     private void Refresh() => _active = _choices.AnyOverride || _listeners.Listeners.Any(l => l.Decoder is not null);
 }

@@ -30,7 +30,7 @@ public sealed class DecodingTests
         // The session's own choice beats its listener's, and the request's beats both: a RESP command is no Modbus ADU.
         (await app.Http.PutAsJsonAsync($"/api/sessions/{session.Id}/decoder", new { decoder = "modbus" }, GatewayApp.Json).Within()).EnsureSuccessStatusCode();
         Assert.Equal("modbus", (await app.GetAsync<JsonElement>($"/api/sessions/{session.Id}/decoder")).GetProperty("decoder").GetString());
-        Assert.Equal(["dns", "http", "json", "modbus", "mqtt", "resp", "wireshark", "layout"], await app.GetAsync<string[]>("/api/decoders"));
+        Assert.Equal(["auto", "dns", "http", "json", "modbus", "mqtt", "msgpack", "protobuf", "resp", "wireshark", "layout"], await app.GetAsync<string[]>("/api/decoders"));
         var asModbus = await app.GetAsync<JsonElement>($"/api/sessions/{session.Id}/messages/{message.Seq}/decoded");
         Assert.Equal("modbus", asModbus.GetProperty("decoder").GetString());
         var modbusFields = asModbus.GetProperty("fields");
@@ -101,7 +101,7 @@ public sealed class DecodingTests
         var message = (await app.MessagesUntilAsync(session.Id, m => m.Length == 1, "a message"))[0];
 
         await ApiAssert.ProblemAsync(await app.Http.GetAsync($"/api/sessions/{session.Id}/messages/{message.Seq}/decoded").Within(), HttpStatusCode.BadRequest, "no decoder");
-        await ApiAssert.ProblemAsync(await app.Http.GetAsync($"/api/sessions/{session.Id}/messages/{message.Seq}/decoded?decoder=x509").Within(), HttpStatusCode.BadRequest, "modbus, mqtt, resp");
+        await ApiAssert.ProblemAsync(await app.Http.GetAsync($"/api/sessions/{session.Id}/messages/{message.Seq}/decoded?decoder=x509").Within(), HttpStatusCode.BadRequest, "msgpack, protobuf, resp, wireshark, layout");
         await ApiAssert.ProblemAsync(await app.Http.GetAsync($"/api/sessions/{session.Id}/messages/{message.Seq + 1000}/decoded?decoder=resp").Within(), HttpStatusCode.NotFound);
         await ApiAssert.ProblemAsync(await app.Http.PutAsJsonAsync($"/api/sessions/{session.Id}/decoder", new { decoder = "x509" }, GatewayApp.Json).Within(), HttpStatusCode.BadRequest, "x509");
         await ApiAssert.ProblemAsync(await app.Http.PutAsJsonAsync("/api/sessions/999999/decoder", new { decoder = "resp" }, GatewayApp.Json).Within(), HttpStatusCode.NotFound);

@@ -6,12 +6,14 @@ namespace Gateway.Tests.Functional.Decoding;
 /// <summary>redis-cli through a relay to a real redis-server: commands and replies read as RESP.</summary>
 public sealed class RedisDecodingTests
 {
-    [Fact]
-    public async Task RedisCli_ThroughARelay_CommandAndReplySummarised_KeyNamed()
+    [Theory]
+    [InlineData("resp")]
+    [InlineData("auto")] // recognises RESP by its type bytes (the relay's ports are not 6379)
+    public async Task RedisCli_ThroughARelay_CommandAndReplySummarised_KeyNamed(string decoder)
     {
         await using var app = await GatewayApp.StartAsync();
         await using var redis = await ServerProcess.RedisAsync();
-        var relay = await app.CreateListenerAsync(new { name = "redis", protocol = "tcp", port = 0, upstream = $"127.0.0.1:{redis.Port}", decoder = "resp" });
+        var relay = await app.CreateListenerAsync(new { name = "redis", protocol = "tcp", port = 0, upstream = $"127.0.0.1:{redis.Port}", decoder });
 
         var (code, output, error) = await Tool.RunAsync("redis-cli", null, "-h", "127.0.0.1", "-p", relay.Port.ToString(), "SET", "user:1", "alice");
         Assert.True(code == 0 && output.Trim() == "OK", output + error);
@@ -25,6 +27,7 @@ public sealed class RedisDecodingTests
 
         var command = await app.GetAsync<JsonElement>($"/api/sessions/{set.Id}/messages/{messages.First(m => m.Direction == "in").Seq}/decoded");
         Assert.Equal("SET user:1 \"alice\"", command.GetProperty("summary").GetString());
+        Assert.Equal("resp", command.GetProperty("decoder").GetString());
         Assert.Equal("user:1", command.GetProperty("fields")[0].GetProperty("children")[1].GetProperty("display").GetString());
         var reply = await app.GetAsync<JsonElement>($"/api/sessions/{set.Id}/messages/{messages.First(m => m.Direction == "out").Seq}/decoded");
         Assert.Equal("OK", reply.GetProperty("summary").GetString());

@@ -33,6 +33,15 @@ public sealed class DecoderTests
         { "dns", [0, (byte)DnsResponse.Length, .. DnsResponse], Direction.Out, "A example.com → 93.184.216.34" },
         { "json", Encoding.UTF8.GetBytes("{ \"op\": \"sub\",\n  \"ch\": [\"trades\", \"book\"], \"id\": 7 }"), Direction.In, "{\"op\":\"sub\",\"ch\":[\"trades\",\"book\"],\"id\":7}" },
         { "json", Encoding.UTF8.GetBytes("{\"t\":\"a b\"}\n{\"t\":2}"), Direction.Out, "{\"t\":\"a b\"} (+1 more)" },
+        { "msgpack", [0x82, 0xa7, .. "compact"u8, 0xc3, 0xa6, .. "schema"u8, 0x00], Direction.In, "{\"compact\": true, \"schema\": 0}" },
+        { "msgpack", [0x93, 0xcb, 0x40, 0x35, 0x80, 0, 0, 0, 0, 0, 0xa2, .. "hi"u8, 0xc0], Direction.Out, "[21.5, \"hi\", null]" },
+        { "msgpack", [0xcd, 0x01, 0x00, 0xd0, 0xff], Direction.Out, "256 (+1 more)" },
+        { "protobuf", [0x08, 0x96, 0x01, 0x12, 0x07, .. "testing"u8], Direction.In, "{1: 150, 2: \"testing\"}" },
+        { "protobuf", [0x1a, 0x03, 0x08, 0x96, 0x01, 0x25, 0x00, 0x00, 0xac, 0x41], Direction.In, "{3: {1: 150}, 4: 1101791232}" },
+        { "auto", Encoding.ASCII.GetBytes("*1\r\n$4\r\nPING\r\n"), Direction.In, "PING" },
+        { "auto", Encoding.ASCII.GetBytes("HTTP/1.1 204 No Content\r\n\r\n"), Direction.Out, "204 No Content 0 B" },
+        { "auto", [0, 1, 0, 0, 0, 6, 1, 3, 0, 0, 0, 10], Direction.In, "Read Holding Registers unit 1 addr 0 ×10" },
+        { "auto", Encoding.UTF8.GetBytes("{\"a\": [1, 2]}"), Direction.In, "{\"a\":[1,2]}" },
     };
 
     [Theory]
@@ -85,6 +94,62 @@ public sealed class DecoderTests
                 Assert.NotNull(decoded.Summary);
             }
         }
+    }
+
+    [Fact]
+    public void Auto_NamesTheDecoderItPicked_ByPortFirst_AndKeepsIt()
+    {
+        Decoders.TryGet("auto", out var auto);
+        Assert.Equal("resp", Decoders.Decode(auto, "+OK\r\n"u8, Direction.Out).Decoder);
+        Assert.Equal("dns", Decoders.Decode(auto, DnsQuery, Direction.In).Decoder);
+        Assert.Equal("mqtt", Decoders.Decode(auto, [0x10, 0x10, 0x00, 0x04, .. "MQTT"u8, 0x04, 0x02, 0x00, 0x3c, 0x00, 0x04, .. "dev1"u8], Direction.In).Decoder);
+
+        // On 6379, even a reply that could be JSON is RESP; a session once recognised stays so.
+        var redis = new DecodeContext { Ports = [40000, 6379] };
+        Assert.Equal("resp", Decoders.Decode(auto, "{}"u8, Direction.Out, redis).Decoder);
+        var mqtt = new DecodeContext();
+        Decoders.Decode(auto, [0x10, 0x10, 0x00, 0x04, .. "MQTT"u8, 0x05, 0x02, 0x00, 0x3c, 0x00, 0x00, 0x04, .. "dev1"u8], Direction.In, mqtt);
+        var ack = Decoders.Decode(auto, [0x20, 0x03, 0x00, 0x00, 0x00], Direction.Out, mqtt);
+        Assert.Equal(("mqtt", "CONNACK rc 0"), (ack.Decoder, ack.Summary));
+        Assert.Contains(ack.Fields, f => f.Name == "reason code"); // MQTT 5's name: the CONNECT's level was kept
+
+        var unknown = Decoders.Decode(auto, [0xc1, 0x00, 0x00], Direction.In);
+        Assert.Equal(("auto", "3 B, no decoder recognised it"), (unknown.Decoder, unknown.Summary));
+    }
+
+    [Fact]
+    public void Msgpack_MapEntriesNamedByKey_WithTheirBytes_AndExtensions()
+    {
+        Decoders.TryGet("msgpack", out var decoder);
+        byte[] message = [0x82, 0xa4, .. "temp"u8, 0xca, 0x41, 0xac, 0x00, 0x00, 0xa2, .. "at"u8, 0xd6, 0xff, 0x65, 0x53, 0xf1, 0x00];
+        var decoded = Decoders.Decode(decoder, message, Direction.In);
+        var map = Assert.Single(decoded.Fields);
+        Assert.Equal(("value", "map, 2 entries"), (map.Name, map.Display));
+        Assert.Equal(("temp", "21.5 (float32)", 1, 10), (map.Children[0].Name, map.Children[0].Display, map.Children[0].Offset, map.Children[0].Length));
+        Assert.Equal(("at", "timestamp 2023-11-14T22:13:20.0000000+00:00"), (map.Children[1].Name, map.Children[1].Display));
+
+        // A count the message cannot hold, and 0xc1: error nodes where they stand.
+        Assert.Equal(("error", 0), (Decoders.Decode(decoder, [0xdf, 0xff, 0xff, 0xff, 0xff], Direction.In).Fields[^1].Name, Decoders.Decode(decoder, [0xdf, 0xff, 0xff, 0xff, 0xff], Direction.In).Fields[^1].Offset));
+        Assert.Equal(("error", 1), (Decoders.Decode(decoder, [0x91, 0xc1], Direction.In).Fields[^1].Name, Decoders.Decode(decoder, [0x91, 0xc1], Direction.In).Fields[^1].Offset));
+    }
+
+    [Fact]
+    public void Protobuf_GuessesNestedMessagesTextAndBytes_AndRefusesWhatIsNotAField()
+    {
+        Decoders.TryGet("protobuf", out var decoder);
+        // 1: "ok" (text), 2: {1: 1}, 3: bytes that are neither a message nor text, 5: group {1: 7}.
+        byte[] message = [0x0a, 0x02, .. "ok"u8, 0x12, 0x02, 0x08, 0x01, 0x1a, 0x02, 0xff, 0x00, 0x2b, 0x08, 0x07, 0x2c];
+        var decoded = Decoders.Decode(decoder, message, Direction.In);
+        Assert.Equal(["1", "2", "3", "5"], decoded.Fields.Select(f => f.Name));
+        Assert.Equal("ok", decoded.Fields[0].Display);
+        Assert.Equal(("message, 1 fields", "1 (varint)"), (decoded.Fields[1].Display, decoded.Fields[1].Children[0].Display));
+        Assert.Equal("<2 B: ff00>", decoded.Fields[2].Display);
+        Assert.Equal(("group", "7 (zigzag -4) (varint)"), (decoded.Fields[3].Display, decoded.Fields[3].Children[0].Display));
+        Assert.Equal("{1: \"ok\", 2: {1: 1}, 3: <2 B>, 5 {1: 7}}", decoded.Summary);
+
+        Assert.Equal("error", Decoders.Decode(decoder, [0x00, 0x01], Direction.In).Fields[^1].Name); // field number 0
+        Assert.Equal("error", Decoders.Decode(decoder, [0x0f], Direction.In).Fields[^1].Name); // wire type 7
+        Assert.Equal("error", Decoders.Decode(decoder, [0x0a, 0x05, 0x01], Direction.In).Fields[^1].Name); // length past the end
     }
 
     [Fact]
