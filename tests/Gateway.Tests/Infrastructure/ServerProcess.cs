@@ -35,6 +35,26 @@ internal sealed class ServerProcess : IAsyncDisposable
             ["--keep-in-foreground", "--conf-file=/dev/null", $"--port={port}", "--listen-address=127.0.0.1", "--bind-interfaces", "--no-resolv", "--no-hosts",
              .. records.Select(r => $"--address={r}")]);
 
+    /// <summary>
+    /// pymodbus's Modbus/TCP server (Debian's python3-pymodbus, under the system Python), unit 1, holding
+    /// registers from address 0 holding <paramref name="registers"/> then zeros up to 100; its script in <paramref name="folder"/>.
+    /// </summary>
+    public static Task<ServerProcess> PymodbusAsync(TempFolder folder, params int[] registers) =>
+        StartAsync(File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3", port =>
+        {
+            var script = Path.Combine(folder.Path, "modbus_server.py");
+            File.WriteAllLines(script,
+            [
+                "import asyncio",
+                "from pymodbus.server import StartAsyncTcpServer",
+                "from pymodbus.datastore import ModbusSequentialDataBlock, ModbusSlaveContext, ModbusServerContext",
+                $"values = [{string.Join(", ", registers)}]",
+                "store = ModbusSlaveContext(hr=ModbusSequentialDataBlock(0, values + [0] * (100 - len(values))), zero_mode=True)",
+                $"asyncio.run(StartAsyncTcpServer(context=ModbusServerContext(slaves=store, single=True), address=(\"127.0.0.1\", {port})))",
+            ]);
+            return [script];
+        });
+
     /// <summary>A loopback TCP port nobody holds right now (for a server that must be told its port before it binds).</summary>
     public static int FreeTcpPort()
     {
