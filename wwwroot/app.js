@@ -2,13 +2,14 @@
 // No build step. Everything is rendered with textContent (never innerHTML) because payloads are hostile.
 import { api, apiKey, post, put } from "./js/api.js";
 import { whoAmI, wireKeyDialog } from "./js/auth.js";
-import { bytes } from "./js/format.js";
+import { bytes, decodeBase64 } from "./js/format.js";
 import { wireForms } from "./js/forms.js";
 import { initHeld, loadHeld, onHeld, onReleased } from "./js/held.js";
 import { showSessionTools, wireDownloads, wireReplay, wireSearch } from "./js/history.js";
 import { renderListenerCards } from "./js/listeners.js";
 import { buildMessage, fillPayload, showSummary } from "./js/messages.js";
 import { toggleDecoded } from "./js/decoded.js";
+import { listenerLayout } from "./js/layout.js";
 import { describeTls, initCaDownload } from "./js/tls.js";
 
 const MAX_ROWS = 500;          // message rows kept in the DOM for the selected session
@@ -28,6 +29,7 @@ const state = {
   hub: null,
   renderQueued: false,
   tableQueued: false,
+  layout: null,                // the selected session reads with its listener's Kaitai layout: Promise of its decoder
 };
 
 // ---------- toasts & status ----------
@@ -186,9 +188,11 @@ function flushMessages() {
   const box = $("messages");
   const follow = $("autoscroll").checked;
   const fragment = document.createDocumentFragment();
-  for (const m of state.pending) fragment.append(buildMessage(m, state.view));
+  const rows = state.pending.map((m) => buildMessage(m, state.view));
+  fragment.append(...rows);
   state.pending = [];
   box.append(fragment);
+  if (state.layout) rows.forEach(summariseWithLayout);
   while (box.childElementCount > MAX_ROWS) box.firstElementChild.remove();
   if (follow) box.scrollTop = box.scrollHeight;
 }
@@ -279,6 +283,7 @@ async function connect() {
   hub.on("listenerChanged", (l) => {
     if (l.state === "stopped") state.listeners.delete(l.id); else state.listeners.set(l.id, l);
     renderListeners();
+    if (state.sessions.get(state.selected)?.listenerId === l.id) useLayoutIfChosen(); // its decoder or layout may have changed
   });
   hub.onreconnecting(() => setStatus("reconnecting", "reconnecting…"));
   hub.onreconnected(async () => {
@@ -319,7 +324,7 @@ async function loadSessionDecoder(id) {
     decoderNames ??= await api("/api/decoders");
     if (box.options.length === 1) for (const name of decoderNames) box.add(new Option(name, name));
     const { decoder } = await api(`/api/sessions/${id}/decoder`);
-    if (state.selected === id) box.value = decoder ?? "";
+    if (state.selected === id) { box.value = decoder ?? ""; useLayoutIfChosen(); }
   } catch { /* shown by the next action that needs it */ }
 }
 $("session-decoder").addEventListener("change", async (e) => {
@@ -327,16 +332,35 @@ $("session-decoder").addEventListener("change", async (e) => {
   try {
     await put(`/api/sessions/${id}/decoder`, { decoder: e.target.value || null });
     toast(`Session ${id} decodes as ${e.target.value || "its listener's decoder"}.`);
+    useLayoutIfChosen();
   } catch (err) {
     toast(err.message, true);
     loadSessionDecoder(id);
   }
 });
 
+// Decoder "layout" runs here: the listener's Kaitai layout, compiled in this browser, summarises each row
+// and draws the decoded view; the server's decoders are asked over REST.
+function useLayoutIfChosen() {
+  const session = state.sessions.get(state.selected);
+  const name = $("session-decoder").value || state.listeners.get(session?.listenerId)?.decoder;
+  state.layout = name === "layout" && session?.listenerId ? listenerLayout(session.listenerId) : null;
+  state.layout?.catch(() => { /* shown in the rows and the decoded view */ });
+  if (state.layout) for (const row of $("messages").children) summariseWithLayout(row);
+}
+function summariseWithLayout(row) {
+  const seq = row.dataset.seq;
+  state.layout
+    .then((layout) => layout.decode(decodeBase64(row._data)).summary, (e) => `(layout: ${e.message.split("\n")[0]})`)
+    .then((text) => showSummary($("messages"), seq, text));
+}
 // A message's summary opens its decoded view: the field tree beside its bytes.
 const openDecoded = (e) => {
   const summary = e.target.closest(".msg > .summary");
-  if (summary && state.selected != null) toggleDecoded(summary.parentElement, state.selected);
+  const layout = state.layout;
+  if (summary && state.selected != null) {
+    toggleDecoded(summary.parentElement, state.selected, layout ? (data) => layout.then((l) => l.decode(data)) : null);
+  }
 };
 $("messages").addEventListener("click", openDecoded);
 $("messages").addEventListener("keydown", (e) => { if ((e.key === "Enter" || e.key === " ") && e.target.matches(".msg > .summary")) { e.preventDefault(); openDecoded(e); } });

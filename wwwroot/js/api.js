@@ -1,6 +1,6 @@
 // The REST API: JSON in and out; a problem+json answer becomes an Error carrying its detail.
 // With API keys configured, the key lives in sessionStorage (this tab only) and goes with every call;
-// a 401 asks for one (see onUnauthorized).
+// a 401 asks for one (see onUnauthorized). Options are fetch's, plus `as: "text"` for a body that is not JSON.
 const KEY = "gateway.apiKey";
 let unauthorized = () => {};
 
@@ -21,7 +21,8 @@ export async function api(path, options = {}) {
     if (response.status === 401) unauthorized(detail);
     throw new Error(detail);
   }
-  return response.status === 204 ? null : response.json();
+  if (response.status === 204) return null;
+  return options.as === "text" ? response.text() : response.json();
 }
 const send = (method) => (path, body) => api(path, {
   method, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),

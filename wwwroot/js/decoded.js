@@ -3,8 +3,11 @@
 import { api } from "./api.js";
 import { decodeBase64, hex2 } from "./format.js";
 
-/** Opens (or closes, when open) the decoded view under a message row. */
-export async function toggleDecoded(row, sessionId) {
+/**
+ * Opens (or closes, when open) the decoded view under a message row: the server's reading, or `local`'s
+ * (a function of the message's bytes, for decoders that run in the browser) when given.
+ */
+export async function toggleDecoded(row, sessionId, local) {
   const open = row.querySelector(".decoded");
   if (open) { open.remove(); return; }
   const panel = document.createElement("div");
@@ -12,8 +15,9 @@ export async function toggleDecoded(row, sessionId) {
   panel.textContent = "decoding…";
   row.append(panel);
   try {
-    const decoded = await api(`/api/sessions/${sessionId}/messages/${row.dataset.seq}/decoded`);
-    render(panel, decoded, decodeBase64(row._data));
+    const data = decodeBase64(row._data);
+    const decoded = local ? await local(data) : await api(`/api/sessions/${sessionId}/messages/${row.dataset.seq}/decoded`);
+    render(panel, decoded, data);
   } catch (e) {
     panel.className = "decoded error";
     panel.textContent = e.message;

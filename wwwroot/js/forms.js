@@ -1,5 +1,5 @@
 // The "new listener" and "connect to" forms.
-import { post } from "./api.js";
+import { api, post } from "./api.js";
 
 // Show the fields that apply to the chosen protocol: address+port for tcp/udp, path for unix,
 // framing and TLS for stream sockets.
@@ -7,7 +7,8 @@ function fitFields(form) {
   const protocol = form.elements.protocol.value;
   for (const label of form.querySelectorAll("label[data-for]")) {
     const want = label.dataset.for;
-    label.hidden = want === "ip" ? protocol === "unix" : want === "unix" ? protocol !== "unix" : protocol === "udp";
+    label.hidden = want === "ip" ? protocol === "unix" : want === "unix" ? protocol !== "unix"
+      : want === "wireshark" ? form.elements.decoder?.value !== "wireshark" : protocol === "udp";
   }
 }
 function formValues(form) {
@@ -25,6 +26,8 @@ async function createListener(e, { onListener, toast }) {
   if (body.protocol !== "unix") { body.address = f.address.value; body.port = Number(f.port.value || 0); }
   if (body.protocol !== "udp" && f.tls.checked) body.tls = { selfSigned: true };
   if (f.upstream.value.trim()) body.upstream = f.upstream.value.trim();
+  if (f.decoder.value) body.decoder = f.decoder.value;
+  if (f.decoder.value === "wireshark" && f.decodeAs.value.trim()) body.decodeAs = f.decodeAs.value.trim();
   try {
     const l = await post("/api/listeners", body);
     onListener(l);
@@ -54,6 +57,14 @@ export function wireForms(listenerForm, connectForm, handlers) {
     form.elements.protocol.addEventListener("change", () => fitFields(form));
     fitFields(form);
   }
+  listenerForm.elements.decoder.addEventListener("change", () => fitFields(listenerForm));
+  // The decoders the gateway offers; asked again on focus when the first ask failed (a key was needed first).
+  const box = listenerForm.elements.decoder;
+  const fill = () => box.options.length > 1 ? null : api("/api/decoders")
+    .then((names) => { if (box.options.length === 1) for (const name of names) box.add(new Option(name, name)); })
+    .catch(() => { /* the choice stays "none" */ });
+  fill();
+  box.addEventListener("focus", fill);
   listenerForm.addEventListener("submit", (e) => createListener(e, handlers));
   connectForm.addEventListener("submit", (e) => connectTo(e, handlers));
 }

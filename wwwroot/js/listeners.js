@@ -3,6 +3,7 @@ import { api, post } from "./api.js";
 import { bytes } from "./format.js";
 import { buildFaultPanel } from "./faults.js";
 import { buildInterceptControls } from "./held.js";
+import { buildLayoutPanel } from "./layout.js";
 import { buildRulePanel } from "./rules.js";
 
 export function renderListenerCards(listeners, host, context) {
@@ -15,7 +16,8 @@ export function renderListenerCards(listeners, host, context) {
       ? `unix ${l.path}`
       : `${l.protocol} ${l.address.includes(":") ? "[" + l.address + "]" : l.address}:${l.port}`
         + (l.framing && l.framing !== "raw" ? ` · ${l.framing}` : "") + (l.tls ? " · tls" : "")
-        + (l.upstream ? ` ⇄ ${l.upstream}` : "");
+        + (l.upstream ? ` ⇄ ${l.upstream}` : "")
+        + (l.decoder ? ` · ${l.decoder}${l.decodeAs ? ` (${l.decodeAs})` : ""}` : "");
     const tls = card.querySelector(".listener-tls");
     tls.hidden = !l.tls;
     tls.textContent = l.tls ? `sha256 ${l.tls.fingerprint}` : "";
@@ -73,6 +75,7 @@ function buildListenerCard(id, listeners, host, { toast, encoding }) {
   card.append(head, tls, stats, form);
   const listener = listeners.get(id);
   card.append(buildRulePanel(id, !!listener?.upstream, toast));
+  card.append(buildLayoutPanel(id, toast));
   if (listener?.upstream) card.append(buildInterceptControls(id));
   if (listener?.upstream) card.append(buildFaultPanel(id, listener.protocol, toast));
   return card;

@@ -107,4 +107,35 @@ public sealed class DecodingTests
         await ApiAssert.ProblemAsync(await app.Http.PutAsJsonAsync("/api/sessions/999999/decoder", new { decoder = "resp" }, GatewayApp.Json).Within(), HttpStatusCode.NotFound);
         await ApiAssert.ProblemAsync(await app.PostAsync("/api/listeners", new { name = "bad", protocol = "tcp", port = 0, decoder = "x509" }), HttpStatusCode.BadRequest, "decoder");
     }
+
+    [Fact]
+    public async Task ListenerLayout_PutGetDelete_AndWhatCannotBeALayoutIs400()
+    {
+        await using var app = await GatewayApp.StartAsync();
+        await app.CreateListenerAsync(new { name = "frames", protocol = "tcp", port = 0, decoder = "layout" });
+        const string ksy = "meta:\n  id: frame\nseq:\n  - id: kind\n    type: u1\n";
+        await ApiAssert.ProblemAsync(await app.Http.GetAsync("/api/listeners/frames/layout").Within(), HttpStatusCode.NotFound, "no layout");
+
+        var put = await app.Http.PutAsync("/api/listeners/frames/layout", new StringContent(ksy, System.Text.Encoding.UTF8, "application/yaml")).Within();
+        put.EnsureSuccessStatusCode();
+        Assert.Equal(ksy, await app.Http.GetStringAsync("/api/listeners/frames/layout").Within());
+        Assert.True((await app.GetAsync<JsonElement>("/api/listeners/frames")).GetProperty("hasLayout").GetBoolean());
+        (await app.Http.PutAsJsonAsync("/api/listeners/frames/layout", new { layout = ksy.Replace("frame", "frame2") }, GatewayApp.Json).Within()).EnsureSuccessStatusCode();
+        Assert.Contains("id: frame2", await app.Http.GetStringAsync("/api/listeners/frames/layout").Within());
+
+        await ApiAssert.ProblemAsync(await app.Http.PutAsync("/api/listeners/frames/layout", new StringContent("seq: []\n", System.Text.Encoding.UTF8, "text/plain")).Within(), HttpStatusCode.BadRequest, "meta:");
+        await ApiAssert.ProblemAsync(await app.Http.PutAsync("/api/listeners/frames/layout", new StringContent("meta:\n" + new string('#', 300 * 1024), System.Text.Encoding.UTF8, "text/plain")).Within(), HttpStatusCode.RequestEntityTooLarge);
+        await ApiAssert.ProblemAsync(await app.Http.PutAsync("/api/listeners/nope/layout", new StringContent(ksy)).Within(), HttpStatusCode.NotFound);
+        Assert.Contains("id: frame2", await app.Http.GetStringAsync("/api/listeners/frames/layout").Within()); // the refused ones changed nothing
+
+        // The server does not run layouts: asking it to is a clear 400 that says where they run.
+        using var client = await app.ConnectTcpAsync();
+        await client.SendTextAsync("x");
+        var session = await app.SessionOfAsync(client);
+        var message = (await app.MessagesUntilAsync(session.Id, m => m.Length == 1, "a message"))[0];
+        await ApiAssert.ProblemAsync(await app.Http.GetAsync($"/api/sessions/{session.Id}/messages/{message.Seq}/decoded?decoder=layout").Within(), HttpStatusCode.BadRequest, "dashboard");
+
+        Assert.Equal(HttpStatusCode.NoContent, (await app.Http.DeleteAsync("/api/listeners/frames/layout").Within()).StatusCode);
+        Assert.False((await app.GetAsync<JsonElement>("/api/listeners/frames")).GetProperty("hasLayout").GetBoolean());
+    }
 }
