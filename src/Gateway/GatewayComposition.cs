@@ -75,6 +75,7 @@ internal static class GatewayComposition
         services.AddSingleton<Decoding.DecoderChoices>();
         services.AddSingleton<Decoding.DecodingFeed>();
         services.AddSingleton<Decoding.Wireshark.WiresharkDissector>();
+        services.AddSingleton<Decoding.MessageDecoding>();
         services.AddSingleton<Decoding.Wireshark.WiresharkFeed>();
         services.AddSingleton<OutboundGuard>();
         services.AddSingleton<OutboundConnector>();

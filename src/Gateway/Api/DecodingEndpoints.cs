@@ -1,7 +1,6 @@
 using System.Text;
 using Gateway.Capture;
 using Gateway.Decoding;
-using Gateway.Decoding.Wireshark;
 using Gateway.Security;
 using Gateway.Sessions;
 using Gateway.Traffic;
@@ -12,45 +11,8 @@ internal static class DecodingEndpoints
 {
     public static RouteGroupBuilder MapDecodingEndpoints(this RouteGroupBuilder api)
     {
-        api.MapGet("/sessions/{id:long}/messages/{seq:long}/decoded", async (long id, long seq, string? decoder, string? decodeAs, SessionHistory history,
-                DecoderChoices choices, WiresharkDissector wireshark, Microsoft.Extensions.Options.IOptions<Configuration.GatewayOptions> options, CancellationToken cancellationToken) =>
-            {
-                var session = await history.GetSessionAsync(id, cancellationToken);
-                var found = await history.FindAsync(new MessageQuery { SessionId = id, AfterSeq = seq - 1, Limit = 1 }, cancellationToken);
-                if (found is not [{ } message] || message.Seq != seq)
-                {
-                    throw CommandException.NotFound($"Session {id} has no captured message {seq}.");
-                }
-
-                var chosen = choices.Choose(session, decoder, decodeAs);
-                if (chosen.Name == Decoders.Wireshark)
-                {
-                    // The session's first messages (how it began) and those just before this one, as one capture for tshark.
-                    wireshark.RequireTshark();
-                    var window = options.Value.Decoding.WiresharkWindow;
-                    var opening = await history.FindAsync(new MessageQuery { SessionId = id, BeforeSeq = seq, Limit = 8 }, cancellationToken);
-                    var recent = await history.FindAsync(new MessageQuery { SessionId = id, BeforeSeq = seq + 1, Descending = true, Limit = window }, cancellationToken);
-                    var messages = opening.Concat(recent).DistinctBy(m => m.Seq).OrderBy(m => m.Seq).ToArray();
-                    return (await wireshark.DissectAsync(session, messages, chosen.DecodeAs, cancellationToken))[seq];
-                }
-
-                if (chosen.BuiltIn is not { } builtIn)
-                {
-                    throw CommandException.BadInput($"decoder '{chosen.Name}' runs in the dashboard (the listener's Kaitai Struct layout: GET /api/listeners/{{id}}/layout); "
-                        + $"ask here for one of {string.Join(", ", Decoders.Names.Where(n => n != Decoders.Layout))}.");
-                }
-
-                // What the session's start taught the decoder (MQTT's protocol level, from the CONNECT): read it first.
-                var context = new DecodeContext { Ports = new[] { session.Local, session.Upstream, session.Remote }.Select(PortOf).Where(p => p > 0).ToArray() };
-                if (builtIn.UsesContext
-                    && await history.FindAsync(new MessageQuery { SessionId = id, Direction = Direction.In, Limit = 1 }, cancellationToken) is [{ } first]
-                    && first.Seq != seq)
-                {
-                    Decoders.Decode(builtIn, first.Data.Span, first.Direction, context);
-                }
-
-                return Decoders.Decode(builtIn, message.Data.Span, message.Direction, context);
-            })
+        api.MapGet("/sessions/{id:long}/messages/{seq:long}/decoded", (long id, long seq, string? decoder, string? decodeAs, MessageDecoding decoding, CancellationToken cancellationToken) =>
+                decoding.DecodeAsync(id, seq, decoder, decodeAs, cancellationToken))
             .WithTags("Decoding")
             .WithSummary("A captured message as its protocol reads it: {decoder, summary, fields: [{name, display, offset, length, children}]}, offsets into the message. "
                 + "The decoder is ?decoder= (GET /api/decoders), else the session's, else its listener's; ?decodeAs= gives wireshark a Decode As rule (tcp.port==1883,mqtt). "
@@ -131,10 +93,6 @@ internal static class DecodingEndpoints
             .ChangesState(Roles.Operator);
         return api;
     }
-
-    /// <summary>The port of <c>host:port</c> (0 for none: a unix path, an absent upstream).</summary>
-    private static int PortOf(string? endpoint) =>
-        endpoint is not null && endpoint.LastIndexOf(':') is var colon and > 0 && int.TryParse(endpoint.AsSpan(colon + 1), out var port) ? port : 0;
 
     /// <summary>The body as .ksy text: raw text, or JSON <c>{"layout": "…"}</c>; bounded like the layout itself.</summary>
     private static async Task<string> ReadLayoutAsync(HttpRequest request, CancellationToken cancellationToken)

@@ -10,7 +10,8 @@ namespace Gateway.Hubs;
 /// client watches. Methods translate to <see cref="SessionCommands"/>; refusals arrive as hub errors.
 /// Connecting needs a viewer key; the methods that change something need an operator.
 /// </summary>
-internal sealed class TrafficHub(TrafficBroadcaster broadcaster, SessionCommands commands, Intercept.InterceptCommands intercept) : Hub
+internal sealed class TrafficHub(TrafficBroadcaster broadcaster, SessionCommands commands, Intercept.InterceptCommands intercept,
+    Decoding.DecoderChoices decoders, Decoding.MessageDecoding decoding, Capture.SessionHistory history) : Hub
 {
     public override async Task OnConnectedAsync()
     {
@@ -81,6 +82,19 @@ internal sealed class TrafficHub(TrafficBroadcaster broadcaster, SessionCommands
     /// <summary>Drops a held message.</summary>
     [Authorize(Policy = Roles.Operator)]
     public Intercept.HeldReleasedInfo DropHeld(long heldId) => intercept.Drop(heldId, Actor);
+
+    /// <summary>A captured message as its protocol reads it (as <c>GET /api/sessions/{id}/messages/{seq}/decoded</c>); decoder null: the session's or its listener's.</summary>
+    public Task<Decoding.DecodedMessage> Decode(long sessionId, long seq, string? decoder) =>
+        decoding.DecodeAsync(sessionId, seq, decoder, null, Context.ConnectionAborted);
+
+    /// <summary>Chooses a session's decoder (null: its listener's); decodeAs is tshark's rule for <c>wireshark</c>. Returns the choice.</summary>
+    [Authorize(Policy = Roles.Operator)]
+    public async Task<Api.DecoderRequest> SetDecoder(long sessionId, string? decoder, string? decodeAs)
+    {
+        await history.GetSessionAsync(sessionId, Context.ConnectionAborted);
+        decoders.Set(sessionId, decoder, decodeAs);
+        return Api.DecoderRequest.Of(decoders.Of(sessionId));
+    }
 
     private Security.Actor Actor => Security.Actor.Of(Context.GetHttpContext()!, $"hub client {Context.ConnectionId}");
 

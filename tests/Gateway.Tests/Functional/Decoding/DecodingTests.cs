@@ -138,4 +138,27 @@ public sealed class DecodingTests
         Assert.Equal(HttpStatusCode.NoContent, (await app.Http.DeleteAsync("/api/listeners/frames/layout").Within()).StatusCode);
         Assert.False((await app.GetAsync<JsonElement>("/api/listeners/frames")).GetProperty("hasLayout").GetBoolean());
     }
+
+    [Fact]
+    public async Task Hub_SetsASessionsDecoder_AndReadsAMessage_BadChoicesAreHubErrors()
+    {
+        await using var app = await GatewayApp.StartAsync();
+        using var client = await app.ConnectTcpAsync();
+        await client.SendTextAsync("*2\r\n$3\r\nGET\r\n$6\r\nuser:1\r\n");
+        var session = await app.SessionOfAsync(client);
+        var message = (await app.MessagesUntilAsync(session.Id, m => m.Length == 1, "the command"))[0];
+        await using var hub = await app.ConnectHubAsync();
+
+        var choice = await hub.InvokeAsync<JsonElement>("SetDecoder", session.Id, "RESP", null).Within();
+        Assert.Equal("resp", choice.GetProperty("decoder").GetString());
+        var decoded = await hub.InvokeAsync<JsonElement>("Decode", session.Id, message.Seq, null).Within();
+        Assert.Equal(("resp", "GET user:1"), (decoded.GetProperty("decoder").GetString(), decoded.GetProperty("summary").GetString()));
+        var asJson = await hub.InvokeAsync<JsonElement>("Decode", session.Id, message.Seq, "json").Within();
+        Assert.Equal("error", asJson.GetProperty("fields")[asJson.GetProperty("fields").GetArrayLength() - 1].GetProperty("name").GetString());
+
+        var bad = await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() => hub.InvokeAsync<JsonElement>("SetDecoder", session.Id, "x509", null).Within());
+        Assert.Contains("x509", bad.Message);
+        var missing = await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() => hub.InvokeAsync<JsonElement>("Decode", session.Id, message.Seq + 1000, null).Within());
+        Assert.Contains("no captured message", missing.Message);
+    }
 }

@@ -38,6 +38,8 @@ public sealed class AuthMatrixTests : IAsyncLifetime
         ["PUT /api/listeners/{id}/rules/"] = "operator",
         ["DELETE /api/listeners/{id}/rules/{ruleId}"] = "operator",
         ["PUT /api/sessions/{id:long}/decoder"] = "operator",
+        ["PUT /api/listeners/{id}/layout"] = "operator",
+        ["DELETE /api/listeners/{id}/layout"] = "operator",
         ["GET /api/audit"] = "admin",
     };
 
@@ -141,8 +143,8 @@ public sealed class AuthMatrixTests : IAsyncLifetime
             .ToList();
         Assert.Contains(methods, m => m.Name == "Watch");
         var operatorOnly = methods.Where(m => m.GetCustomAttribute<AuthorizeAttribute>()?.Policy == "operator").ToList();
-        Assert.Equal(["Abort", "Broadcast", "Close", "DropHeld", "ForwardHeld", "Send", "SendToTarget"], operatorOnly.Select(m => m.Name).Order());
-        Assert.Equal(["Unwatch", "Watch"], methods.Except(operatorOnly).Select(m => m.Name).Order()); // a viewer's methods: nothing else
+        Assert.Equal(["Abort", "Broadcast", "Close", "DropHeld", "ForwardHeld", "Send", "SendToTarget", "SetDecoder"], operatorOnly.Select(m => m.Name).Order());
+        Assert.Equal(["Decode", "Unwatch", "Watch"], methods.Except(operatorOnly).Select(m => m.Name).Order()); // a viewer's methods: nothing else
 
         await using var viewer = await ConnectAsync(Keys.Viewer);
         await viewer.InvokeAsync("Watch", "*").Within();
