@@ -108,5 +108,15 @@ public sealed class LayoutTests(ITestOutputHelper output) : DashboardTest(output
         await Expect(Page.Locator("#listeners [data-listener-id='ui-dissected']")).ToContainTextAsync("wireshark (tcp.port==1883,mqtt)", Soon);
         var listener = await App.GetAsync<System.Text.Json.JsonElement>("/api/listeners/ui-dissected");
         Assert.Equal(("wireshark", "tcp.port==1883,mqtt"), (listener.GetProperty("decoder").GetString(), listener.GetProperty("decodeAs").GetString()));
+
+        // The card's chooser changes it later; its decode-as box shows only for wireshark.
+        var card = Page.Locator("#listeners [data-listener-id='ui-dissected']");
+        await Expect(card.Locator(".listener-decoder")).ToHaveValueAsync("wireshark", new() { Timeout = 10_000 });
+        await Expect(card.Locator(".listener-decode-as")).ToHaveValueAsync("tcp.port==1883,mqtt", new() { Timeout = 10_000 });
+        await card.Locator(".listener-decoder").SelectOptionAsync("resp");
+        await Expect(card.Locator(".listener-decode-as")).ToBeHiddenAsync();
+        await Timeouts.Eventually(async () =>
+            (await App.GetAsync<System.Text.Json.JsonElement>("/api/listeners/ui-dissected")).GetProperty("decoder").GetString() == "resp" ? (object)true : null, "the listener's new decoder");
+        await Expect(card).ToContainTextAsync("· resp", Soon);
     }
 }

@@ -1,5 +1,5 @@
 // Listener cards: address, state, counters, broadcast, rules; for relays, interception and faults.
-import { api, post } from "./api.js";
+import { api, post, put } from "./api.js";
 import { bytes } from "./format.js";
 import { buildFaultPanel } from "./faults.js";
 import { buildInterceptControls } from "./held.js";
@@ -25,6 +25,11 @@ export function renderListenerCards(listeners, host, context) {
     const badge = card.querySelector(".badge");
     badge.textContent = l.state;
     badge.className = "badge " + l.state;
+    const chooser = card.querySelector(".listener-decoder");
+    if (document.activeElement !== chooser) chooser.dataset.value = chooser.value = l.decoder ?? "";
+    const decodeAs = card.querySelector(".listener-decode-as");
+    decodeAs.hidden = (l.decoder ?? chooser.value) !== "wireshark";
+    if (document.activeElement !== decodeAs) decodeAs.value = l.decodeAs ?? "";
     card.querySelector(".listener-stats").textContent =
       `${l.sessions} open · ${bytes(l.bytesIn)} in · ${bytes(l.bytesOut)} out` + (l.error ? ` · ${l.error}` : "");
     cards.push(card);
@@ -72,11 +77,51 @@ function buildListenerCard(id, listeners, host, { toast, encoding }) {
       input.value = "";
     } catch (err) { toast(err.message, true); }
   });
-  card.append(head, tls, stats, form);
+  card.append(head, tls, stats, buildDecoderChooser(id, toast), form);
   const listener = listeners.get(id);
   card.append(buildRulePanel(id, !!listener?.upstream, toast));
   card.append(buildLayoutPanel(id, toast));
   if (listener?.upstream) card.append(buildInterceptControls(id));
   if (listener?.upstream) card.append(buildFaultPanel(id, listener.protocol, toast));
   return card;
+}
+
+// How the listener's messages are read from now on (PUT /api/listeners/{id}/decoder); wireshark takes a Decode As rule.
+let decoderNames = null;
+function buildDecoderChooser(id, toast) {
+  const row = document.createElement("div");
+  row.className = "listener-decoding needs-operator";
+  const label = document.createElement("label");
+  label.className = "inline";
+  label.textContent = "decoder ";
+  const box = document.createElement("select");
+  box.className = "listener-decoder";
+  box.setAttribute("aria-label", `decoder of ${id}`);
+  box.add(new Option("none", ""));
+  const decodeAs = document.createElement("input");
+  decodeAs.className = "listener-decode-as";
+  decodeAs.placeholder = "decode as, e.g. tcp.port==1883,mqtt";
+  decodeAs.setAttribute("aria-label", `Wireshark decode-as rule of ${id}`);
+  decodeAs.hidden = true;
+  label.append(box);
+  row.append(label, " ", decodeAs);
+  (decoderNames ??= api("/api/decoders")).then((names) => {
+    for (const name of names) box.add(new Option(name, name));
+    box.value = box.dataset.value ?? "";
+  }).catch(() => { decoderNames = null; });
+  const apply = async () => {
+    decodeAs.hidden = box.value !== "wireshark";
+    try {
+      const chosen = await put(`/api/listeners/${encodeURIComponent(id)}/decoder`,
+        { decoder: box.value || null, decodeAs: box.value === "wireshark" && decodeAs.value.trim() ? decodeAs.value.trim() : null });
+      box.dataset.value = chosen.decoder ?? "";
+      toast(`Listener ${id} decodes as ${chosen.decoder ?? "nothing"}${chosen.decodeAs ? ` (${chosen.decodeAs})` : ""}`);
+    } catch (err) {
+      toast(err.message, true);
+      box.value = box.dataset.value ?? "";
+    }
+  };
+  box.addEventListener("change", apply);
+  decodeAs.addEventListener("change", apply);
+  return row;
 }

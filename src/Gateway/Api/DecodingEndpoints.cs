@@ -48,6 +48,21 @@ internal static class DecodingEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ChangesState(Roles.Operator);
 
+        api.MapPut("/listeners/{id}/decoder", (string id, DecoderRequest request, SessionCommands commands, AuditLog audit, TrafficEventBus bus, HttpContext context) =>
+            {
+                var listener = commands.GetListener(id);
+                var choice = string.IsNullOrWhiteSpace(request.Decoder) ? null : DecoderChoices.Validate(request.Decoder, request.DecodeAs);
+                listener.ChooseDecoder(choice);
+                audit.Record(Actors.Of(context), "listener.decoder", $"listener {listener.Id}", detail: choice is null ? "none" : $"{choice.Name} {choice.DecodeAs}".Trim());
+                bus.Publish(new ListenerChanged(listener.Snapshot()));
+                return DecoderRequest.Of(listener.DecoderChoice);
+            })
+            .WithTags("Decoding")
+            .WithSummary("Chooses how a listener's messages are read from now on ({decoder: one of GET /api/decoders or null for none; decodeAs for wireshark}); sessions with their own choice keep it.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ChangesState(Roles.Operator);
+
         api.MapGet("/listeners/{id}/layout", (string id, SessionCommands commands) =>
                 commands.GetListener(id).Layout is { } layout
                     ? Results.Text(layout, "application/yaml", Encoding.UTF8)

@@ -32,7 +32,7 @@ internal sealed class DecoderChoices(ListenerManager listeners)
 
     /// <summary>The decoder for a message of a session (its own choice, else its listener's), or null: the decoding worker's question.</summary>
     public DecoderChoice? For(long sessionId, string? listenerId) =>
-        Of(sessionId) ?? (listenerId is null ? null : listeners.Find(listenerId) is { Decoder: { } name } listener ? new DecoderChoice(name, listener.DecodeAs) : null);
+        Of(sessionId) ?? (listenerId is null ? null : listeners.Find(listenerId)?.DecoderChoice);
 
     public void Set(long sessionId, string? decoder, string? decodeAs = null)
     {
@@ -65,9 +65,9 @@ internal sealed class DecoderChoices(ListenerManager listeners)
     /// <summary>The decoder for a message of this session: <paramref name="asked"/>, the session's, or its listener's; a 400 when none.</summary>
     public DecoderChoice Choose(SessionInfo session, string? asked, string? askedDecodeAs = null)
     {
-        var listener = session.ListenerId is { } id ? listeners.Find(id) : null;
+        var listener = session.ListenerId is { } id ? listeners.Find(id)?.DecoderChoice : null;
         var own = Of(session.Id);
-        var name = !string.IsNullOrWhiteSpace(asked) ? asked : own?.Name ?? listener?.Decoder;
+        var name = !string.IsNullOrWhiteSpace(asked) ? asked : own?.Name ?? listener?.Name;
         if (name is null)
         {
             throw CommandException.BadInput($"Session {session.Id} has no decoder: give ?decoder= ({Usage}), PUT /api/sessions/{session.Id}/decoder, or a listener decoder.");
@@ -76,7 +76,8 @@ internal sealed class DecoderChoices(ListenerManager listeners)
         return Validate(name, string.IsNullOrWhiteSpace(askedDecodeAs) ? own?.DecodeAs ?? listener?.DecodeAs : askedDecodeAs);
     }
 
-    private static DecoderChoice Validate(string decoder, string? decodeAs)
+    /// <summary>The choice as the API writes it (lower-case name, trimmed rule); a 400 naming what is wrong.</summary>
+    public static DecoderChoice Validate(string decoder, string? decodeAs)
     {
         if (!Decoders.TryName(decoder, out var name))
         {

@@ -29,6 +29,7 @@ internal abstract partial class GatewayListener : ISessionOwner
     private volatile ListenerState _state = ListenerState.Stopped;
     private volatile string? _error;
     private string? _layout;
+    private Decoding.DecoderChoice _decoder;
 
     protected GatewayListener(DataPlane plane, ListenerOptions options, ListenerProtocol protocol)
     {
@@ -56,8 +57,8 @@ internal abstract partial class GatewayListener : ISessionOwner
         }
 
         Capture = CapturePolicy.From(options.Capture, options.CaptureOverflow);
-        Decoder = Decoding.Decoders.TryName(options.Decoder, out var decoder) ? decoder : null;
-        DecodeAs = string.IsNullOrWhiteSpace(options.DecodeAs) ? null : options.DecodeAs;
+        _decoder = new Decoding.DecoderChoice(Decoding.Decoders.TryName(options.Decoder, out var decoder) ? decoder : "",
+            string.IsNullOrWhiteSpace(options.DecodeAs) ? null : options.DecodeAs);
         _layout = string.IsNullOrWhiteSpace(options.Layout) ? null : options.Layout;
         FrameFormat.TryParse(options.Framing, out var framing, out _);
         Format = framing;
@@ -92,10 +93,16 @@ internal abstract partial class GatewayListener : ISessionOwner
     public CapturePolicy Capture { get; }
 
     /// <summary>The decoder the API reads its sessions' messages with; null: none.</summary>
-    public string? Decoder { get; }
+    public string? Decoder => Volatile.Read(ref _decoder).Name is { Length: > 0 } name ? name : null;
 
     /// <summary>tshark's Decode As rule for decoder <c>wireshark</c>.</summary>
-    public string? DecodeAs { get; }
+    public string? DecodeAs => Volatile.Read(ref _decoder).DecodeAs;
+
+    /// <summary>The decoder with its Decode As rule, read together; null: none.</summary>
+    public Decoding.DecoderChoice? DecoderChoice => Volatile.Read(ref _decoder) is { Name.Length: > 0 } choice ? choice : null;
+
+    /// <summary>Replaces the decoder (and its Decode As rule) in one step; null: none. Validated by the caller.</summary>
+    public void ChooseDecoder(Decoding.DecoderChoice? choice) => Volatile.Write(ref _decoder, choice ?? new Decoding.DecoderChoice(""));
 
     /// <summary>The Kaitai Struct layout (<c>.ksy</c>) the dashboard decodes its messages with (decoder <c>layout</c>); replaced by <c>PUT /api/listeners/{id}/layout</c>.</summary>
     public string? Layout

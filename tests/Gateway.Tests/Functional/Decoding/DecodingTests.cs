@@ -161,4 +161,37 @@ public sealed class DecodingTests
         var missing = await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() => hub.InvokeAsync<JsonElement>("Decode", session.Id, message.Seq + 1000, null).Within());
         Assert.Contains("no captured message", missing.Message);
     }
+
+    [Fact]
+    public async Task ListenerDecoder_ChangedAtRuntime_ReadsTheNextMessages_SessionChoicesStay()
+    {
+        await using var app = await GatewayApp.StartAsync();
+        var listener = await app.CreateListenerAsync(new { name = "later", protocol = "tcp", port = 0 });
+        using var client = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        await client.ConnectAsync(IPAddress.Loopback, listener.Port).Within();
+        await client.SendTextAsync("+before\r\n");
+        var session = await app.SessionOfAsync(client);
+        await app.MessagesUntilAsync(session.Id, m => m.Length == 1, "the first message");
+
+        var set = await app.Http.PutAsJsonAsync("/api/listeners/later/decoder", new { decoder = "Resp" }, GatewayApp.Json).Within();
+        Assert.Equal("resp", (await set.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("decoder").GetString());
+        Assert.Equal("resp", (await app.GetAsync<JsonElement>("/api/listeners/later")).GetProperty("decoder").GetString());
+        await client.SendTextAsync("+after\r\n");
+        var messages = await Timeouts.Eventually(async () =>
+            (await app.GetAsync<JsonElement[]>($"/api/sessions/{session.Id}/messages")) is { Length: 2 } two && two[1].TryGetProperty("summary", out var s) && s.ValueKind == JsonValueKind.String ? two : null,
+            "the second message summarised");
+        Assert.Equal("after", messages[1].GetProperty("summary").GetString());
+        Assert.False(messages[0].TryGetProperty("summary", out var first) && first.ValueKind == JsonValueKind.String); // read before the choice: no summary made up later
+
+        await ApiAssert.ProblemAsync(await app.Http.PutAsJsonAsync("/api/listeners/later/decoder", new { decoder = "x509" }, GatewayApp.Json).Within(), HttpStatusCode.BadRequest, "x509");
+        await ApiAssert.ProblemAsync(await app.Http.PutAsJsonAsync("/api/listeners/later/decoder", new { decoder = "wireshark", decodeAs = "tcp.port=1" }, GatewayApp.Json).Within(), HttpStatusCode.BadRequest, "Decode As");
+        await ApiAssert.ProblemAsync(await app.Http.PutAsJsonAsync("/api/listeners/nope/decoder", new { decoder = "resp" }, GatewayApp.Json).Within(), HttpStatusCode.NotFound);
+        Assert.Equal("resp", (await app.GetAsync<JsonElement>("/api/listeners/later")).GetProperty("decoder").GetString()); // refusals changed nothing
+
+        (await app.Http.PutAsJsonAsync("/api/listeners/later/decoder", new { decoder = "wireshark", decodeAs = "tcp.port==7000,mqtt" }, GatewayApp.Json).Within()).EnsureSuccessStatusCode();
+        var shown = await app.GetAsync<JsonElement>("/api/listeners/later");
+        Assert.Equal(("wireshark", "tcp.port==7000,mqtt"), (shown.GetProperty("decoder").GetString(), shown.GetProperty("decodeAs").GetString()));
+        (await app.Http.PutAsJsonAsync("/api/listeners/later/decoder", new { decoder = (string?)null }, GatewayApp.Json).Within()).EnsureSuccessStatusCode();
+        Assert.Equal(JsonValueKind.Null, (await app.GetAsync<JsonElement>("/api/listeners/later")).GetProperty("decoder").ValueKind);
+    }
 }

@@ -40,6 +40,7 @@ public sealed class AuthMatrixTests : IAsyncLifetime
         ["PUT /api/sessions/{id:long}/decoder"] = "operator",
         ["PUT /api/listeners/{id}/layout"] = "operator",
         ["DELETE /api/listeners/{id}/layout"] = "operator",
+        ["PUT /api/listeners/{id}/decoder"] = "operator",
         ["GET /api/audit"] = "admin",
     };
 
