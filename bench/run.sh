@@ -19,8 +19,12 @@ say() { printf '\n== %s\n' "$*" >&2; }
 say "tools"
 need=()
 for tool in iperf3 socat haproxy taskset python3 curl; do command -v "$tool" >/dev/null 2>&1 || need+=("$tool"); done
+command -v redis-benchmark >/dev/null 2>&1 || need+=(redis-server) # redis-server, and redis-tools' redis-benchmark with it
+command -v dumpcap >/dev/null 2>&1 || need+=(wireshark-common)     # dumpcap, Wireshark's capture engine
 if [ ${#need[@]} -gt 0 ]; then
   [ " ${need[*]} " = " taskset " ] && need=(util-linux)
+  # dumpcap's package asks whether non-root users may capture; answer no instead of prompting.
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections 2>/dev/null || true
   DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null \
     || { echo "bench: cannot install ${need[*]}" >&2; exit 1; }
 fi
@@ -56,6 +60,14 @@ frontend bench
 backend iperf
   server s1 127.0.0.1:5201
 CFG
+taskset -c "$LOAD_CPU" redis-server --port 5330 --bind 127.0.0.1 --save "" --appendonly no --daemonize no >"$OUT/redis.log" 2>&1 & pids+=($!)
+cat >>"$OUT/haproxy.cfg" <<CFG
+frontend redis
+  bind 127.0.0.1:5333
+  default_backend redis
+backend redis
+  server r1 127.0.0.1:5330
+CFG
 taskset -c "$RELAY_CPU" haproxy -f "$OUT/haproxy.cfg" -db >"$OUT/haproxy.log" 2>&1 & HAPROXY=$!; pids+=($HAPROXY)
 
 L=0; listeners=()
@@ -68,6 +80,8 @@ listener udpb udp 5311 off
 listener lat-relay tcp 5313 off 127.0.0.1:5401
 listener lat tcp 5314 off
 listener fan tcp 5315 off
+listener redis-off tcp 5331 off 127.0.0.1:5330
+listener redis-full tcp 5332 full 127.0.0.1:5330
 (cd "$OUT/gateway" && exec taskset -c "$RELAY_CPU" dotnet Gateway.dll --urls $HTTP "${listeners[@]}" \
    --ConnectionStrings:Capture="Data Source=$OUT/bench.db" --Gateway:Capture:MaxBytes=2000000000 \
    --Gateway:Limits:MaxSessionsPerListener=5000 --Gateway:Limits:MaxSessions=5000 --Gateway:Limits:RequestBurst=100000 \
@@ -130,7 +144,7 @@ say "4. fan-out: 20 hub clients watching 5,000 msg/s; then a stalled client agai
 LG fanout --port 5315 --http $HTTP --clients 20 --rate 5000 --seconds 5 | result >"$OUT/fanout.txt"; cat "$OUT/fanout.txt" >&2
 dropped_before=$(curl -fs "$HTTP/api/stats" | python3 -c "import json,sys; print(json.load(sys.stdin)['dropped'])")
 : >"$OUT/blast.txt"
-for round in 1 2 3; do # interleaved: no observer, then one that stopped reading
+for round in $(seq 1 "${STALL_ROUNDS:-7}"); do # interleaved: no observer, then one that stopped reading
   echo "none $(LG blast --port 5310 --mb 1024 | result)" >>"$OUT/blast.txt"
   echo "stalled $(LG blast --port 5310 --mb 1024 --stall --http $HTTP | result)" >>"$OUT/blast.txt"
 done
@@ -140,6 +154,51 @@ cat "$OUT/blast.txt" "$OUT/blast-dropped.txt" >&2
 
 say "5. UDP: datagrams/s received and watched without loss"
 LG udp --port 5311 --listener udpb --http $HTTP | result >"$OUT/udp.txt"; cat "$OUT/udp.txt" >&2
+
+capture_dropped() { curl -fs "$HTTP/api/messages?limit=1" >/dev/null; curl -fs "$HTTP/api/stats" | python3 -c "import json,sys; c=json.load(sys.stdin)['capture']; print(c['messagesDropped'], c['bytesDropped'])"; }
+
+say "6. small messages: redis-benchmark (-t ping,set,get -c 50) direct, through HAProxy and through the relay"
+REDIS_N=${REDIS_N:-50000}
+echo "variant round rps" >"$OUT/redis.txt"
+rb() { taskset -c "$LOAD_CPU" redis-benchmark -h 127.0.0.1 -p "$1" -t ping,set,get -c 50 -n "$REDIS_N" -q --csv 2>/dev/null \
+  | python3 -c "import csv,sys,statistics; r=[float(x['rps']) for x in csv.DictReader(sys.stdin)]; print(statistics.geometric_mean(r) if r else 0)"; }
+read -r redis_dropped_before _ < <(capture_dropped)
+for round in $(seq 1 "$ROUNDS"); do
+  for variant in direct haproxy gw-off gw-full-watch; do
+    case $variant in direct) port=5330 ;; haproxy) port=5333 ;; gw-off) port=5331 ;; gw-full-watch) port=5332 ;; esac
+    watcher=""
+    if [ $variant = gw-full-watch ]; then LG hubwatch --http $HTTP --seconds 30 >"$OUT/hubwatch-redis.log" 2>&1 & watcher=$!; sleep 1.5; fi
+    rps=$(rb $port)
+    [ -n "$watcher" ] && kill "$watcher" 2>/dev/null && wait "$watcher" 2>/dev/null
+    echo "$variant $round ${rps:-0}" >>"$OUT/redis.txt"
+    printf '  round %s %-14s %9.0f requests/s\n' "$round" "$variant" "${rps:-0}" >&2
+  done
+done
+read -r redis_dropped_after _ < <(capture_dropped)
+echo "dropped=$((redis_dropped_after - redis_dropped_before))" >"$OUT/redis-dropped.txt"; cat "$OUT/redis-dropped.txt" >&2
+
+say "7. lossless capture: iperf3 at stepped rates through the full-capture relay, and dumpcap -i lo on the direct flow"
+echo "who gbit_asked gbit_got dropped" >"$OUT/lossless.txt"
+for rate in ${LOSSLESS_RATES:-0.5 1 2 3 4 6 8}; do
+  read -r before _ < <(capture_dropped)
+  got=$(taskset -c "$LOAD_CPU" iperf3 -c 127.0.0.1 -p 5304 -b "${rate}G" -t "$SECONDS_PER_RUN" -J 2>/dev/null \
+    | python3 -c "import json,sys; print(json.load(sys.stdin)['end']['sum_received']['bits_per_second']/1e9)")
+  read -r after _ < <(capture_dropped)
+  echo "gateway $rate ${got:-0} $((after - before))" >>"$OUT/lossless.txt"
+  # dumpcap on CPU 0 like the relay, capturing the same rate sent directly (loopback carries each packet once).
+  taskset -c "$RELAY_CPU" dumpcap -i lo -f "tcp port 5201" -w "$OUT/dumpcap.pcapng" >"$OUT/dumpcap.log" 2>&1 & DUMPCAP=$!
+  for _ in $(seq 1 50); do grep -q "Capturing on" "$OUT/dumpcap.log" 2>/dev/null && break; sleep 0.1; done
+  got=$(taskset -c "$LOAD_CPU" iperf3 -c 127.0.0.1 -p 5201 -b "${rate}G" -t "$SECONDS_PER_RUN" -J 2>/dev/null \
+    | python3 -c "import json,sys; print(json.load(sys.stdin)['end']['sum_received']['bits_per_second']/1e9)")
+  sleep 0.5; kill -INT $DUMPCAP; wait $DUMPCAP 2>/dev/null
+  # "Packets received/dropped on interface 'Loopback: lo': 12345/0 (pcap:0/dumpcap:0/flushed:0/ps_ifdrop:0)"
+  dropped=$(grep -o "received/dropped on interface '[^']*': [0-9]*/[0-9]*" "$OUT/dumpcap.log" | sed 's#.*/##')
+  echo "dumpcap $rate ${got:-0} ${dropped:-?}" >>"$OUT/lossless.txt"
+  rm -f "$OUT/dumpcap.pcapng"
+  tail -n2 "$OUT/lossless.txt" | sed 's/^/  /' >&2
+done
+
+curl -fs "$HTTP/api/stats" >"$OUT/stats-end.json"
 
 say "report"
 python3 bench/report.py "$OUT" "$RESULTS/latest.md"
