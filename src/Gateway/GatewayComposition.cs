@@ -55,7 +55,8 @@ internal static class GatewayComposition
         // Capture store: opened (and seq continued) before the listeners start, flushed after they stop.
         services.AddSingleton<ICaptureStore>(sp => new SqliteCaptureStore(
             sp.GetRequiredService<IConfiguration>().GetConnectionString("Capture") ?? DefaultCaptureDatabase,
-            sp.GetRequiredService<IHostEnvironment>().ContentRootPath));
+            sp.GetRequiredService<IHostEnvironment>().ContentRootPath,
+            string.Equals(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<GatewayOptions>>().Value.Capture.Durability, "power", StringComparison.OrdinalIgnoreCase)));
         services.AddSingleton<CaptureWriter>();
         services.AddSingleton<SessionHistory>();
         services.AddSingleton<Capture.Export.PcapngExporter>();

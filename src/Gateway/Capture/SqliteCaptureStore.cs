@@ -6,8 +6,9 @@ using Microsoft.Data.Sqlite;
 namespace Gateway.Capture;
 
 /// <summary>
-/// The embedded store: one SQLite file in WAL mode with <c>synchronous=FULL</c>, so a committed batch
-/// survives a crash or a power loss. The writer keeps one connection; every read opens its own (WAL lets
+/// The embedded store: one SQLite file in WAL mode with 64 KiB pages. A committed batch survives a crash or
+/// kill of the process (<c>synchronous=NORMAL</c>), and with <c>Gateway:Capture:Durability=power</c> a power
+/// loss too (<c>synchronous=FULL</c>). The writer keeps one connection; every read opens its own (WAL lets
 /// readers run beside the writer).
 /// </summary>
 internal sealed class SqliteCaptureStore : ICaptureStore
@@ -34,8 +35,18 @@ internal sealed class SqliteCaptureStore : ICaptureStore
     private SqliteConnection? _writer;
     private long _storedBytes;
 
-    public SqliteCaptureStore(string connectionString, string contentRoot)
+    /// <summary>Pages of new stores: a 64 KiB read's payload fits in one page instead of a chain of sixteen.</summary>
+    public const int PageSize = 65_536;
+
+    private readonly bool _powerSafe;
+    private CaptureSegments? _segments;
+
+    private readonly long _segmentBytes;
+
+    public SqliteCaptureStore(string connectionString, string contentRoot, bool powerSafe = false, long segmentBytes = CaptureSegments.SegmentBytes)
     {
+        _powerSafe = powerSafe;
+        _segmentBytes = segmentBytes;
         var builder = new SqliteConnectionStringBuilder(connectionString);
         if (string.IsNullOrWhiteSpace(builder.DataSource) || builder.DataSource == ":memory:" || builder.Mode == SqliteOpenMode.Memory)
         {
@@ -50,6 +61,9 @@ internal sealed class SqliteCaptureStore : ICaptureStore
         _connectionString = builder.ToString();
     }
 
+    /// <summary>Where payloads of <see cref="CaptureSegments.MinBytes"/> and more are kept: beside the database, <c>gateway.segments/</c> for <c>gateway.db</c>.</summary>
+    public string SegmentFolder => Path.ChangeExtension(Location, null) + ".segments";
+
     public string Location { get; }
 
     public long StoredBytes => Interlocked.Read(ref _storedBytes);
@@ -59,11 +73,13 @@ internal sealed class SqliteCaptureStore : ICaptureStore
     public async Task<CaptureHighWater> OpenAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Location)!);
-        var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        _segments = new CaptureSegments(SegmentFolder, _segmentBytes);
+        var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         _writer = connection;
-        // journal_size_limit: after each checkpoint the WAL file shrinks back to this, instead of keeping its largest size.
-        await ExecuteAsync($"PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA journal_size_limit={WalLimitBytes};", cancellationToken).ConfigureAwait(false);
+        // page_size only takes on a new file (before its first table). journal_size_limit: after each checkpoint the
+        // WAL file shrinks back to this, instead of keeping its largest size. synchronous: see Gateway:Capture:Durability.
+        await ExecuteAsync($"PRAGMA page_size={PageSize}; PRAGMA journal_mode=WAL; PRAGMA synchronous={(_powerSafe ? "FULL" : "NORMAL")}; "
+            + $"PRAGMA journal_size_limit={WalLimitBytes};", cancellationToken).ConfigureAwait(false);
         await SqliteSchema.MigrateAsync(connection, cancellationToken).ConfigureAwait(false);
 
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -71,7 +87,7 @@ internal sealed class SqliteCaptureStore : ICaptureStore
         var seq = await ScalarAsync("SELECT MAX(COALESCE((SELECT value FROM meta WHERE key = 'last_seq'), 0), COALESCE((SELECT MAX(seq) FROM messages), 0))", transaction, cancellationToken).ConfigureAwait(false);
         var sessionId = await ScalarAsync("SELECT MAX(COALESCE((SELECT value FROM meta WHERE key = 'last_session_id'), 0), COALESCE((SELECT MAX(id) FROM sessions), 0))", transaction, cancellationToken).ConfigureAwait(false);
         _storedBytes = await ScalarAsync(
-            $"SELECT (SELECT COALESCE(SUM(COALESCE(length(data), 0) + {MessageOverhead}), 0) FROM messages) "
+            $"SELECT (SELECT COALESCE(SUM({SqliteCommands.KeptLength} + {MessageOverhead}), 0) FROM messages) "
             + $"+ (SELECT COUNT(*) FROM sessions) * {SessionRowCost} + (SELECT COUNT(*) FROM audit) * {AuditRowCost}",
             transaction, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -87,13 +103,16 @@ internal sealed class SqliteCaptureStore : ICaptureStore
         using var insertAudit = SqliteCommands.InsertAudit(connection, transaction);
         using var summarize = SqliteCommands.UpdateSummary(connection, transaction);
         long added = 0;
+        var segments = _segments!;
         foreach (var trafficEvent in batch)
         {
             switch (trafficEvent)
             {
                 case TrafficMessage message:
                     var keep = message.Capture.Mode == CaptureMode.Full;
-                    SqliteCommands.BindMessage(insertMessage, message, keep);
+                    // Large payloads are appended to a segment (written below, before the commit); their row says where.
+                    var segment = keep && message.Data.Length >= CaptureSegments.MinBytes ? segments.Append(message.Data) : ((long, long)?)null;
+                    SqliteCommands.BindMessage(insertMessage, message, keep, segment);
                     await insertMessage.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                     added += (keep ? message.Size : 0) + MessageOverhead;
                     break;
@@ -127,6 +146,16 @@ internal sealed class SqliteCaptureStore : ICaptureStore
             $"INSERT INTO meta(key, value) VALUES ('last_seq', {highWater.Seq}), ('last_session_id', {highWater.SessionId}) "
             + "ON CONFLICT(key) DO UPDATE SET value = MAX(value, excluded.value)",
             cancellationToken, transaction).ConfigureAwait(false);
+        try
+        {
+            segments.Flush(toDisk: _powerSafe); // the bytes first, then the rows that point at them
+        }
+        catch
+        {
+            segments.Discard();
+            throw;
+        }
+
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         Interlocked.Add(ref _storedBytes, added);
     }
@@ -150,7 +179,7 @@ internal sealed class SqliteCaptureStore : ICaptureStore
         {
             using var scan = connection.CreateCommand();
             scan.Transaction = transaction;
-            scan.CommandText = $"SELECT seq, COALESCE(length(data), 0) + {MessageOverhead} FROM messages ORDER BY seq";
+            scan.CommandText = $"SELECT seq, {SqliteCommands.KeptLength} + {MessageOverhead} FROM messages ORDER BY seq";
             await using var reader = await scan.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             long freed = 0;
             while (freed < toFree && await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -162,7 +191,7 @@ internal sealed class SqliteCaptureStore : ICaptureStore
 
         if (lastSeq > 0)
         {
-            removed += await ScalarAsync($"SELECT COALESCE(SUM(COALESCE(length(data), 0) + {MessageOverhead}), 0) FROM messages WHERE seq <= {lastSeq}", transaction, cancellationToken).ConfigureAwait(false);
+            removed += await ScalarAsync($"SELECT COALESCE(SUM({SqliteCommands.KeptLength} + {MessageOverhead}), 0) FROM messages WHERE seq <= {lastSeq}", transaction, cancellationToken).ConfigureAwait(false);
             await ExecuteAsync($"DELETE FROM messages WHERE seq <= {lastSeq}", cancellationToken, transaction).ConfigureAwait(false);
         }
 
@@ -194,6 +223,9 @@ internal sealed class SqliteCaptureStore : ICaptureStore
         Interlocked.Add(ref _storedBytes, -removed);
         if (removed > 0)
         {
+            // Segments no row points into any more: the oldest live row's segment and later ones stay.
+            var oldest = await ScalarAsync("SELECT COALESCE((SELECT seg FROM messages WHERE seg IS NOT NULL ORDER BY seq LIMIT 1), 9223372036854775807)", null, cancellationToken).ConfigureAwait(false);
+            _segments?.RemoveBelow(oldest);
             // Hand the freed pages back and shrink the WAL (a checkpoint that waits for no reader).
             await ExecuteAsync("PRAGMA wal_checkpoint(PASSIVE);", cancellationToken).ConfigureAwait(false);
         }
@@ -346,6 +378,8 @@ internal sealed class SqliteCaptureStore : ICaptureStore
             SqliteConnection.ClearPool(writer);
             await writer.DisposeAsync().ConfigureAwait(false);
         }
+
+        _segments?.Dispose();
     }
 
     private static async Task<List<T>> ReadAllAsync<T>(SqliteCommand command, Func<SqliteDataReader, T> read, CancellationToken cancellationToken)
@@ -362,10 +396,17 @@ internal sealed class SqliteCaptureStore : ICaptureStore
 
     private SqliteConnection Writer => _writer ?? throw new InvalidOperationException("The capture store is not open.");
 
-    private async Task<SqliteConnection> OpenReaderAsync(CancellationToken cancellationToken)
+    private Task<SqliteConnection> OpenReaderAsync(CancellationToken cancellationToken) => OpenConnectionAsync(cancellationToken);
+
+    /// <summary>A connection that can read payloads kept in segments (<c>gw_segment(seg, offset, length)</c>).</summary>
+    private async Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var segments = _segments;
+        connection.CreateFunction<long?, long?, long?, byte[]?>("gw_segment",
+            (segment, offset, length) => segment is null || offset is null || length is null || segments is null ? null : segments.Read(segment.Value, offset.Value, (int)length.Value),
+            isDeterministic: true);
         return connection;
     }
 
@@ -377,7 +418,7 @@ internal sealed class SqliteCaptureStore : ICaptureStore
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<long> ScalarAsync(string sql, SqliteTransaction transaction, CancellationToken cancellationToken)
+    private async Task<long> ScalarAsync(string sql, SqliteTransaction? transaction, CancellationToken cancellationToken)
     {
         using var command = Writer.CreateCommand();
         command.Transaction = transaction;

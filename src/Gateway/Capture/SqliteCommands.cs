@@ -15,7 +15,13 @@ internal static class SqliteCommands
 
     private static readonly System.Text.Json.JsonSerializerOptions TlsJson = new(System.Text.Json.JsonSerializerDefaults.Web);
 
-    private const string SelectMessages = "SELECT seq, session_id, listener_id, direction, at, size, data, faults, rules, tags, summary FROM messages";
+    /// <summary>A message's payload, wherever it is kept: in its row, or in a segment file (read by the <c>gw_segment</c> function every connection has).</summary>
+    public const string Payload = "COALESCE(data, gw_segment(seg, seg_off, seg_len))";
+
+    /// <summary>Payload bytes a row keeps (in it or in a segment), without reading them.</summary>
+    public const string KeptLength = "COALESCE(length(data), seg_len, 0)";
+
+    private const string SelectMessages = "SELECT seq, session_id, listener_id, direction, at, size, " + Payload + ", faults, rules, tags, summary FROM messages";
 
     public static SqliteCommand UpdateSummary(SqliteConnection connection, SqliteTransaction transaction)
     {
@@ -36,9 +42,9 @@ internal static class SqliteCommands
     {
         var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = "INSERT OR REPLACE INTO messages (seq, session_id, listener_id, direction, at, size, data, faults, rules, tags) "
-            + "VALUES ($seq, $session, $listener, $direction, $at, $size, $data, $faults, $rules, $tags)";
-        foreach (var name in new[] { "$seq", "$session", "$listener", "$direction", "$at", "$size", "$data", "$faults", "$rules", "$tags" })
+        command.CommandText = "INSERT OR REPLACE INTO messages (seq, session_id, listener_id, direction, at, size, data, faults, rules, tags, seg, seg_off, seg_len) "
+            + "VALUES ($seq, $session, $listener, $direction, $at, $size, $data, $faults, $rules, $tags, $seg, $segoff, $seglen)";
+        foreach (var name in new[] { "$seq", "$session", "$listener", "$direction", "$at", "$size", "$data", "$faults", "$rules", "$tags", "$seg", "$segoff", "$seglen" })
         {
             command.Parameters.Add(new SqliteParameter { ParameterName = name });
         }
@@ -47,7 +53,8 @@ internal static class SqliteCommands
         return command;
     }
 
-    public static void BindMessage(SqliteCommand command, TrafficMessage message, bool keepPayload)
+    /// <summary>Binds a message row: its payload in the row (<paramref name="keepPayload"/>, no <paramref name="segment"/>), in a segment, or not kept.</summary>
+    public static void BindMessage(SqliteCommand command, TrafficMessage message, bool keepPayload, (long Segment, long Offset)? segment = null)
     {
         var p = command.Parameters;
         p[0].Value = message.Seq;
@@ -56,11 +63,14 @@ internal static class SqliteCommands
         p[3].Value = Name(message.Direction);
         p[4].Value = ToMicros(message.At);
         p[5].Value = message.Size;
-        p[6].Value = keepPayload ? message.Data : DBNull.Value;
+        p[6].Value = keepPayload && segment is null ? message.Data : DBNull.Value;
         p[7].Value = message.Faults is { Count: > 0 } faults ? string.Join(',', faults) : DBNull.Value;
         p[8].Value = message.Rules is { Count: > 0 } rules ? string.Join(',', rules) : DBNull.Value;
         // Tags are stored with a comma on each side (",a,b,"), so that a search finds a whole tag with instr().
         p[9].Value = message.Tags is { Count: > 0 } tags ? $",{string.Join(',', tags)}," : DBNull.Value;
+        p[10].Value = segment is { } at ? at.Segment : DBNull.Value;
+        p[11].Value = segment is { } off ? off.Offset : DBNull.Value;
+        p[12].Value = segment is not null ? message.Data.Length : DBNull.Value;
     }
 
     public static SqliteCommand UpsertSession(SqliteConnection connection, SqliteTransaction transaction)
@@ -231,7 +241,7 @@ internal static class SqliteCommands
         for (var i = 0; i < query.Patterns.Count; i++)
         {
             // instr() on two BLOBs compares bytes: this is how both text and hex patterns match.
-            where.Add($"instr(data, $p{i}) > 0", $"$p{i}", query.Patterns[i]);
+            where.Add($"instr({Payload}, $p{i}) > 0", $"$p{i}", query.Patterns[i]);
         }
 
         command.CommandText = SelectMessages + where

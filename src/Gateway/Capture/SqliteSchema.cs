@@ -70,6 +70,11 @@ internal static class SqliteSchema
         """
         ALTER TABLE messages ADD COLUMN summary TEXT;
         """,
+        """
+        ALTER TABLE messages ADD COLUMN seg INTEGER;
+        ALTER TABLE messages ADD COLUMN seg_off INTEGER;
+        ALTER TABLE messages ADD COLUMN seg_len INTEGER;
+        """,
     ];
 
     public static int Version => Migrations.Length;

@@ -93,11 +93,18 @@ public sealed class CaptureOptions
     /// <summary>Events the writer may have waiting; past this (or <see cref="QueueBytes"/>) messages are dropped and counted.</summary>
     public int QueueCapacity { get; set; } = 65_536;
 
-    /// <summary>Payload bytes the writer's waiting events may hold.</summary>
-    public long QueueBytes { get; set; } = 64 * 1024 * 1024;
+    /// <summary>Payload bytes the writer's waiting events may hold: what absorbs the moments the writer gets no CPU (one listener may use half).</summary>
+    public long QueueBytes { get; set; } = 256 * 1024 * 1024;
 
     /// <summary>Payload bytes one page of <c>/messages</c> may carry (a page holds at least one message).</summary>
     public int PageBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// What a committed batch survives: <c>process</c> (default) a crash or kill of the gateway, not a power
+    /// loss (SQLite WAL with <c>synchronous=NORMAL</c>: the OS has the bytes, commits do not wait for the disk);
+    /// <c>power</c> a power loss too (<c>synchronous=FULL</c>: every commit waits for the disk).
+    /// </summary>
+    public string Durability { get; set; } = "process";
 }
 
 public sealed class InterceptOptions

@@ -82,6 +82,71 @@ public sealed class SqliteCaptureStoreTests : IDisposable
         Assert.Contains("ConnectionStrings:Capture", error.Message);
     }
 
+    [Fact]
+    public async Task LargePayloads_KeptInASegment_ReadBackWhole_Searched_AndFoundAfterARestart()
+    {
+        var at = DateTimeOffset.UtcNow;
+        var large = new byte[200_000];
+        new Random(7).NextBytes(large);
+        "NEEDLE"u8.CopyTo(large.AsSpan(123_456));
+        await using (var store = new SqliteCaptureStore($"Data Source={File}", "/"))
+        {
+            await store.OpenAsync(CancellationToken.None).Within();
+            await store.WriteAsync([Session(7, at), new TrafficMessage(1, 7, "tcp", Direction.In, at, large), new TrafficMessage(2, 7, "tcp", Direction.Out, at, "small"u8.ToArray())],
+                new CaptureHighWater(2, 7), CancellationToken.None).Within();
+
+            // The large one's bytes are in a segment file, its row says where; the small one stays in its row.
+            Assert.Equal(1L, Scalar("SELECT COUNT(*) FROM messages WHERE seq = 1 AND data IS NULL AND seg_len = 200000"));
+            Assert.Equal(1L, Scalar("SELECT COUNT(*) FROM messages WHERE seq = 2 AND data IS NOT NULL AND seg IS NULL"));
+            var segment = Assert.Single(Directory.GetFiles(store.SegmentFolder));
+            Assert.Equal(200_000, new FileInfo(segment).Length);
+
+            var read = await store.FindMessagesAsync(new MessageQuery { SessionId = 7 }, CancellationToken.None).Within();
+            Assert.Equal(large, read[0].Data.ToArray());
+            Assert.False(read[0].Truncated);
+            Assert.Equal("small"u8.ToArray(), read[1].Data.ToArray());
+            var found = await store.FindMessagesAsync(new MessageQuery { Patterns = ["NEEDLE"u8.ToArray()] }, CancellationToken.None).Within();
+            Assert.Equal(1, Assert.Single(found).Seq);
+        }
+
+        await using (var store = new SqliteCaptureStore($"Data Source={File}", "/"))
+        {
+            await store.OpenAsync(CancellationToken.None).Within();
+            Assert.Equal(large, (await store.FindMessagesAsync(new MessageQuery { SessionId = 7, Limit = 1 }, CancellationToken.None).Within())[0].Data.ToArray());
+            // A new process appends to a new segment: whatever a crash left at the old one's end is never in the way.
+            await store.WriteAsync([new TrafficMessage(3, 7, "tcp", Direction.In, at, large)], new CaptureHighWater(3, 7), CancellationToken.None).Within();
+            Assert.Equal(2, Directory.GetFiles(store.SegmentFolder).Length);
+            Assert.Equal(large, (await store.FindMessagesAsync(new MessageQuery { SessionId = 7, AfterSeq = 2 }, CancellationToken.None).Within())[0].Data.ToArray());
+        }
+    }
+
+    [Fact]
+    public async Task Retention_RemovesTheSegmentsNoRowPointsInto_TheRestStillRead()
+    {
+        var at = DateTimeOffset.UtcNow;
+        await using var store = new SqliteCaptureStore($"Data Source={File}", "/", segmentBytes: 100_000);
+        await store.OpenAsync(CancellationToken.None).Within();
+        await store.WriteAsync([Session(7, at)], new CaptureHighWater(0, 7), CancellationToken.None).Within();
+        for (var seq = 1; seq <= 5; seq++)
+        {
+            // 60 kB each: no two fit in one 100 kB segment, so each message has a segment of its own.
+            await store.WriteAsync([new TrafficMessage(seq, 7, "tcp", Direction.In, at, Enumerable.Repeat((byte)seq, 60_000).ToArray())],
+                new CaptureHighWater(seq, 7), CancellationToken.None).Within();
+        }
+
+        Assert.Equal(5, Directory.GetFiles(store.SegmentFolder).Length);
+        await store.PruneAsync(150_000, DateTimeOffset.MinValue, CancellationToken.None).Within();
+
+        var left = await store.FindMessagesAsync(new MessageQuery { SessionId = 7 }, CancellationToken.None).Within();
+        Assert.NotEmpty(left);
+        Assert.True(left.Count < 5);
+        Assert.All(left, m => Assert.Equal(Enumerable.Repeat((byte)m.Seq, 60_000), m.Data.ToArray()));
+        Assert.Equal(left.Count, Directory.GetFiles(store.SegmentFolder).Length); // the pruned messages' segments are gone
+    }
+
+    private static SessionOpened Session(long id, DateTimeOffset at) => new(new SessionInfo(id, "tcp", SessionKind.Accepted, ListenerProtocol.Tcp, FramingMode.Raw, null,
+        "127.0.0.1:5", "127.0.0.1:6", null, SessionState.Open, at, null, null, 0, 0, 0, 0));
+
     [Theory]
     [InlineData("Data Source=:memory:")]
     [InlineData("Mode=Memory;Data Source=x")]
