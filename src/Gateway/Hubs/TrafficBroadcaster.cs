@@ -8,16 +8,17 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Hubs;
 
 /// <summary>
-/// The hub's observer of the data plane: reads its bounded subscription and hands each event to every
-/// connected client's own <see cref="HubClientFeed"/>. Never awaits a client.
+/// The hub's observer of the data plane: hands each event, on the thread that published it, to every
+/// connected client's own <see cref="HubClientFeed"/>, whose bounded queue takes it or drops it and counts
+/// (never waiting). No queue of its own in between: with nobody connected, or nobody watching a message,
+/// the event costs a loop over the clients and nothing else: no channel write, no thread woken per message.
 /// </summary>
-internal sealed class TrafficBroadcaster : BackgroundService
+internal sealed class TrafficBroadcaster : BackgroundService, ITrafficObserver
 {
     private readonly TrafficEventBus _bus;
     private readonly IHubContext<TrafficHub> _hub;
     private readonly WatchOptions _options;
     private readonly ILogger _logger;
-    private readonly ObserverSubscription _subscription;
     private readonly ConcurrentDictionary<string, HubClientFeed> _byId = new();
     private readonly object _gate = new();
     private ImmutableArray<HubClientFeed> _feeds = [];
@@ -29,7 +30,31 @@ internal sealed class TrafficBroadcaster : BackgroundService
         _bus = bus;
         _hub = hub;
         _options = options.Value.Watch;
-        _subscription = bus.Subscribe("hub", options.Value.Observers.ChannelCapacity, options.Value.Observers.MaxPendingBytes);
+        bus.Subscribe(this);
+    }
+
+    public string Name => "hub";
+
+    /// <summary>Each client's own bound (the broadcaster keeps no queue; its clients' drops are <see cref="ClientDropped"/>).</summary>
+    public int Capacity => _options.ClientQueueCapacity;
+
+    public int Pending => 0;
+
+    public long PendingBytes => 0;
+
+    public long Dropped => 0;
+
+    /// <summary>Runs on the data plane: each client's feed filters by what it watches and queues without waiting.</summary>
+    public void Offer(TrafficEvent trafficEvent)
+    {
+        foreach (var feed in _feeds)
+        {
+            feed.Offer(trafficEvent);
+        }
+    }
+
+    public void Complete()
+    {
     }
 
     public int ClientCount => _feeds.Length;
@@ -74,7 +99,7 @@ internal sealed class TrafficBroadcaster : BackgroundService
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        _bus.Unsubscribe(_subscription);
+        _bus.Unsubscribe(this);
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
         foreach (var feed in _feeds)
         {
@@ -82,21 +107,6 @@ internal sealed class TrafficBroadcaster : BackgroundService
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        try
-        {
-            await foreach (var trafficEvent in _subscription.ReadAllAsync(stoppingToken).ConfigureAwait(false))
-            {
-                foreach (var feed in _feeds)
-                {
-                    feed.Offer(trafficEvent);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping.
-        }
-    }
+    /// <summary>Nothing to run: events arrive through <see cref="Offer"/>; the host stops it, and its clients' feeds, after the listeners.</summary>
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.CompletedTask;
 }
