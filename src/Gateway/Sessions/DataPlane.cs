@@ -38,6 +38,9 @@ internal sealed class DataPlane(
 
     public ILoggerFactory LoggerFactory { get; } = loggerFactory;
 
+    /// <summary>The one logger every session writes to: made once, not per session (a logger keeps a cache of its own).</summary>
+    public ILogger SessionLogger { get; } = loggerFactory.CreateLogger<Session>();
+
     /// <summary>Certificates minted per name by the gateway CA, for listeners with <c>tls: {ca: true}</c>.</summary>
     public Tls.LeafCertificates Leaves => leaves ?? throw new InvalidOperationException("No gateway CA in this data plane.");
 

@@ -15,7 +15,7 @@ namespace Gateway.Sessions;
 internal abstract partial class Session
 {
     private readonly object _gate = new();
-    private readonly Channel<Outgoing> _outbox = Channel.CreateUnbounded<Outgoing>(new UnboundedChannelOptions { SingleReader = true });
+    private Channel<Outgoing>? _outbox; // made on the first send: most sessions never get one, and a channel costs 1.5 KiB
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _lifetime = new();
     private Task? _writer;
@@ -44,7 +44,7 @@ internal abstract partial class Session
         OpenedAt = plane.Now;
         _lastActivityTicks = OpenedAt.UtcTicks;
         Capture = owner.Capture;
-        Logger = plane.LoggerFactory.CreateLogger<Session>();
+        Logger = plane.SessionLogger;
     }
 
     public long Id { get; }
@@ -179,6 +179,7 @@ internal abstract partial class Session
                 return SendOutcome.QueueFull;
             }
 
+            _outbox ??= Channel.CreateUnbounded<Outgoing>(new UnboundedChannelOptions { SingleReader = true });
             _outbox.Writer.TryWrite(new Outgoing(payload, target, delivered));
             Interlocked.Add(ref _pendingBytes, payload.Length);
             _writer ??= Task.Run(WriteLoopAsync);
@@ -201,7 +202,7 @@ internal abstract partial class Session
             }
 
             _closing = true;
-            _outbox.Writer.TryComplete();
+            _outbox?.Writer.TryComplete();
         }
 
         _ = CloseCoreAsync(reason, abort);
@@ -291,9 +292,10 @@ internal abstract partial class Session
     {
         try
         {
-            while (await _outbox.Reader.WaitToReadAsync(Lifetime).ConfigureAwait(false))
+            var outbox = _outbox!.Reader; // made before this loop was started
+            while (await outbox.WaitToReadAsync(Lifetime).ConfigureAwait(false))
             {
-                while (_outbox.Reader.TryRead(out var outgoing))
+                while (outbox.TryRead(out var outgoing))
                 {
                     await DeliverAsync(outgoing.Payload, outgoing.Target, Lifetime).ConfigureAwait(false);
                     Interlocked.Add(ref _pendingBytes, -outgoing.Payload.Length);
