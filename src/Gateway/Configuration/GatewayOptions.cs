@@ -266,6 +266,9 @@ public sealed class WatchOptions
 
     /// <summary>Most payload bytes in one <c>traffic</c> batch (a batch holds at least one message), so one hub message stays small.</summary>
     public int MaxBatchBytes { get; set; } = 256 * 1024;
+
+    /// <summary>Under load, at most one <c>traffic</c> batch per client this often (0: a batch as soon as the queue is momentarily empty); an idle client's next message goes at once.</summary>
+    public int CoalesceMs { get; set; } = 2;
 }
 
 public sealed class HistoryOptions

@@ -29,6 +29,17 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         Positive(errors, "Gateway:Watch:ClientQueueBytes", options.Watch.ClientQueueBytes);
         Positive(errors, "Gateway:Watch:MaxBatchMessages", options.Watch.MaxBatchMessages);
         Positive(errors, "Gateway:Watch:MaxBatchBytes", options.Watch.MaxBatchBytes);
+        if (!string.Equals(options.Capture.Durability, "process", StringComparison.OrdinalIgnoreCase)
+            && !string.Equals(options.Capture.Durability, "power", StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"Gateway:Capture:Durability must be process or power (was '{options.Capture.Durability}').");
+        }
+
+        if (options.Watch.CoalesceMs is < 0 or > 1000)
+        {
+            errors.Add($"Gateway:Watch:CoalesceMs must be between 0 and 1000 (was {options.Watch.CoalesceMs}).");
+        }
+
         Positive(errors, "Gateway:Capture:FlushIntervalMs", options.Capture.FlushIntervalMs);
         Positive(errors, "Gateway:Capture:BatchBytes", options.Capture.BatchBytes);
         Positive(errors, "Gateway:Capture:MaxBytes", options.Capture.MaxBytes);

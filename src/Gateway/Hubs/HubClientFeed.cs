@@ -75,33 +75,36 @@ internal sealed class HubClientFeed
     /// <summary>
     /// Sends what is queued: consecutive messages go as one <c>traffic</c> batch (up to
     /// <c>MaxBatchMessages</c>), flushed as soon as the queue is momentarily empty, so a batch never
-    /// waits for more traffic; lifecycle events go in their place in the order.
+    /// waits for more traffic; lifecycle events go in their place in the order. Under load, a client is
+    /// sent at most one batch per <c>CoalesceMs</c>: the next one waits out the rest of that time and
+    /// takes whatever came meanwhile, so that the cost of a send (a hub message, a WebSocket frame, a
+    /// syscall) is paid per batch rather than per read. A client that was sent nothing for that long gets
+    /// its next message at once.
     /// </summary>
     private async Task PumpAsync()
     {
         var batch = new List<MessageInfo>(_options.MaxBatchMessages);
         var batchBytes = 0;
+        var coalesce = TimeSpan.FromMilliseconds(_options.CoalesceMs);
+        var lastFlush = 0L;
         try
         {
             while (await _queue.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
             {
-                while (batch.Count < _options.MaxBatchMessages && batchBytes < _options.MaxBatchBytes && _queue.TryRead(out var next))
+                batchBytes = await DrainAsync(batch, batchBytes).ConfigureAwait(false);
+                var since = System.Diagnostics.Stopwatch.GetElapsedTime(lastFlush);
+                if (batch.Count > 0 && since < coalesce && batch.Count < _options.MaxBatchMessages && batchBytes < _options.MaxBatchBytes)
                 {
-                    if (next is TrafficMessage message)
-                    {
-                        var info = MessageInfo.From(message, _options.MaxPreviewBytes);
-                        batch.Add(info);
-                        batchBytes += info.Data.Length;
-                        continue;
-                    }
-
-                    await FlushAsync(batch).ConfigureAwait(false);
-                    batchBytes = 0;
-                    await SendLifecycleAsync(next).ConfigureAwait(false);
+                    await Task.Delay(coalesce - since, _stop.Token).ConfigureAwait(false);
+                    batchBytes = await DrainAsync(batch, batchBytes).ConfigureAwait(false);
                 }
 
-                await FlushAsync(batch).ConfigureAwait(false);
-                batchBytes = 0;
+                if (batch.Count > 0)
+                {
+                    await FlushAsync(batch).ConfigureAwait(false);
+                    batchBytes = 0;
+                    lastFlush = System.Diagnostics.Stopwatch.GetTimestamp();
+                }
             }
         }
         catch (OperationCanceledException)
@@ -113,6 +116,27 @@ internal sealed class HubClientFeed
             // The connection broke under us; SignalR will report the disconnect and detach this feed.
             HubLog.FeedFailed(_logger, ConnectionId, ex);
         }
+    }
+
+    /// <summary>Moves what is queued into the batch until it is full; a lifecycle event flushes the batch and goes after it. Returns the batch's bytes.</summary>
+    private async Task<int> DrainAsync(List<MessageInfo> batch, int batchBytes)
+    {
+        while (batch.Count < _options.MaxBatchMessages && batchBytes < _options.MaxBatchBytes && _queue.TryRead(out var next))
+        {
+            if (next is TrafficMessage message)
+            {
+                var info = MessageInfo.From(message, _options.MaxPreviewBytes);
+                batch.Add(info);
+                batchBytes += info.Data.Length;
+                continue;
+            }
+
+            await FlushAsync(batch).ConfigureAwait(false);
+            batchBytes = 0;
+            await SendLifecycleAsync(next).ConfigureAwait(false);
+        }
+
+        return batchBytes;
     }
 
     private async Task FlushAsync(List<MessageInfo> batch)
