@@ -114,10 +114,17 @@ internal abstract partial class Session
     /// first <c>MaxPreviewBytes</c> (all the hub shows). Copying only that keeps the data plane's work per
     /// byte close to a plain relay's.
     /// </summary>
+    /// <summary>
+    /// Kept copies this large go to the pinned heap, which the GC never compacts: a copy waiting in the capture
+    /// queue would otherwise be copied again by every collection that promotes it (at line rate, most of them).
+    /// </summary>
+    private const int PinnedFrom = 16 * 1024;
+
     protected byte[] Kept(ReadOnlySpan<byte> data)
     {
         // Not zeroed first: every byte is overwritten at once (at line rate, zeroing is a copy's worth of work).
-        var kept = GC.AllocateUninitializedArray<byte>(KeptBytes(data.Length));
+        var length = KeptBytes(data.Length);
+        var kept = GC.AllocateUninitializedArray<byte>(length, pinned: length >= PinnedFrom);
         data[..kept.Length].CopyTo(kept);
         return kept;
     }
