@@ -6,7 +6,7 @@ using Microsoft.Data.Sqlite;
 namespace Gateway.Capture;
 
 /// <summary>
-/// The embedded store: one SQLite file in WAL mode with 64 KiB pages. A committed batch survives a crash or
+/// The embedded store: one SQLite file in WAL mode, large payloads in segment files. A committed batch survives a crash or
 /// kill of the process (<c>synchronous=NORMAL</c>), and with <c>Gateway:Capture:Durability=power</c> a power
 /// loss too (<c>synchronous=FULL</c>). The writer keeps one connection; every read opens its own (WAL lets
 /// readers run beside the writer).
@@ -34,9 +34,6 @@ internal sealed class SqliteCaptureStore : ICaptureStore
     private readonly string _connectionString;
     private SqliteConnection? _writer;
     private long _storedBytes;
-
-    /// <summary>Pages of new stores: a 64 KiB read's payload fits in one page instead of a chain of sixteen.</summary>
-    public const int PageSize = 65_536;
 
     private readonly bool _powerSafe;
     private CaptureSegments? _segments;
@@ -76,9 +73,10 @@ internal sealed class SqliteCaptureStore : ICaptureStore
         _segments = new CaptureSegments(SegmentFolder, _segmentBytes);
         var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         _writer = connection;
-        // page_size only takes on a new file (before its first table). journal_size_limit: after each checkpoint the
-        // WAL file shrinks back to this, instead of keeping its largest size. synchronous: see Gateway:Capture:Durability.
-        await ExecuteAsync($"PRAGMA page_size={PageSize}; PRAGMA journal_mode=WAL; PRAGMA synchronous={(_powerSafe ? "FULL" : "NORMAL")}; "
+        // journal_size_limit: after each checkpoint the WAL file shrinks back to this, instead of keeping its largest
+        // size. synchronous: see Gateway:Capture:Durability. Pages stay SQLite's 4 KiB: large payloads are in segments,
+        // and with 64 KiB pages a small row cost four times as much to insert.
+        await ExecuteAsync($"PRAGMA journal_mode=WAL; PRAGMA synchronous={(_powerSafe ? "FULL" : "NORMAL")}; "
             + $"PRAGMA journal_size_limit={WalLimitBytes};", cancellationToken).ConfigureAwait(false);
         await SqliteSchema.MigrateAsync(connection, cancellationToken).ConfigureAwait(false);
 
@@ -113,30 +111,30 @@ internal sealed class SqliteCaptureStore : ICaptureStore
                     // Large payloads are appended to a segment (written below, before the commit); their row says where.
                     var segment = keep && message.Data.Length >= CaptureSegments.MinBytes ? segments.Append(message.Data) : ((long, long)?)null;
                     SqliteCommands.BindMessage(insertMessage, message, keep, segment);
-                    await insertMessage.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    insertMessage.ExecuteNonQuery();
                     added += (keep ? message.Size : 0) + MessageOverhead;
                     break;
                 case SessionOpened opened:
                     SqliteCommands.BindSession(upsertSession, opened.Session);
-                    await upsertSession.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    upsertSession.ExecuteNonQuery();
                     added += SessionRowCost; // its close updates the same row
                     break;
                 case SessionClosed closed:
                     SqliteCommands.BindSession(upsertSession, closed.Session);
-                    await upsertSession.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    upsertSession.ExecuteNonQuery();
                     break;
                 case MessageDecoded decoded:
                     summarize.Parameters[0].Value = decoded.Summary;
                     summarize.Parameters[1].Value = decoded.Seq;
-                    await summarize.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false); // no row (not captured, or dropped): nothing to do
+                    summarize.ExecuteNonQuery(); // no row (not captured, or dropped): nothing to do
                     break;
                 case SessionUpdated updated:
                     SqliteCommands.BindSession(upsertSession, updated.Session);
-                    await upsertSession.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    upsertSession.ExecuteNonQuery();
                     break;
                 case Security.AuditRecorded audit:
                     SqliteCommands.BindAudit(insertAudit, audit.Entry);
-                    await insertAudit.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    insertAudit.ExecuteNonQuery();
                     added += AuditRowCost;
                     break;
             }
