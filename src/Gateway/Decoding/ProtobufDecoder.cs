@@ -67,22 +67,16 @@ internal sealed class ProtobufDecoder : IMessageDecoder
                         break;
                     }
 
-                case 1:
+                case 1 or 5:
                     {
-                        var bytes = Take(data, ref offset, 8, end, start);
-                        var value = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
-                        var real = BinaryPrimitives.ReadDoubleLittleEndian(bytes);
-                        into.Add(Field(name, "fixed64", $"{value.ToString(CultureInfo.InvariantCulture)} (double {real.ToString("R", CultureInfo.InvariantCulture)})", start, offset));
-                        texts.Add($"{name}: {value.ToString(CultureInfo.InvariantCulture)}");
-                        break;
-                    }
-
-                case 5:
-                    {
-                        var bytes = Take(data, ref offset, 4, end, start);
-                        var value = BinaryPrimitives.ReadUInt32LittleEndian(bytes);
-                        var real = BinaryPrimitives.ReadSingleLittleEndian(bytes);
-                        into.Add(Field(name, "fixed32", $"{value.ToString(CultureInfo.InvariantCulture)} (float {real.ToString("R", CultureInfo.InvariantCulture)})", start, offset));
+                        // fixed64 and fixed32, little-endian; shown with their double or float reading too.
+                        var wide = wireType == 1;
+                        var bytes = Take(data, ref offset, wide ? 8 : 4, end, start);
+                        var value = wide ? BinaryPrimitives.ReadUInt64LittleEndian(bytes) : BinaryPrimitives.ReadUInt32LittleEndian(bytes);
+                        var real = wide
+                            ? "double " + BinaryPrimitives.ReadDoubleLittleEndian(bytes).ToString("R", CultureInfo.InvariantCulture)
+                            : "float " + BinaryPrimitives.ReadSingleLittleEndian(bytes).ToString("R", CultureInfo.InvariantCulture);
+                        into.Add(Field(name, wide ? "fixed64" : "fixed32", $"{value.ToString(CultureInfo.InvariantCulture)} ({real})", start, offset));
                         texts.Add($"{name}: {value.ToString(CultureInfo.InvariantCulture)}");
                         break;
                     }
