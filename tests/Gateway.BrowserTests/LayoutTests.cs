@@ -47,6 +47,16 @@ public sealed class LayoutTests(ITestOutputHelper output) : DashboardTest(output
         var text = card.Locator(".layout-text");
         var error = card.Locator(".layout-error");
 
+        // The dashboard re-renders the listener cards on every poll: the caret stays where the user types.
+        await text.FocusAsync();
+        var total = await Page.Locator("#stat-total").TextContentAsync();
+        using (await App.ConnectTcpAsync())
+        {
+            await Expect(Page.Locator("#stat-total")).Not.ToHaveTextAsync(total!, new() { Timeout = 10_000 }); // a poll has run since
+        }
+
+        Assert.True(await text.EvaluateAsync<bool>("t => document.activeElement === t"), "the layout text lost the focus to a poll");
+
         // The Kaitai compiler's own complaint, under the text, and nothing saved.
         await text.FillAsync(SensorFrame.Replace("type: s2", "type: s9"));
         await card.Locator(".save-layout").ClickAsync();

@@ -34,7 +34,10 @@ export function renderListenerCards(listeners, host, context) {
       `${l.sessions} open · ${bytes(l.bytesIn)} in · ${bytes(l.bytesOut)} out` + (l.error ? ` · ${l.error}` : "");
     cards.push(card);
   }
-  host.replaceChildren(...cards);
+  // Only when the set or order changed: moving a card out and back blurs whatever is focused in it, and
+  // this runs on every poll (a user typing a layout, a rule or a broadcast would lose the caret each second).
+  const shown = host.children;
+  if (shown.length !== cards.length || cards.some((card, i) => shown[i] !== card)) host.replaceChildren(...cards);
 }
 function buildListenerCard(id, listeners, host, { toast, encoding }) {
   const card = document.createElement("div");
