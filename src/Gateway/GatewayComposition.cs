@@ -115,7 +115,7 @@ internal static class GatewayComposition
 
         services.AddCors();
         services.AddOptions<CorsOptions>().Configure<IOptions<GatewayOptions>>((cors, gateway) =>
-            cors.AddDefaultPolicy(p => p.WithOrigins([.. gateway.Value.Cors.Origins]).AllowAnyHeader().AllowAnyMethod().AllowCredentials()));
+            cors.AddDefaultPolicy(p => p.WithOrigins([.. gateway.Value.Cors.Origins]).AllowAnyHeader().AllowAnyMethod().AllowCredentials().WithExposedHeaders("X-Next-Cursor")));
         services.AddSingleton<RateLimits>();
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<GatewayOptions>>((kestrel, gateway) =>
         {

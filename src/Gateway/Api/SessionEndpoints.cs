@@ -11,10 +11,46 @@ internal static class SessionEndpoints
     {
         var group = api.MapGroup("/sessions").WithTags("Sessions");
 
-        group.MapGet("/", (string? listenerId, string? state, long? afterId, int? limit, SessionHistory history, CancellationToken cancellationToken) =>
-                history.ListSessionsAsync(listenerId, state, afterId, limit, cancellationToken))
-            .WithSummary("Lists sessions in id order; state is open (default), closed or all (closed includes sessions from before a restart). "
-                + "At most limit (default 1000): the newest, or the first after afterId.")
+        group.MapGet("/", async (string? listenerId, string? state, long? afterId, int? limit, string? q, string? kind, string? sort, string? cursor,
+                SessionHistory history, HttpContext context, CancellationToken cancellationToken) =>
+            {
+                if (q is null && kind is null && sort is null && cursor is null)
+                {
+                    return Results.Ok(await history.ListSessionsAsync(listenerId, state, afterId, limit, cancellationToken));
+                }
+
+                if (afterId is not null)
+                {
+                    throw CommandException.BadInput("afterId pages in id order; with q, kind, sort or cursor, page with the X-Next-Cursor of the previous page.");
+                }
+
+                var order = SessionSort.Parse(sort);
+                var (open, closed) = state?.Trim().ToLowerInvariant() switch
+                {
+                    null or "" or "all" => (true, true),
+                    "open" => (true, false),
+                    "closed" => (false, true),
+                    _ => throw CommandException.BadInput($"Unknown state '{state}': use open, closed or all."),
+                };
+                var query = new SessionQuery
+                {
+                    ListenerId = listenerId, Open = open, Closed = closed, Text = string.IsNullOrWhiteSpace(q) ? null : q.Trim(),
+                    Kind = kind is null ? null : Enum.TryParse<SessionKind>(kind, ignoreCase: true, out var k) && Enum.IsDefined(k) ? k
+                        : throw CommandException.BadInput($"Unknown kind '{kind}': use accepted, outbound or relay."),
+                    Sort = order, Limit = limit ?? 100, After = cursor is null ? null : SessionCursor.Decode(cursor, order),
+                };
+                var (page, next) = await history.QuerySessionsAsync(query, cancellationToken);
+                if (next is not null)
+                {
+                    context.Response.Headers["X-Next-Cursor"] = next;
+                }
+
+                return Results.Ok(page);
+            })
+            .WithSummary("Lists sessions. Without q, kind, sort or cursor: in id order; state is open (default), closed or all; at most limit (default 1000): "
+                + "the newest, or the first after afterId. With any of them: a page (limit, default 100) filtered on the server (q: text in the addresses, "
+                + "listener or close reason; kind: accepted, outbound or relay; state default all) and sorted (sort=bytesIn, -openedAt, …; default -id), "
+                + "the next page's cursor in the X-Next-Cursor header (absent on the last page).")
             .Produces<SessionInfo[]>()
             .ProducesProblem(StatusCodes.Status400BadRequest);
 

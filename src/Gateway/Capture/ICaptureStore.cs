@@ -36,6 +36,9 @@ internal interface ICaptureStore : IAsyncDisposable
     /// <summary>Stored sessions (of one listener if given), <paramref name="limit"/> of them: the newest, or the first after <paramref name="afterId"/>.</summary>
     Task<List<SessionInfo>> ListSessionsAsync(string? listenerId, bool closedOnly, long? afterId, int limit, CancellationToken cancellationToken);
 
+    /// <summary>Stored closed sessions matching <paramref name="query"/>, in its order after its cursor: at most its limit + 1 (the extra one says there is a next page).</summary>
+    Task<List<SessionInfo>> QueryClosedSessionsAsync(SessionQuery query, CancellationToken cancellationToken);
+
     /// <summary>Messages matching the query, in its order, within its count and byte limits.</summary>
     Task<List<MessageInfo>> FindMessagesAsync(MessageQuery query, CancellationToken cancellationToken);
 

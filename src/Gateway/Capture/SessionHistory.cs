@@ -83,6 +83,53 @@ internal sealed class SessionHistory(DataPlane plane, ICaptureStore store, Captu
         return afterId is null ? ordered.TakeLast(count).ToList() : ordered.Take(count).ToList();
     }
 
+    /// <summary>
+    /// A page of <paramref name="query"/>: stored closed sessions and live ones (open, and closed ones of
+    /// listeners that capture nothing) under one order, and the cursor of the next page (null on the last).
+    /// </summary>
+    public async Task<(List<SessionInfo> Page, string? NextCursor)> QuerySessionsAsync(SessionQuery query, CancellationToken cancellationToken)
+    {
+        if (query.Limit is < 1 or > MaxSessionPage)
+        {
+            throw CommandException.BadInput($"'limit' must be between 1 and {MaxSessionPage} (was {query.Limit}).");
+        }
+
+        var byId = new Dictionary<long, SessionInfo>();
+        if (query.Closed)
+        {
+            await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var session in await store.QueryClosedSessionsAsync(query, cancellationToken).ConfigureAwait(false))
+            {
+                byId[session.Id] = session;
+            }
+
+            foreach (var session in plane.Sessions.RecentlyClosed(query.ListenerId))
+            {
+                byId[session.Id] = session;
+            }
+        }
+
+        if (query.Open)
+        {
+            foreach (var session in plane.Sessions.ListOpen(query.ListenerId))
+            {
+                byId[session.Id] = session.Snapshot(); // live counters win over a stored row of the same session
+            }
+        }
+
+        var sort = query.Sort;
+        var rows = byId.Values.Where(s => (s.State == SessionState.Open ? query.Open : query.Closed) && query.Matches(s) && query.IsAfterCursor(s)).ToList();
+        rows.Sort((a, b) => sort.Compare(sort.KeyOf(a), a.Id, sort.KeyOf(b), b.Id));
+        if (rows.Count <= query.Limit)
+        {
+            return (rows, null);
+        }
+
+        var page = rows.GetRange(0, query.Limit);
+        var last = page[^1];
+        return (page, new SessionCursor(sort.KeyOf(last), last.Id).Encode(sort));
+    }
+
     /// <summary>A session's messages with full payloads (as captured), in seq order after <paramref name="afterSeq"/>.</summary>
     public async Task<List<MessageInfo>> SessionMessagesAsync(long sessionId, long? afterSeq, int? limit, CancellationToken cancellationToken)
     {

@@ -278,6 +278,43 @@ internal sealed class SqliteCaptureStore : ICaptureStore
         return sessions;
     }
 
+    public async Task<List<SessionInfo>> QueryClosedSessionsAsync(SessionQuery query, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        var where = new SqlFilter(command);
+        where.Add("state = 'closed'");
+        if (query.ListenerId is { } listener)
+        {
+            where.Add("listener_id = $listener COLLATE NOCASE", "$listener", listener);
+        }
+
+        if (query.Kind is { } kind)
+        {
+            where.Add("kind = $kind", "$kind", kind.ToString().ToLowerInvariant());
+        }
+
+        if (query.Text is { } text)
+        {
+            where.Add("instr(lower(remote || ' ' || local || ' ' || COALESCE(upstream, '') || ' ' || COALESCE(listener_id, '') || ' ' || COALESCE(close_reason, '')), lower($text)) > 0",
+                "$text", text);
+        }
+
+        var sort = query.Sort;
+        var direction = sort.Descending ? "DESC" : "ASC";
+        if (query.After is { } after)
+        {
+            // Keyset: rows after (value, id) in this order.
+            var beyond = sort.Descending ? "<" : ">";
+            where.Add($"({sort.Column} {beyond} $after OR ({sort.Column} = $after AND id {beyond} $afterId))", "$after", after.Value);
+            command.Parameters.AddWithValue("$afterId", after.Id);
+        }
+
+        command.CommandText = SqliteCommands.SelectSessions + where + $" ORDER BY {sort.Column} {direction}, id {direction} LIMIT $limit";
+        command.Parameters.AddWithValue("$limit", query.Limit + 1);
+        return await ReadAllAsync(command, SqliteCommands.ReadSession, cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<List<SessionInfo>> SessionsBetweenAsync(string? listenerId, DateTimeOffset? from, DateTimeOffset? to, CancellationToken cancellationToken)
     {
         await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
