@@ -11,10 +11,10 @@ internal static class SessionEndpoints
     {
         var group = api.MapGroup("/sessions").WithTags("Sessions");
 
-        group.MapGet("/", async (string? listenerId, string? state, long? afterId, int? limit, string? q, string? kind, string? sort, string? cursor,
+        group.MapGet("/", async (string? listenerId, string? state, long? afterId, int? limit, string? q, string? kind, string? tag, string? sort, string? cursor,
                 SessionHistory history, HttpContext context, CancellationToken cancellationToken) =>
             {
-                if (q is null && kind is null && sort is null && cursor is null)
+                if (q is null && kind is null && tag is null && sort is null && cursor is null)
                 {
                     return Results.Ok(await history.ListSessionsAsync(listenerId, state, afterId, limit, cancellationToken));
                 }
@@ -37,6 +37,7 @@ internal static class SessionEndpoints
                     ListenerId = listenerId, Open = open, Closed = closed, Text = string.IsNullOrWhiteSpace(q) ? null : q.Trim(),
                     Kind = kind is null ? null : Enum.TryParse<SessionKind>(kind, ignoreCase: true, out var k) && Enum.IsDefined(k) ? k
                         : throw CommandException.BadInput($"Unknown kind '{kind}': use accepted, outbound or relay."),
+                    Tag = string.IsNullOrWhiteSpace(tag) ? null : tag.Trim(),
                     Sort = order, Limit = limit ?? 100, After = cursor is null ? null : SessionCursor.Decode(cursor, order),
                 };
                 var (page, next) = await history.QuerySessionsAsync(query, cancellationToken);
@@ -50,9 +51,26 @@ internal static class SessionEndpoints
             .WithSummary("Lists sessions. Without q, kind, sort or cursor: in id order; state is open (default), closed or all; at most limit (default 1000): "
                 + "the newest, or the first after afterId. With any of them: a page (limit, default 100) filtered on the server (q: text in the addresses, "
                 + "listener or close reason; kind: accepted, outbound or relay; state default all) and sorted (sort=bytesIn, -openedAt, …; default -id), "
-                + "the next page's cursor in the X-Next-Cursor header (absent on the last page).")
+                + "tag: a tag given in its annotations; the next page's cursor in the X-Next-Cursor header (absent on the last page).")
             .Produces<SessionInfo[]>()
             .ProducesProblem(StatusCodes.Status400BadRequest);
+
+        group.MapPut("/{id:long}/annotations", (long id, AnnotationsRequest request, SessionHistory history, CancellationToken cancellationToken) =>
+                history.AnnotateAsync(id, null, request, cancellationToken))
+            .WithSummary("Marks a session: {starred, tags: [...], note}, all replaced (an empty one removes them); returned as annotations on the session, "
+                + "kept in the capture store, searchable with ?tag=, in capture.json and as pcapng comments.")
+            .Produces<Annotations>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ChangesState(Roles.Operator);
+
+        group.MapPut("/{id:long}/messages/{seq:long}/annotations", (long id, long seq, AnnotationsRequest request, SessionHistory history, CancellationToken cancellationToken) =>
+                history.AnnotateAsync(id, seq, request, cancellationToken))
+            .WithSummary("Marks one captured message: {starred, tags: [...], note}, as for a session; returned as annotations on the message, searchable with /api/messages?tag=.")
+            .Produces<Annotations>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ChangesState(Roles.Operator);
 
         group.MapGet("/{id:long}", (long id, SessionHistory history, CancellationToken cancellationToken) => history.GetSessionAsync(id, cancellationToken))
             .WithSummary("One session with its counters, open or from history.")

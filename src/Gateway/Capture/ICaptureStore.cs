@@ -39,6 +39,12 @@ internal interface ICaptureStore : IAsyncDisposable
     /// <summary>Stored closed sessions matching <paramref name="query"/>, in its order after its cursor: at most its limit + 1 (the extra one says there is a next page).</summary>
     Task<List<SessionInfo>> QueryClosedSessionsAsync(SessionQuery query, CancellationToken cancellationToken);
 
+    /// <summary>Sets (or, when empty, removes) the annotations of a session (<paramref name="seq"/> 0) or of one of its messages.</summary>
+    Task SetAnnotationsAsync(long sessionId, long seq, Annotations annotations, CancellationToken cancellationToken);
+
+    /// <summary>The annotations of these sessions (themselves, not their messages), by id; sessions without any are absent.</summary>
+    Task<Dictionary<long, Annotations>> SessionAnnotationsAsync(IReadOnlyCollection<long> sessionIds, CancellationToken cancellationToken);
+
     /// <summary>Messages matching the query, in its order, within its count and byte limits.</summary>
     Task<List<MessageInfo>> FindMessagesAsync(MessageQuery query, CancellationToken cancellationToken);
 

@@ -21,19 +21,46 @@ internal sealed class SessionHistory(DataPlane plane, ICaptureStore store, Captu
     {
         if (plane.Sessions.FindOpen(id) is { } open)
         {
-            return open.Snapshot();
+            return (await WithAnnotationsAsync([open.Snapshot()], cancellationToken).ConfigureAwait(false))[0];
         }
 
         if (plane.Sessions.FindClosed(id) is { } closed)
         {
-            return closed;
+            return (await WithAnnotationsAsync([closed], cancellationToken).ConfigureAwait(false))[0];
         }
 
         // The store holds a just-closed session as open until the writer has committed its close.
         await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-        return plane.Sessions.FindOpen(id)?.Snapshot()
+        var session = plane.Sessions.FindOpen(id)?.Snapshot()
             ?? await store.GetSessionAsync(id, cancellationToken).ConfigureAwait(false)
             ?? throw CommandException.NotFound($"Session {id} does not exist (or is no longer kept).");
+        return (await WithAnnotationsAsync([session], cancellationToken).ConfigureAwait(false))[0];
+    }
+
+    /// <summary>
+    /// Sets what a person marked on a session (<paramref name="seq"/> null) or one of its captured messages;
+    /// a 404 for a session or message that is not there. Returns the session or message as it now reads.
+    /// </summary>
+    public async Task<Annotations?> AnnotateAsync(long sessionId, long? seq, AnnotationsRequest request, CancellationToken cancellationToken)
+    {
+        var annotations = Annotations.From(request);
+        await GetSessionAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        if (seq is { } message
+            && (await FindAsync(new MessageQuery { SessionId = sessionId, AfterSeq = message - 1, Limit = 1 }, cancellationToken).ConfigureAwait(false) is not [{ } found] || found.Seq != message))
+        {
+            throw CommandException.NotFound($"Session {sessionId} has no captured message {message}.");
+        }
+
+        await store.SetAnnotationsAsync(sessionId, seq ?? 0, annotations, cancellationToken).ConfigureAwait(false);
+        return annotations.IsEmpty ? null : annotations;
+    }
+
+    /// <summary>Live sessions (snapshots from memory) get the annotations the store keeps for them; stored rows already carry theirs.</summary>
+    private async Task<List<SessionInfo>> WithAnnotationsAsync(List<SessionInfo> sessions, CancellationToken cancellationToken)
+    {
+        var missing = sessions.Where(s => s.Annotations is null).Select(s => s.Id).ToList();
+        var found = missing.Count == 0 ? [] : await store.SessionAnnotationsAsync(missing, cancellationToken).ConfigureAwait(false);
+        return found.Count == 0 ? sessions : sessions.Select(s => s.Annotations is null && found.TryGetValue(s.Id, out var a) ? s with { Annotations = a } : s).ToList();
     }
 
     /// <summary>
@@ -80,7 +107,7 @@ internal sealed class SessionHistory(DataPlane plane, ICaptureStore store, Captu
         }
 
         var ordered = byId.Values.Where(s => afterId is null || s.Id > afterId).OrderBy(s => s.Id);
-        return afterId is null ? ordered.TakeLast(count).ToList() : ordered.Take(count).ToList();
+        return await WithAnnotationsAsync(afterId is null ? ordered.TakeLast(count).ToList() : ordered.Take(count).ToList(), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -118,7 +145,9 @@ internal sealed class SessionHistory(DataPlane plane, ICaptureStore store, Captu
         }
 
         var sort = query.Sort;
-        var rows = byId.Values.Where(s => (s.State == SessionState.Open ? query.Open : query.Closed) && query.Matches(s) && query.IsAfterCursor(s)).ToList();
+        var candidates = await WithAnnotationsAsync(byId.Values.Where(s => (s.State == SessionState.Open ? query.Open : query.Closed) && query.IsAfterCursor(s)).ToList(), cancellationToken)
+            .ConfigureAwait(false);
+        var rows = candidates.Where(query.Matches).ToList();
         rows.Sort((a, b) => sort.Compare(sort.KeyOf(a), a.Id, sort.KeyOf(b), b.Id));
         if (rows.Count <= query.Limit)
         {

@@ -22,6 +22,9 @@ internal sealed record SessionQuery
 
     public SessionKind? Kind { get; init; }
 
+    /// <summary>A tag a person gave the session (its <c>annotations</c>).</summary>
+    public string? Tag { get; init; }
+
     public SessionSort Sort { get; init; } = SessionSort.NewestFirst;
 
     public int Limit { get; init; } = 1000;
@@ -32,12 +35,13 @@ internal sealed record SessionQuery
     public bool Matches(SessionInfo session) =>
         (ListenerId is null || string.Equals(session.ListenerId, ListenerId, StringComparison.OrdinalIgnoreCase))
         && (Kind is null || session.Kind == Kind)
-        && (Text is null || Searchable(session).Contains(Text, StringComparison.OrdinalIgnoreCase));
+        && (Text is null || Searchable(session).Contains(Text, StringComparison.OrdinalIgnoreCase))
+        && (Tag is null || session.Annotations?.Tags.Contains(Tag, StringComparer.Ordinal) == true);
 
     /// <summary>Whether a session comes after the cursor in this query's order.</summary>
     public bool IsAfterCursor(SessionInfo session) => After is not { } after || Sort.Compare(Sort.KeyOf(session), session.Id, after.Value, after.Id) > 0;
 
-    private static string Searchable(SessionInfo s) => $"{s.Remote} {s.Local} {s.Upstream} {s.ListenerId} {s.CloseReason}";
+    private static string Searchable(SessionInfo s) => $"{s.Remote} {s.Local} {s.Upstream} {s.ListenerId} {s.CloseReason} {string.Join(' ', s.Annotations?.Tags ?? [])}";
 }
 
 /// <summary>What sessions are sorted by: one field, then id, ascending or descending (<c>sort=-bytesIn</c>).</summary>

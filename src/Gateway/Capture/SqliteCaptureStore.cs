@@ -191,6 +191,7 @@ internal sealed class SqliteCaptureStore : ICaptureStore
         {
             removed += await ScalarAsync($"SELECT COALESCE(SUM({SqliteCommands.KeptLength} + {MessageOverhead}), 0) FROM messages WHERE seq <= {lastSeq}", transaction, cancellationToken).ConfigureAwait(false);
             await ExecuteAsync($"DELETE FROM messages WHERE seq <= {lastSeq}", cancellationToken, transaction).ConfigureAwait(false);
+            await ExecuteAsync($"DELETE FROM annotations WHERE seq BETWEEN 1 AND {lastSeq}", cancellationToken, transaction).ConfigureAwait(false);
         }
 
         // Closed sessions with nothing left go by age and, once messages were pruned, when they ended before
@@ -296,8 +297,14 @@ internal sealed class SqliteCaptureStore : ICaptureStore
 
         if (query.Text is { } text)
         {
-            where.Add("instr(lower(remote || ' ' || local || ' ' || COALESCE(upstream, '') || ' ' || COALESCE(listener_id, '') || ' ' || COALESCE(close_reason, '')), lower($text)) > 0",
+            where.Add("instr(lower(remote || ' ' || local || ' ' || COALESCE(upstream, '') || ' ' || COALESCE(listener_id, '') || ' ' || COALESCE(close_reason, '') || ' ' "
+                + "|| COALESCE((SELECT replace(a.tags, ',', ' ') FROM annotations a WHERE a.session_id = sessions.id AND a.seq = 0), '')), lower($text)) > 0",
                 "$text", text);
+        }
+
+        if (query.Tag is { } tag)
+        {
+            where.Add("EXISTS (SELECT 1 FROM annotations a WHERE a.session_id = sessions.id AND a.seq = 0 AND instr(a.tags, $tag) > 0)", "$tag", $",{tag},");
         }
 
         var sort = query.Sort;
@@ -313,6 +320,50 @@ internal sealed class SqliteCaptureStore : ICaptureStore
         command.CommandText = SqliteCommands.SelectSessions + where + $" ORDER BY {sort.Column} {direction}, id {direction} LIMIT $limit";
         command.Parameters.AddWithValue("$limit", query.Limit + 1);
         return await ReadAllAsync(command, SqliteCommands.ReadSession, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task SetAnnotationsAsync(long sessionId, long seq, Annotations annotations, CancellationToken cancellationToken)
+    {
+        // Its own connection: the capture writer's is its thread's alone. SQLite serialises the two writers (busy timeout).
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        if (annotations.IsEmpty)
+        {
+            command.CommandText = "DELETE FROM annotations WHERE session_id = $session AND seq = $seq";
+        }
+        else
+        {
+            command.CommandText = "INSERT OR REPLACE INTO annotations (session_id, seq, starred, tags, note, updated_at) VALUES ($session, $seq, $starred, $tags, $note, $at)";
+            command.Parameters.AddWithValue("$starred", annotations.Starred ? 1 : 0);
+            command.Parameters.AddWithValue("$tags", SqliteCommands.StoredTags(annotations.Tags));
+            command.Parameters.AddWithValue("$note", (object?)annotations.Note ?? DBNull.Value);
+            command.Parameters.AddWithValue("$at", SqliteCommands.ToMicros(DateTimeOffset.UtcNow));
+        }
+
+        command.Parameters.AddWithValue("$session", sessionId);
+        command.Parameters.AddWithValue("$seq", seq);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<Dictionary<long, Annotations>> SessionAnnotationsAsync(IReadOnlyCollection<long> sessionIds, CancellationToken cancellationToken)
+    {
+        var found = new Dictionary<long, Annotations>();
+        if (sessionIds.Count == 0)
+        {
+            return found;
+        }
+
+        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        // Ids are numbers: written into the statement, in one list.
+        command.CommandText = $"SELECT session_id, starred, tags, note FROM annotations WHERE seq = 0 AND session_id IN ({string.Join(',', sessionIds)})";
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            found[reader.GetInt64(0)] = SqliteCommands.ReadAnnotations(reader, 1)!;
+        }
+
+        return found;
     }
 
     public async Task<List<SessionInfo>> SessionsBetweenAsync(string? listenerId, DateTimeOffset? from, DateTimeOffset? to, CancellationToken cancellationToken)

@@ -9,9 +9,24 @@ namespace Gateway.Capture;
 /// <summary>The SQL of <see cref="SqliteCaptureStore"/> and the mapping between rows and records.</summary>
 internal static class SqliteCommands
 {
-    public const string SelectSessions =
+    public static readonly string SelectSessions =
         "SELECT id, listener_id, kind, protocol, framing, tls, remote, local, upstream, capture, state, "
-        + "opened_at, closed_at, close_reason, bytes_in, bytes_out, messages_in, messages_out, tls_info FROM sessions";
+        + "opened_at, closed_at, close_reason, bytes_in, bytes_out, messages_in, messages_out, tls_info, "
+        + AnnotationColumns("sessions.id", "0") + " FROM sessions";
+
+    /// <summary>A row's annotations (starred, tags, note) by primary key: three lookups, so that the other columns stay unqualified.</summary>
+    private static string AnnotationColumns(string session, string seq) =>
+        $"(SELECT starred FROM annotations a WHERE a.session_id = {session} AND a.seq = {seq}), "
+        + $"(SELECT tags FROM annotations a WHERE a.session_id = {session} AND a.seq = {seq}), "
+        + $"(SELECT note FROM annotations a WHERE a.session_id = {session} AND a.seq = {seq})";
+
+    /// <summary>Annotations from three columns at <paramref name="at"/> (null when the row has none).</summary>
+    public static Annotations? ReadAnnotations(SqliteDataReader r, int at) =>
+        r.IsDBNull(at) ? null : new Annotations(r.GetInt64(at) != 0, r.IsDBNull(at + 1) ? [] : r.GetString(at + 1).Trim(',').Split(',', StringSplitOptions.RemoveEmptyEntries),
+            r.IsDBNull(at + 2) ? null : r.GetString(at + 2));
+
+    /// <summary>Tags stored with a comma on each side (",a,b,"), so that instr() finds a whole tag.</summary>
+    public static string StoredTags(IReadOnlyList<string> tags) => tags.Count == 0 ? "" : $",{string.Join(',', tags)},";
 
     private static readonly System.Text.Json.JsonSerializerOptions TlsJson = new(System.Text.Json.JsonSerializerDefaults.Web);
 
@@ -21,7 +36,8 @@ internal static class SqliteCommands
     /// <summary>Payload bytes a row keeps (in it or in a segment), without reading them.</summary>
     public const string KeptLength = "COALESCE(length(data), seg_len, 0)";
 
-    private const string SelectMessages = "SELECT seq, session_id, listener_id, direction, at, size, " + Payload + ", faults, rules, tags, summary FROM messages";
+    private static readonly string SelectMessages = "SELECT seq, session_id, listener_id, direction, at, size, " + Payload + ", faults, rules, tags, summary, "
+        + AnnotationColumns("messages.session_id", "messages.seq") + " FROM messages";
 
     public static SqliteCommand UpdateSummary(SqliteConnection connection, SqliteTransaction transaction)
     {
@@ -167,7 +183,8 @@ internal static class SqliteCommands
         r.GetInt64(15),
         r.GetInt64(16),
         r.GetInt64(17),
-        Parse<Capture.CaptureMode>(r.GetString(9)));
+        Parse<Capture.CaptureMode>(r.GetString(9)),
+        ReadAnnotations(r, 19));
 
     /// <summary>A message row; one captured as metadata only has no payload and reads as <c>truncated</c> with empty data.</summary>
     public static MessageInfo ReadMessage(SqliteDataReader r)
@@ -186,7 +203,8 @@ internal static class SqliteCommands
             r.IsDBNull(7) ? null : r.GetString(7).Split(','),
             r.IsDBNull(8) ? null : r.GetString(8).Split(','),
             r.IsDBNull(9) ? null : r.GetString(9).Trim(',').Split(','),
-            r.IsDBNull(10) ? null : r.GetString(10));
+            r.IsDBNull(10) ? null : r.GetString(10),
+            ReadAnnotations(r, 11));
     }
 
     public static SqliteCommand FindMessages(SqliteConnection connection, MessageQuery query)
@@ -235,7 +253,9 @@ internal static class SqliteCommands
 
         if (query.Tag is { } tag)
         {
-            where.Add("instr(tags, $tag) > 0", "$tag", $",{tag},");
+            // A rule's tag on the message, or one a person gave it.
+            where.Add("(instr(tags, $tag) > 0 OR EXISTS (SELECT 1 FROM annotations a WHERE a.session_id = messages.session_id AND a.seq = messages.seq AND instr(a.tags, $tag) > 0))",
+                "$tag", $",{tag},");
         }
 
         for (var i = 0; i < query.Patterns.Count; i++)

@@ -75,6 +75,16 @@ internal static class SqliteSchema
         ALTER TABLE messages ADD COLUMN seg_off INTEGER;
         ALTER TABLE messages ADD COLUMN seg_len INTEGER;
         """,
+        """
+        CREATE TABLE annotations (
+            session_id INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            starred INTEGER NOT NULL,
+            tags TEXT,
+            note TEXT,
+            updated_at INTEGER NOT NULL,
+            PRIMARY KEY (session_id, seq));
+        """,
     ];
 
     public static int Version => Migrations.Length;

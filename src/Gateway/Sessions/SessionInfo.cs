@@ -22,6 +22,7 @@ namespace Gateway.Sessions;
 /// <param name="MessagesIn">Chunks (TCP) or datagrams (UDP) received.</param>
 /// <param name="MessagesOut">Chunks or datagrams sent.</param>
 /// <param name="Capture">What the capture store keeps of it: <c>full</c>, <c>metadata</c> or <c>off</c>.</param>
+/// <param name="Annotations">What a person marked on it (star, tags, note); null when nothing.</param>
 public sealed record SessionInfo(
     long Id,
     string? ListenerId,
@@ -40,4 +41,5 @@ public sealed record SessionInfo(
     long BytesOut,
     long MessagesIn,
     long MessagesOut,
-    Capture.CaptureMode Capture = Capture.CaptureMode.Full);
+    Capture.CaptureMode Capture = Capture.CaptureMode.Full,
+    Capture.Annotations? Annotations = null);

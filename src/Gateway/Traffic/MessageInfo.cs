@@ -25,7 +25,8 @@ public sealed record MessageInfo(
     IReadOnlyList<string>? Faults = null,
     IReadOnlyList<string>? Rules = null,
     IReadOnlyList<string>? Tags = null,
-    string? Summary = null)
+    string? Summary = null,
+    Capture.Annotations? Annotations = null)
 {
     internal static MessageInfo From(TrafficMessage message, int maxBytes = int.MaxValue)
     {

@@ -48,7 +48,8 @@ internal sealed class Conversation
             + (session.ListenerId is null ? "" : $" on listener {session.ListenerId}")
             + $", remote {session.Remote}, local {session.Local}"
             + (session.Upstream is null ? "" : $", relayed to {session.Upstream}")
-            + (session.Tls is not null ? ", TLS (decrypted bytes shown)" : "");
+            + (session.Tls is not null ? ", TLS (decrypted bytes shown)" : "")
+            + (session.Annotations is { } marks ? "; " + Describe(marks) : "");
         IPEndPoint remote;
         IPEndPoint local;
         if (session.Protocol == ListenerProtocol.Unix || !TryParse(session.Remote, out remote!) || !TryParse(session.Local, out local!))
@@ -165,8 +166,22 @@ internal sealed class Conversation
             parts.Add($"faults: {string.Join(", ", faults)}");
         }
 
+        if (message.Annotations is { } marks)
+        {
+            parts.Add(Describe(marks));
+        }
+
         return parts.Count == 0 ? null : $"message {message.Seq}: {string.Join("; ", parts)}";
     }
+
+    /// <summary>What a person marked, for a packet comment: <c>starred; marked: a, b; note: …</c>.</summary>
+    private static string Describe(Annotations marks) =>
+        string.Join("; ", new[]
+        {
+            marks.Starred ? "starred" : null,
+            marks.Tags.Count > 0 ? $"marked: {string.Join(", ", marks.Tags)}" : null,
+            marks.Note is { } note ? $"note: {note}" : null,
+        }.Where(p => p is not null));
 
     private static bool TryParse(string text, out IPEndPoint endpoint) => IPEndPoint.TryParse(text, out endpoint!) && endpoint.Port != 0;
 }

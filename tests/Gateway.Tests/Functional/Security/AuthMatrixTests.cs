@@ -41,6 +41,8 @@ public sealed class AuthMatrixTests : IAsyncLifetime
         ["PUT /api/listeners/{id}/layout"] = "operator",
         ["DELETE /api/listeners/{id}/layout"] = "operator",
         ["PUT /api/listeners/{id}/decoder"] = "operator",
+        ["PUT /api/sessions/{id:long}/annotations"] = "operator",
+        ["PUT /api/sessions/{id:long}/messages/{seq:long}/annotations"] = "operator",
         ["GET /api/audit"] = "admin",
     };
 
