@@ -212,6 +212,7 @@ internal static class GatewayComposition
         api.MapRuleEndpoints();
         api.MapTlsEndpoints();
         api.MapDecodingEndpoints();
+        api.MapDiffEndpoints();
         api.MapStatsEndpoints();
 
         app.MapHub<TrafficHub>("/hubs/traffic").RequireAuthorization(Roles.Viewer);
