@@ -10,6 +10,7 @@ import { renderListenerCards } from "./js/listeners.js";
 import { buildMessage, fillPayload, showSummary } from "./js/messages.js";
 import { toggleDecoded } from "./js/decoded.js";
 import { listenerLayout } from "./js/layout.js";
+import { initTheme } from "./js/theme.js";
 import { describeTls, initCaDownload } from "./js/tls.js";
 
 const MAX_ROWS = 500;          // message rows kept in the DOM for the selected session
@@ -17,6 +18,7 @@ const MAX_SESSION_ROWS = 300;  // rows in the sessions table
 const POLL_MS = 1000;
 
 const $ = (id) => document.getElementById(id);
+initTheme($("theme"));
 const state = {
   listeners: new Map(),
   sessions: new Map(),
