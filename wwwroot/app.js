@@ -102,11 +102,38 @@ function renderTable() {
     : all.length === 0 ? "No sessions yet." : "";
 }
 
+// ---------- deep links: #/sessions/12 and #/sessions/12/messages/345 (a viewer key is enough) ----------
+let linkedSeq = null;
+async function followLink() {
+  const m = /^#\/sessions\/(\d+)(?:\/messages\/(\d+))?$/.exec(location.hash);
+  if (!m) return;
+  linkedSeq = m[2] ? Number(m[2]) : null;
+  if (state.selected !== Number(m[1])) await select(Number(m[1]));
+  markLinked();
+}
+/** Marks and scrolls to the linked message once its row is drawn (called again after each batch of rows). */
+function markLinked() {
+  if (linkedSeq === null) return;
+  const row = $("messages").querySelector(`.msg[data-seq="${linkedSeq}"]`);
+  if (!row) return;
+  for (const r of $("messages").querySelectorAll(".msg.linked")) r.classList.remove("linked");
+  row.classList.add("linked");
+  row.scrollIntoView({ block: "center" });
+  linkedSeq = null;
+}
+window.addEventListener("hashchange", followLink);
+// A message's "#seq" is its link.
+$("messages").addEventListener("click", (e) => {
+  const meta = e.target.closest(".msg > .meta");
+  if (meta && state.selected != null) location.hash = `#/sessions/${state.selected}/messages/${meta.parentElement.dataset.seq}`;
+});
+
 // ---------- selected session ----------
 async function select(id) {
   if (state.selected === id) return;
   const previous = state.selected;
   state.selected = id;
+  if (!location.hash.startsWith(`#/sessions/${id}`)) history.replaceState(null, "", `#/sessions/${id}`);
   $("replay-form").hidden = true;
   if (!state.sessions.has(id)) {
     // A session found by a history search may be older than the table's page.
@@ -197,6 +224,7 @@ function flushMessages() {
   if (state.layout) rows.forEach(summariseWithLayout);
   while (box.childElementCount > MAX_ROWS) box.firstElementChild.remove();
   if (follow) box.scrollTop = box.scrollHeight;
+  markLinked();
 }
 function setView(view) {
   state.view = view;
@@ -395,3 +423,4 @@ await whoAmI();
 poll();
 setInterval(poll, POLL_MS);
 connect();
+followLink();

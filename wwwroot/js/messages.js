@@ -13,7 +13,7 @@ export function buildMessage(m, view) {
   dir.title = m.direction === "in" ? "received from the peer (relay: client → upstream)" : "sent to the peer (relay: upstream → client)";
   const payload = document.createElement("pre"); payload.className = "payload";
   fillPayload(payload, m.data, view);
-  const meta = document.createElement("span"); meta.className = "meta";
+  const meta = document.createElement("span"); meta.className = "meta"; meta.title = "link to this message (the address bar holds it)";
   meta.textContent = `#${m.seq} · ${m.size} bytes`
     + (m.truncated ? ` · preview of the first ${decodeBase64(m.data).length}` : "")
     + (m.faults?.length ? ` · faults: ${m.faults.join(", ")}` : "")
