@@ -32,6 +32,7 @@ const state = {
   renderQueued: false,
   tableQueued: false,
   layout: null,                // the selected session reads with its listener's Kaitai layout: Promise of its decoder
+  cursor: null,                // the session row j/k moved to (Enter opens it)
 };
 
 // ---------- toasts & status ----------
@@ -69,13 +70,16 @@ function queueTable() {
 }
 function renderTable() {
   const showClosed = $("show-closed").checked;
-  const all = [...state.sessions.values()].filter((s) => showClosed || s.state === "open");
+  const filter = $("session-filter").value.trim().toLowerCase();
+  const matches = (s) => !filter || [s.id, s.remote, s.local, s.listenerId ?? "outbound", s.kind, s.state, s.upstream, ...(s.annotations?.tags ?? [])]
+    .some((v) => v != null && String(v).toLowerCase().includes(filter));
+  const all = [...state.sessions.values()].filter((s) => (showClosed || s.state === "open") && matches(s));
   all.sort((a, b) => b.id - a.id);
   const shown = all.slice(0, MAX_SESSION_ROWS);
   const rows = shown.map((s) => {
     const tr = document.createElement("tr");
     tr.dataset.sessionId = s.id;
-    tr.className = (s.state === "closed" ? "closed" : "") + (s.id === state.selected ? " selected" : "");
+    tr.className = (s.state === "closed" ? "closed" : "") + (s.id === state.selected ? " selected" : "") + (s.id === state.cursor ? " cursor" : "");
     const cells = [s.id, s.listenerId ?? "outbound", s.remote, s.state, bytes(s.bytesIn), bytes(s.bytesOut)];
     cells.forEach((value, i) => {
       const td = document.createElement("td");
@@ -101,6 +105,31 @@ function renderTable() {
     ? `showing the newest ${shown.length} of ${all.length}`
     : all.length === 0 ? "No sessions yet." : "";
 }
+
+// ---------- keys: j/k move, Enter opens, / filters, ? lists them ----------
+function moveCursor(step) {
+  const ids = [...$("sessions").tBodies[0].rows].map((tr) => Number(tr.dataset.sessionId));
+  if (!ids.length) return;
+  const at = ids.indexOf(state.cursor ?? state.selected);
+  state.cursor = ids[Math.min(ids.length - 1, Math.max(0, at < 0 ? 0 : at + step))];
+  for (const tr of $("sessions").tBodies[0].rows) tr.classList.toggle("cursor", Number(tr.dataset.sessionId) === state.cursor);
+  $("sessions").querySelector("tr.cursor")?.scrollIntoView({ block: "nearest" });
+}
+document.addEventListener("keydown", (e) => {
+  if (e.ctrlKey || e.metaKey || e.altKey) return;
+  const typing = e.target.closest("input, textarea, select, [contenteditable]");
+  if (e.key === "Escape") {
+    $("keys-help").hidden = true;
+    if (e.target === $("session-filter")) e.target.blur();
+    return;
+  }
+  if (typing) return;
+  if (e.key === "j" || e.key === "k") { e.preventDefault(); moveCursor(e.key === "j" ? 1 : -1); }
+  else if (e.key === "Enter" && state.cursor !== null) { e.preventDefault(); select(state.cursor); }
+  else if (e.key === "/") { e.preventDefault(); $("session-filter").focus(); }
+  else if (e.key === "?") { e.preventDefault(); $("keys-help").hidden = !$("keys-help").hidden; }
+});
+$("session-filter").addEventListener("input", renderTable);
 
 // ---------- deep links: #/sessions/12 and #/sessions/12/messages/345 (a viewer key is enough) ----------
 let linkedSeq = null;
