@@ -80,7 +80,7 @@ function renderTable() {
     const tr = document.createElement("tr");
     tr.dataset.sessionId = s.id;
     tr.className = (s.state === "closed" ? "closed" : "") + (s.id === state.selected ? " selected" : "") + (s.id === state.cursor ? " cursor" : "");
-    const cells = [s.id, s.listenerId ?? "outbound", s.remote, s.state, bytes(s.bytesIn), bytes(s.bytesOut)];
+    const cells = [(s.annotations?.starred ? "★ " : "") + s.id, s.listenerId ?? "outbound", s.remote, s.state, bytes(s.bytesIn), bytes(s.bytesOut)];
     cells.forEach((value, i) => {
       const td = document.createElement("td");
       td.textContent = value;
@@ -105,6 +105,31 @@ function renderTable() {
     ? `showing the newest ${shown.length} of ${all.length}`
     : all.length === 0 ? "No sessions yet." : "";
 }
+
+// ---------- marks: star, tags and a note on the selected session (PUT /api/sessions/{id}/annotations) ----------
+function showMarks(s) {
+  const a = s.annotations ?? { starred: false, tags: [], note: null };
+  $("mark-star").textContent = a.starred ? "★" : "☆";
+  $("mark-star").setAttribute("aria-pressed", String(a.starred));
+  $("marks-text").textContent = [a.tags.map((t) => "#" + t).join(" "), a.note ?? ""].filter(Boolean).join(" · ");
+  if (document.activeElement !== $("mark-tags")) $("mark-tags").value = a.tags.join(", ");
+  if (document.activeElement !== $("mark-note")) $("mark-note").value = a.note ?? "";
+}
+async function saveMarks(change) {
+  const id = state.selected;
+  const s = state.sessions.get(id);
+  if (!s) return;
+  const a = s.annotations ?? { starred: false, tags: [], note: null };
+  const next = { starred: a.starred, tags: a.tags, note: a.note, ...change };
+  try {
+    const saved = await put(`/api/sessions/${id}/annotations`, next);
+    upsertSession({ ...s, annotations: saved });
+    renderSessionHead();
+  } catch (err) { toast(err.message, true); renderSessionHead(); }
+}
+$("mark-star").addEventListener("click", () => saveMarks({ starred: $("mark-star").getAttribute("aria-pressed") !== "true" }));
+$("mark-tags").addEventListener("change", (e) => saveMarks({ tags: e.target.value.split(",").map((t) => t.trim()).filter(Boolean) }));
+$("mark-note").addEventListener("change", (e) => saveMarks({ note: e.target.value.trim() || null }));
 
 // ---------- keys: j/k move, Enter opens, / filters, ? lists them ----------
 function moveCursor(step) {
@@ -214,6 +239,7 @@ function renderSessionHead() {
     (s.upstream ? ` ⇄ upstream ${s.upstream}` : "") + ` · ${s.state}` +
     (s.closeReason ? ` (${s.closeReason})` : "") +
     ` · in ${bytes(s.bytesIn)} / ${s.messagesIn} msg · out ${bytes(s.bytesOut)} / ${s.messagesOut} msg`;
+  showMarks(s);
   $("session-tls").hidden = !s.tls;
   $("session-tls").textContent = describeTls(s.tls);
   const open = s.state === "open";
