@@ -176,8 +176,32 @@ function markLinked() {
   linkedSeq = null;
 }
 window.addEventListener("hashchange", followLink);
+// "resend": the message's bytes into the composer, as text when they read as text (a textarea turns CR LF into
+// LF, so a message with a CR goes as hex, byte for byte), else hex; for a relay, aimed
+// where the message went (what the client sent goes to the upstream again).
+$("messages").addEventListener("click", async (e) => {
+  const button = e.target.closest(".msg .resend");
+  if (!button || state.selected == null) return;
+  e.stopPropagation();
+  const row = button.closest(".msg");
+  let bytesOf = decodeBase64(row._data);
+  if (row._truncated) {
+    try {
+      const [full] = await api(`/api/messages?sessionId=${state.selected}&afterSeq=${Number(row.dataset.seq) - 1}&limit=1`);
+      if (full) bytesOf = decodeBase64(full.data);
+    } catch (err) { toast(err.message, true); }
+  }
+  const text = new TextDecoder("utf-8", { fatal: false }).decode(bytesOf);
+  const printable = !text.includes("\uFFFD") && !/[\x00-\x08\x0b-\x1f]/.test(text);
+  $("composer-encoding").value = printable ? "utf8" : "hex";
+  $("composer-text").value = printable ? text : [...bytesOf].map((b) => b.toString(16).padStart(2, "0")).join(" ");
+  $("composer-newline").checked = false;
+  if (!$("composer-target").hidden) $("composer-target").value = row.dataset.direction === "in" ? "upstream" : "client";
+  $("composer-text").focus();
+}, true);
 // A message's "#seq" is its link.
 $("messages").addEventListener("click", (e) => {
+  if (e.target.closest(".resend")) return;
   const meta = e.target.closest(".msg > .meta");
   if (meta && state.selected != null) location.hash = `#/sessions/${state.selected}/messages/${meta.parentElement.dataset.seq}`;
 });

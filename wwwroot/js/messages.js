@@ -33,6 +33,13 @@ export function buildMessage(m, view) {
   early.delete(m.seq);
   summary.hidden = !text;
   summary.textContent = text ?? "";
+  const resend = document.createElement("button");
+  resend.type = "button";
+  resend.className = "resend needs-operator";
+  resend.textContent = "resend";
+  resend.title = "put this message in the composer (edit it, send it here or to another session)";
+  meta.append(" ", resend);
+  row._truncated = !!m.truncated;
   row.append(at, dir, summary, payload, meta);
   return row;
 }
