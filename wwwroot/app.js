@@ -9,6 +9,7 @@ import { showSessionTools, wireDownloads, wireReplay, wireSearch } from "./js/hi
 import { renderListenerCards } from "./js/listeners.js";
 import { buildMessage, fillPayload, showSummary } from "./js/messages.js";
 import { toggleDecoded } from "./js/decoded.js";
+import { showDiff } from "./js/diff.js";
 import { listenerLayout } from "./js/layout.js";
 import { initTheme } from "./js/theme.js";
 import { describeTls, initCaDownload } from "./js/tls.js";
@@ -130,6 +131,13 @@ async function saveMarks(change) {
 $("mark-star").addEventListener("click", () => saveMarks({ starred: $("mark-star").getAttribute("aria-pressed") !== "true" }));
 $("mark-tags").addEventListener("change", (e) => saveMarks({ tags: e.target.value.split(",").map((t) => t.trim()).filter(Boolean) }));
 $("mark-note").addEventListener("change", (e) => saveMarks({ note: e.target.value.trim() || null }));
+
+// ---------- diff: this session against another, byte by byte ----------
+$("diff-open").addEventListener("click", async () => {
+  const other = Number($("diff-with").value);
+  if (state.selected == null || !other) { toast("Give the number of the session to compare with.", true); return; }
+  try { await showDiff($("diff-panel"), state.selected, other); } catch (err) { toast(err.message, true); }
+});
 
 // ---------- keys: j/k move, Enter opens, / filters, ? lists them ----------
 function moveCursor(step) {
