@@ -10,6 +10,7 @@ import { renderListenerCards } from "./js/listeners.js";
 import { buildMessage, fillPayload, showSummary } from "./js/messages.js";
 import { toggleDecoded } from "./js/decoded.js";
 import { showDiff } from "./js/diff.js";
+import { createChart } from "./js/chart.js";
 import { listenerLayout } from "./js/layout.js";
 import { initTheme } from "./js/theme.js";
 import { describeTls, initCaDownload } from "./js/tls.js";
@@ -20,6 +21,7 @@ const POLL_MS = 1000;
 
 const $ = (id) => document.getElementById(id);
 initTheme($("theme"));
+const chart = createChart($("traffic-chart"), $("chart-scope"), $("chart-rate"));
 const state = {
   listeners: new Map(),
   sessions: new Map(),
@@ -55,6 +57,7 @@ function setStatus(s, text) {
 
 // ---------- listeners ----------
 function renderListeners() {
+  chart.listeners([...state.listeners.keys()]);
   renderListenerCards(state.listeners, $("listeners"), { toast, encoding: () => $("composer-encoding").value });
 }
 
@@ -397,6 +400,7 @@ async function connect() {
   hub.on("held", onHeld);
   hub.on("heldReleased", onReleased);
   // A stopped listener is gone from the API; show it no longer.
+  hub.on("counters", (c) => chart.add(c));
   hub.on("listenerChanged", (l) => {
     if (l.state === "stopped") state.listeners.delete(l.id); else state.listeners.set(l.id, l);
     renderListeners();

@@ -82,6 +82,7 @@ internal static class GatewayComposition
         services.AddSingleton<OutboundConnector>();
         services.AddSingleton<TrafficBroadcaster>();
         services.AddHostedService(sp => sp.GetRequiredService<TrafficBroadcaster>());
+        services.AddHostedService<Hubs.CountersFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<Decoding.DecodingFeed>()); // subscribed before the first session opens
         services.AddHostedService(sp => sp.GetRequiredService<Decoding.Wireshark.WiresharkFeed>());
         services.AddHostedService(sp => sp.GetRequiredService<ListenerManager>());

@@ -175,4 +175,5 @@ internal static class HubEvents
     public const string ListenerChanged = "listenerChanged";
     public const string Held = "held";
     public const string HeldReleased = "heldReleased";
+    public const string Counters = "counters";
 }
