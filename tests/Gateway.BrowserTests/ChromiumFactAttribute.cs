@@ -6,12 +6,16 @@ namespace Gateway.BrowserTests;
 /// </summary>
 public sealed class ChromiumFactAttribute : FactAttribute
 {
-    public ChromiumFactAttribute()
-    {
-        if (Browser.ExecutablePath is null && !Browser.IsCi)
-        {
-            Skip = $"Chromium not found at {Browser.ConfiguredPath}. Install it with "
-                + "`apt-get install -y --no-install-recommends chromium` or point GATEWAY_CHROMIUM at one.";
-        }
-    }
+    public ChromiumFactAttribute() => Skip = SkipReason;
+
+    /// <summary>Why a browser test cannot run here (null when it can, or under CI, where it must).</summary>
+    internal static string? SkipReason => Browser.ExecutablePath is null && !Browser.IsCi
+        ? $"Chromium not found at {Browser.ConfiguredPath}. Install it with `apt-get install -y --no-install-recommends chromium` or point GATEWAY_CHROMIUM at one."
+        : null;
+}
+
+/// <summary>A theory that needs Chromium, skipped like <see cref="ChromiumFactAttribute"/>.</summary>
+public sealed class ChromiumTheoryAttribute : TheoryAttribute
+{
+    public ChromiumTheoryAttribute() => Skip = ChromiumFactAttribute.SkipReason;
 }
