@@ -44,7 +44,7 @@ internal sealed class SessionHistory(DataPlane plane, ICaptureStore store, Captu
     public async Task<Annotations?> AnnotateAsync(long sessionId, long? seq, AnnotationsRequest request, CancellationToken cancellationToken)
     {
         var annotations = Annotations.From(request);
-        await GetSessionAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        var session = await GetSessionAsync(sessionId, cancellationToken).ConfigureAwait(false);
         if (seq is { } message
             && (await FindAsync(new MessageQuery { SessionId = sessionId, AfterSeq = message - 1, Limit = 1 }, cancellationToken).ConfigureAwait(false) is not [{ } found] || found.Seq != message))
         {
@@ -52,6 +52,12 @@ internal sealed class SessionHistory(DataPlane plane, ICaptureStore store, Captu
         }
 
         await store.SetAnnotationsAsync(sessionId, seq ?? 0, annotations, cancellationToken).ConfigureAwait(false);
+        if (seq is null)
+        {
+            // Every dashboard shows the marks at once (sessionUpdated), not at its next poll.
+            plane.Bus.Publish(new SessionUpdated(session with { Annotations = annotations.IsEmpty ? null : annotations }));
+        }
+
         return annotations.IsEmpty ? null : annotations;
     }
 

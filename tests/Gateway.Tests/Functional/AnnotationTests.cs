@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Gateway.Tests.Infrastructure;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace Gateway.Tests.Functional;
 
@@ -62,6 +63,24 @@ public sealed class AnnotationTests
             (await app.Http.PutAsJsonAsync($"/api/sessions/{sessionId}/annotations", new { }, GatewayApp.Json).Within()).EnsureSuccessStatusCode();
             Assert.Equal(JsonValueKind.Null, (await app.GetAsync<JsonElement>($"/api/sessions/{sessionId}")).GetProperty("annotations").ValueKind);
         }
+    }
+
+    [Fact]
+    public async Task MarkingASession_ReachesHubClients_AsSessionUpdated()
+    {
+        await using var app = await GatewayApp.StartAsync();
+        using var client = await app.ConnectTcpAsync();
+        await client.SendTextAsync("x");
+        var session = await app.SessionOfAsync(client);
+        await using var hub = await app.ConnectHubAsync();
+        var updates = System.Threading.Channels.Channel.CreateUnbounded<JsonElement>();
+        hub.On<JsonElement>("sessionUpdated", s => updates.Writer.TryWrite(s));
+
+        (await app.Http.PutAsJsonAsync($"/api/sessions/{session.Id}/annotations", new { starred = true, tags = new[] { "watch-me" } }, GatewayApp.Json).Within()).EnsureSuccessStatusCode();
+        var update = await updates.Reader.ReadAsync().AsTask().Within();
+        Assert.Equal(session.Id, update.GetProperty("id").GetInt64());
+        Assert.Equal("watch-me", update.GetProperty("annotations").GetProperty("tags")[0].GetString());
+        Assert.Equal("open", update.GetProperty("state").GetString());
     }
 
     [Fact]
