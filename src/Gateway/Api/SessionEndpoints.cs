@@ -25,13 +25,7 @@ internal static class SessionEndpoints
                 }
 
                 var order = SessionSort.Parse(sort);
-                var (open, closed) = state?.Trim().ToLowerInvariant() switch
-                {
-                    null or "" or "all" => (true, true),
-                    "open" => (true, false),
-                    "closed" => (false, true),
-                    _ => throw CommandException.BadInput($"Unknown state '{state}': use open, closed or all."),
-                };
+                var (open, closed) = SessionQuery.States(state, whenAbsent: "all");
                 var query = new SessionQuery
                 {
                     ListenerId = listenerId, Open = open, Closed = closed, Text = string.IsNullOrWhiteSpace(q) ? null : q.Trim(),

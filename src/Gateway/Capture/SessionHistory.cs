@@ -76,24 +76,50 @@ internal sealed class SessionHistory(DataPlane plane, ICaptureStore store, Captu
     /// </summary>
     public async Task<List<SessionInfo>> ListSessionsAsync(string? listenerId, string? state, long? afterId, int? limit, CancellationToken cancellationToken)
     {
-        var (open, closed) = state?.Trim().ToLowerInvariant() switch
+        var (open, closed) = SessionQuery.States(state, whenAbsent: "open");
+        var count = CheckSessionLimit(limit ?? MaxPage);
+        var byId = await GatherAsync(listenerId, open, closed,
+            () => store.ListSessionsAsync(listenerId, closedOnly: true, afterId, count, cancellationToken), cancellationToken).ConfigureAwait(false);
+        var ordered = byId.Values.Where(s => afterId is null || s.Id > afterId).OrderBy(s => s.Id);
+        return await WithAnnotationsAsync(afterId is null ? ordered.TakeLast(count).ToList() : ordered.Take(count).ToList(), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A page of <paramref name="query"/>: stored closed sessions and live ones (open, and closed ones of
+    /// listeners that capture nothing) under one order, and the cursor of the next page (null on the last).
+    /// </summary>
+    public async Task<(List<SessionInfo> Page, string? NextCursor)> QuerySessionsAsync(SessionQuery query, CancellationToken cancellationToken)
+    {
+        CheckSessionLimit(query.Limit);
+        var byId = await GatherAsync(query.ListenerId, query.Open, query.Closed,
+            () => store.QueryClosedSessionsAsync(query, cancellationToken), cancellationToken).ConfigureAwait(false);
+        var sort = query.Sort;
+        var candidates = await WithAnnotationsAsync(byId.Values.Where(s => (s.State == SessionState.Open ? query.Open : query.Closed) && query.IsAfterCursor(s)).ToList(), cancellationToken)
+            .ConfigureAwait(false);
+        var rows = candidates.Where(query.Matches).ToList();
+        rows.Sort((a, b) => sort.Compare(sort.KeyOf(a), a.Id, sort.KeyOf(b), b.Id));
+        if (rows.Count <= query.Limit)
         {
-            null or "" or "open" => (true, false),
-            "closed" => (false, true),
-            "all" => (true, true),
-            _ => throw CommandException.BadInput($"Unknown state '{state}': use open, closed or all."),
-        };
-        var count = limit ?? MaxPage;
-        if (count is < 1 or > MaxSessionPage)
-        {
-            throw CommandException.BadInput($"'limit' must be between 1 and {MaxSessionPage} (was {count}).");
+            return (rows, null);
         }
 
+        var page = rows.GetRange(0, query.Limit);
+        var last = page[^1];
+        return (page, new SessionCursor(sort.KeyOf(last), last.Id).Encode(sort));
+    }
+
+    /// <summary>
+    /// Sessions by id from wherever they are: closed ones from the store (<paramref name="stored"/>, after a
+    /// flush) and from memory (listeners that capture nothing), open ones live; a live session wins over a
+    /// stored row of itself.
+    /// </summary>
+    private async Task<Dictionary<long, SessionInfo>> GatherAsync(string? listenerId, bool open, bool closed, Func<Task<List<SessionInfo>>> stored, CancellationToken cancellationToken)
+    {
         var byId = new Dictionary<long, SessionInfo>();
         if (closed)
         {
             await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-            foreach (var session in await store.ListSessionsAsync(listenerId, closedOnly: true, afterId, count, cancellationToken).ConfigureAwait(false))
+            foreach (var session in await stored().ConfigureAwait(false))
             {
                 byId[session.Id] = session;
             }
@@ -112,58 +138,12 @@ internal sealed class SessionHistory(DataPlane plane, ICaptureStore store, Captu
             }
         }
 
-        var ordered = byId.Values.Where(s => afterId is null || s.Id > afterId).OrderBy(s => s.Id);
-        return await WithAnnotationsAsync(afterId is null ? ordered.TakeLast(count).ToList() : ordered.Take(count).ToList(), cancellationToken).ConfigureAwait(false);
+        return byId;
     }
 
-    /// <summary>
-    /// A page of <paramref name="query"/>: stored closed sessions and live ones (open, and closed ones of
-    /// listeners that capture nothing) under one order, and the cursor of the next page (null on the last).
-    /// </summary>
-    public async Task<(List<SessionInfo> Page, string? NextCursor)> QuerySessionsAsync(SessionQuery query, CancellationToken cancellationToken)
-    {
-        if (query.Limit is < 1 or > MaxSessionPage)
-        {
-            throw CommandException.BadInput($"'limit' must be between 1 and {MaxSessionPage} (was {query.Limit}).");
-        }
-
-        var byId = new Dictionary<long, SessionInfo>();
-        if (query.Closed)
-        {
-            await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-            foreach (var session in await store.QueryClosedSessionsAsync(query, cancellationToken).ConfigureAwait(false))
-            {
-                byId[session.Id] = session;
-            }
-
-            foreach (var session in plane.Sessions.RecentlyClosed(query.ListenerId))
-            {
-                byId[session.Id] = session;
-            }
-        }
-
-        if (query.Open)
-        {
-            foreach (var session in plane.Sessions.ListOpen(query.ListenerId))
-            {
-                byId[session.Id] = session.Snapshot(); // live counters win over a stored row of the same session
-            }
-        }
-
-        var sort = query.Sort;
-        var candidates = await WithAnnotationsAsync(byId.Values.Where(s => (s.State == SessionState.Open ? query.Open : query.Closed) && query.IsAfterCursor(s)).ToList(), cancellationToken)
-            .ConfigureAwait(false);
-        var rows = candidates.Where(query.Matches).ToList();
-        rows.Sort((a, b) => sort.Compare(sort.KeyOf(a), a.Id, sort.KeyOf(b), b.Id));
-        if (rows.Count <= query.Limit)
-        {
-            return (rows, null);
-        }
-
-        var page = rows.GetRange(0, query.Limit);
-        var last = page[^1];
-        return (page, new SessionCursor(sort.KeyOf(last), last.Id).Encode(sort));
-    }
+    private static int CheckSessionLimit(int limit) => limit is < 1 or > MaxSessionPage
+        ? throw CommandException.BadInput($"'limit' must be between 1 and {MaxSessionPage} (was {limit}).")
+        : limit;
 
     /// <summary>A session's messages with full payloads (as captured), in seq order after <paramref name="afterSeq"/>.</summary>
     public async Task<List<MessageInfo>> SessionMessagesAsync(long sessionId, long? afterSeq, int? limit, CancellationToken cancellationToken)

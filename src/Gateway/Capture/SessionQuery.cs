@@ -31,6 +31,16 @@ internal sealed record SessionQuery
 
     public SessionCursor? After { get; init; }
 
+    /// <summary>Which states <c>state=</c> asks for (<c>open</c>, <c>closed</c> or <c>all</c>; <paramref name="whenAbsent"/> when not given); a 400 otherwise.</summary>
+    public static (bool Open, bool Closed) States(string? state, string whenAbsent) =>
+        (string.IsNullOrWhiteSpace(state) ? whenAbsent : state.Trim().ToLowerInvariant()) switch
+        {
+            "open" => (true, false),
+            "closed" => (false, true),
+            "all" => (true, true),
+            _ => throw CommandException.BadInput($"Unknown state '{state}': use open, closed or all."),
+        };
+
     /// <summary>Whether a session matches everything but the cursor, as the SQL does for stored ones.</summary>
     public bool Matches(SessionInfo session) =>
         (ListenerId is null || string.Equals(session.ListenerId, ListenerId, StringComparison.OrdinalIgnoreCase))

@@ -14,8 +14,6 @@ namespace Gateway.Decoding;
 /// </summary>
 internal sealed class MessageDecoding(SessionHistory history, DecoderChoices choices, WiresharkDissector wireshark, IOptions<GatewayOptions> options)
 {
-    private const int Opening = 8;
-
     public async Task<DecodedMessage> DecodeAsync(long sessionId, long seq, string? decoder, string? decodeAs, CancellationToken cancellationToken)
     {
         var session = await history.GetSessionAsync(sessionId, cancellationToken).ConfigureAwait(false);
@@ -30,7 +28,7 @@ internal sealed class MessageDecoding(SessionHistory history, DecoderChoices cho
         {
             // The session's first messages (how it began) and those just before this one, as one capture for tshark.
             wireshark.RequireTshark();
-            var opening = await history.FindAsync(new MessageQuery { SessionId = sessionId, BeforeSeq = seq, Limit = Opening }, cancellationToken).ConfigureAwait(false);
+            var opening = await history.FindAsync(new MessageQuery { SessionId = sessionId, BeforeSeq = seq, Limit = WiresharkDissector.OpeningMessages }, cancellationToken).ConfigureAwait(false);
             var recent = await history.FindAsync(new MessageQuery { SessionId = sessionId, BeforeSeq = seq + 1, Descending = true, Limit = options.Value.Decoding.WiresharkWindow }, cancellationToken)
                 .ConfigureAwait(false);
             var messages = opening.Concat(recent).DistinctBy(m => m.Seq).OrderBy(m => m.Seq).ToArray();

@@ -18,6 +18,9 @@ namespace Gateway.Decoding.Wireshark;
 /// </summary>
 internal sealed partial class WiresharkDissector(IOptions<GatewayOptions> options, ILogger<WiresharkDissector> logger)
 {
+    /// <summary>A session's first messages, handed to tshark before the ones to dissect, so that Wireshark sees how the session began.</summary>
+    public const int OpeningMessages = 8;
+
     private readonly Lazy<string?> _tshark = new(() => Locate(options.Value.Decoding.Tshark));
 
     /// <summary>The tshark this gateway runs, or null when none is installed.</summary>

@@ -17,7 +17,6 @@ internal sealed class WiresharkFeed(SessionHistory history, WiresharkDissector d
     Microsoft.Extensions.Options.IOptions<Configuration.GatewayOptions> options, ILogger<WiresharkFeed> logger) : BackgroundService
 {
     public const int MaxPending = 1_000;
-    private const int Opening = 8;
     private const int MaxWaits = 5;
     private const int MaxKept = 10_000;
 
@@ -102,7 +101,7 @@ internal sealed class WiresharkFeed(SessionHistory history, WiresharkDissector d
                 return; // its decoder changed since
             }
 
-            var opening = done == 0 ? [] : await history.FindAsync(new MessageQuery { SessionId = sessionId, BeforeSeq = fresh[0].Seq, Limit = Opening }, cancellationToken).ConfigureAwait(false);
+            var opening = done == 0 ? [] : await history.FindAsync(new MessageQuery { SessionId = sessionId, BeforeSeq = fresh[0].Seq, Limit = WiresharkDissector.OpeningMessages }, cancellationToken).ConfigureAwait(false);
             var read = await dissector.DissectAsync(session, [.. opening, .. fresh], choice.DecodeAs, cancellationToken).ConfigureAwait(false);
             foreach (var message in fresh)
             {
