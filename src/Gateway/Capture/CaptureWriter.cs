@@ -116,7 +116,7 @@ internal sealed partial class CaptureWriter : BackgroundService
     }
 
     /// <summary>
-    /// Runs on a thread of its own at a lower scheduling priority (nice 19, the lowest), so that under load the sockets
+    /// Runs on a thread of its own at a lower scheduling priority (nice 10), so that under load the sockets
     /// get the CPU first and the writer what is left: in drop mode the loss is counted, in backpressure mode
     /// the sessions wait for it. Runs until the feed is completed and drained (at stop), not until
     /// cancelled: nothing read is left unwritten.

@@ -9,7 +9,7 @@ namespace Gateway.Capture;
 internal static class ThreadPriorities
 {
     private const int PrioProcess = 0;
-    private const int Nice = 19;
+    private const int Nice = 10;
 
     public static void LowerCurrent()
     {
