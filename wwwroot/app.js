@@ -119,17 +119,23 @@ function showMarks(s) {
   if (document.activeElement !== $("mark-tags")) $("mark-tags").value = a.tags.join(", ");
   if (document.activeElement !== $("mark-note")) $("mark-note").value = a.note ?? "";
 }
-async function saveMarks(change) {
+// One save at a time, each on top of what the previous one saved: a tag edit and a note typed right after it
+// must not race (the second would otherwise send the tags from before the first).
+let marksSaving = Promise.resolve();
+function saveMarks(change) {
   const id = state.selected;
-  const s = state.sessions.get(id);
-  if (!s) return;
-  const a = s.annotations ?? { starred: false, tags: [], note: null };
-  const next = { starred: a.starred, tags: a.tags, note: a.note, ...change };
-  try {
-    const saved = await put(`/api/sessions/${id}/annotations`, next);
-    upsertSession({ ...s, annotations: saved });
-    renderSessionHead();
-  } catch (err) { toast(err.message, true); renderSessionHead(); }
+  marksSaving = marksSaving.then(async () => {
+    const s = state.sessions.get(id);
+    if (!s) return;
+    const a = s.annotations ?? { starred: false, tags: [], note: null };
+    const next = { starred: a.starred, tags: a.tags, note: a.note, ...change };
+    try {
+      const saved = await put(`/api/sessions/${id}/annotations`, next);
+      upsertSession({ ...state.sessions.get(id) ?? s, annotations: saved });
+    } catch (err) { toast(err.message, true); }
+    if (state.selected === id) renderSessionHead();
+  });
+  return marksSaving;
 }
 $("mark-star").addEventListener("click", () => saveMarks({ starred: $("mark-star").getAttribute("aria-pressed") !== "true" }));
 $("mark-tags").addEventListener("change", (e) => saveMarks({ tags: e.target.value.split(",").map((t) => t.trim()).filter(Boolean) }));
@@ -315,6 +321,26 @@ function flushMessages() {
   while (box.childElementCount > MAX_ROWS) box.firstElementChild.remove();
   if (follow) box.scrollTop = box.scrollHeight;
   markLinked();
+  if (rows.some((r) => r.querySelector(".summary").hidden)) catchUpSummaries();
+}
+// A summary whose hub event never came (lost in a reconnect, or dropped for a page that fell behind) is read back
+// from the store once, a little after its row was drawn; messages the decoder has not read yet wait for the event.
+let summaryTimer = 0;
+function catchUpSummaries() {
+  if (summaryTimer || state.layout) return;
+  summaryTimer = setTimeout(async () => {
+    summaryTimer = 0;
+    const id = state.selected;
+    const rows = [...$("messages").querySelectorAll(".msg")].filter((r) => !r._summaryAsked && r.querySelector(".summary").hidden);
+    if (id == null || !rows.length || !($("session-decoder").value || state.listeners.get(state.sessions.get(id)?.listenerId)?.decoder)) return;
+    rows.forEach((r) => { r._summaryAsked = true; });
+    const first = Number(rows[0].dataset.seq);
+    try {
+      const stored = await api(`/api/messages?sessionId=${id}&afterSeq=${first - 1}&order=asc&limit=${Math.min(MAX_ROWS, rows.length + 50)}`);
+      const asked = new Set(rows.map((r) => Number(r.dataset.seq)));
+      if (state.selected === id) for (const m of stored) if (m.summary && asked.has(m.seq)) showSummary($("messages"), m.seq, m.summary);
+    } catch { /* the next rows try again */ }
+  }, 2000);
 }
 function setView(view) {
   state.view = view;

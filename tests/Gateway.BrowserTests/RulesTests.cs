@@ -118,6 +118,9 @@ public sealed class RulesTests(ITestOutputHelper output) : DashboardTest(output)
         await Timeouts.Eventually(async () =>
             (await App.GetAsync<System.Text.Json.JsonElement>($"/api/sessions/{session.Id}/decoder")).GetProperty("decoder").GetString() == "resp" ? (object)true : null, "the session's choice");
         await client.SendTextAsync("*2\r\n$3\r\nGET\r\n$6\r\nuser:9\r\n");
+        // The server decodes and stores it; then the page shows it (from the hub's event, or read back from the store).
+        await Timeouts.Eventually(async () =>
+            (await App.GetAsync<System.Text.Json.JsonElement[]>($"/api/messages?sessionId={session.Id}&summary=GET%20user:9")).Length == 1 ? (object)true : null, "the stored summary");
         await Expect(Page.Locator("#messages .msg.in .summary").Nth(1)).ToHaveTextAsync("GET user:9", new() { Timeout = 10_000 });
     }
 

@@ -39,6 +39,9 @@ internal interface ICaptureStore : IAsyncDisposable
     /// <summary>Stored closed sessions matching <paramref name="query"/>, in its order after its cursor: at most its limit + 1 (the extra one says there is a next page).</summary>
     Task<List<SessionInfo>> QueryClosedSessionsAsync(SessionQuery query, CancellationToken cancellationToken);
 
+    /// <summary>Sessions with a message whose decoder summary contains <paramref name="text"/> (any case): what <c>q</c> matches besides a session's own fields.</summary>
+    Task<HashSet<long>> SessionsWithSummaryAsync(string text, CancellationToken cancellationToken);
+
     /// <summary>Sets (or, when empty, removes) the annotations of a session (<paramref name="seq"/> 0) or of one of its messages.</summary>
     Task SetAnnotationsAsync(long sessionId, long seq, Annotations annotations, CancellationToken cancellationToken);
 

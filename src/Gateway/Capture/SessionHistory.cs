@@ -91,6 +91,13 @@ internal sealed class SessionHistory(DataPlane plane, ICaptureStore store, Captu
     public async Task<(List<SessionInfo> Page, string? NextCursor)> QuerySessionsAsync(SessionQuery query, CancellationToken cancellationToken)
     {
         CheckSessionLimit(query.Limit);
+        if (query.Text is { } text)
+        {
+            // Sessions held in memory are matched against their messages' stored summaries here (the SQL matches stored rows itself).
+            await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            query = query with { SummaryMatches = await store.SessionsWithSummaryAsync(text, cancellationToken).ConfigureAwait(false) };
+        }
+
         var byId = await GatherAsync(query.ListenerId, query.Open, query.Closed,
             () => store.QueryClosedSessionsAsync(query, cancellationToken), cancellationToken).ConfigureAwait(false);
         var sort = query.Sort;

@@ -17,8 +17,11 @@ internal sealed record SessionQuery
 
     public bool Closed { get; init; }
 
-    /// <summary>Text found (any case) in the remote, local or upstream address, the listener or the close reason.</summary>
+    /// <summary>Text found (any case) in the remote, local or upstream address, the listener, the close reason, a tag or a message's summary.</summary>
     public string? Text { get; init; }
+
+    /// <summary>Sessions one of whose messages' summaries holds <see cref="Text"/> (read from the store before the live sessions are matched).</summary>
+    public IReadOnlySet<long> SummaryMatches { get; init; } = new HashSet<long>();
 
     public SessionKind? Kind { get; init; }
 
@@ -45,7 +48,7 @@ internal sealed record SessionQuery
     public bool Matches(SessionInfo session) =>
         (ListenerId is null || string.Equals(session.ListenerId, ListenerId, StringComparison.OrdinalIgnoreCase))
         && (Kind is null || session.Kind == Kind)
-        && (Text is null || Searchable(session).Contains(Text, StringComparison.OrdinalIgnoreCase))
+        && (Text is null || Searchable(session).Contains(Text, StringComparison.OrdinalIgnoreCase) || SummaryMatches.Contains(session.Id))
         && (Tag is null || session.Annotations?.Tags.Contains(Tag, StringComparer.Ordinal) == true);
 
     /// <summary>Whether a session comes after the cursor in this query's order.</summary>

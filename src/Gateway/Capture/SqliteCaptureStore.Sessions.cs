@@ -64,7 +64,8 @@ internal sealed partial class SqliteCaptureStore
         if (query.Text is { } text)
         {
             where.Add("instr(lower(remote || ' ' || local || ' ' || COALESCE(upstream, '') || ' ' || COALESCE(listener_id, '') || ' ' || COALESCE(close_reason, '') || ' ' "
-                + "|| COALESCE((SELECT replace(a.tags, ',', ' ') FROM annotations a WHERE a.session_id = sessions.id AND a.seq = 0), '')), lower($text)) > 0",
+                + "|| COALESCE((SELECT replace(a.tags, ',', ' ') FROM annotations a WHERE a.session_id = sessions.id AND a.seq = 0), '')), lower($text)) > 0"
+                + " OR EXISTS (SELECT 1 FROM messages m WHERE m.session_id = sessions.id AND m.summary IS NOT NULL AND instr(lower(m.summary), lower($text)) > 0)",
                 "$text", text);
         }
 
@@ -86,6 +87,22 @@ internal sealed partial class SqliteCaptureStore
         command.CommandText = SqliteCommands.SelectSessions + where + $" ORDER BY {sort.Column} {direction}, id {direction} LIMIT $limit";
         command.Parameters.AddWithValue("$limit", query.Limit + 1);
         return await ReadAllAsync(command, SqliteCommands.ReadSession, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<HashSet<long>> SessionsWithSummaryAsync(string text, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT DISTINCT session_id FROM messages WHERE summary IS NOT NULL AND instr(lower(summary), lower($text)) > 0";
+        command.Parameters.AddWithValue("$text", text);
+        var ids = new HashSet<long>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            ids.Add(reader.GetInt64(0));
+        }
+
+        return ids;
     }
 
     public async Task SetAnnotationsAsync(long sessionId, long seq, Annotations annotations, CancellationToken cancellationToken)

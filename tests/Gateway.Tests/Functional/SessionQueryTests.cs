@@ -76,4 +76,29 @@ public sealed class SessionQueryTests
             socket.Dispose();
         }
     }
+
+    [Fact]
+    public async Task Text_MatchesTheSummariesOfASessionsMessages_LiveAndStored()
+    {
+        await using var app = await GatewayApp.StartAsync();
+        var listener = await app.CreateListenerAsync(new { name = "redis-q", protocol = "tcp", port = 0, decoder = "resp" });
+        using var stored = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await stored.ConnectAsync(IPAddress.Loopback, listener.Port).Within();
+        await stored.SendAsync("*2\r\n$3\r\nGET\r\n$13\r\nsensor:boiler\r\n"u8.ToArray()).Within();
+        var storedId = (await app.SessionOfAsync(stored)).Id;
+        using var live = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await live.ConnectAsync(IPAddress.Loopback, listener.Port).Within();
+        await live.SendAsync("*2\r\n$3\r\nDEL\r\n$13\r\nsensor:boiler\r\n"u8.ToArray()).Within();
+        var liveId = (await app.SessionOfAsync(live)).Id;
+        await Timeouts.Eventually(async () =>
+            (await app.GetAsync<JsonElement[]>("/api/messages?summary=sensor:boiler")).Length == 2 ? (object)true : null, "both summaries stored");
+        stored.Dispose();
+        await Timeouts.Eventually(async () => (await app.GetAsync<JsonElement>($"/api/sessions/{storedId}")).GetProperty("state").GetString() == "closed" ? (object)true : null, "closed");
+
+        // Not in any address, listener name or tag: only in what the decoder read.
+        Assert.Equal([liveId, storedId], (await app.GetAsync<JsonElement[]>("/api/sessions?q=SENSOR:BOILER&state=all")).Select(s => s.GetProperty("id").GetInt64()));
+        Assert.Equal([liveId], (await app.GetAsync<JsonElement[]>("/api/sessions?q=del%20sensor&state=all")).Select(s => s.GetProperty("id").GetInt64()));
+        Assert.Equal([storedId], (await app.GetAsync<JsonElement[]>("/api/sessions?q=get%20sensor&state=closed")).Select(s => s.GetProperty("id").GetInt64()));
+        Assert.Empty(await app.GetAsync<JsonElement[]>("/api/sessions?q=sensor:kettle&state=all"));
+    }
 }
