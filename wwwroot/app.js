@@ -7,6 +7,7 @@ import { wireForms } from "./js/forms.js";
 import { initHeld, loadHeld, onHeld, onReleased } from "./js/held.js";
 import { showSessionTools, wireDownloads, wireReplay, wireSearch } from "./js/history.js";
 import { renderListenerCards } from "./js/listeners.js";
+import { createSessionList } from "./js/sessions.js";
 import { buildMessage, fillPayload, showSummary } from "./js/messages.js";
 import { toggleDecoded } from "./js/decoded.js";
 import { showDiff } from "./js/diff.js";
@@ -16,7 +17,6 @@ import { initTheme } from "./js/theme.js";
 import { describeTls, initCaDownload } from "./js/tls.js";
 
 const MAX_ROWS = 500;          // message rows kept in the DOM for the selected session
-const MAX_SESSION_ROWS = 300;  // rows in the sessions table
 const POLL_MS = 1000;
 
 const $ = (id) => document.getElementById(id);
@@ -33,9 +33,7 @@ const state = {
   view: "text",
   hub: null,
   renderQueued: false,
-  tableQueued: false,
   layout: null,                // the selected session reads with its listener's Kaitai layout: Promise of its decoder
-  cursor: null,                // the session row j/k moved to (Enter opens it)
 };
 
 // ---------- toasts & status ----------
@@ -58,56 +56,24 @@ function setStatus(s, text) {
 // ---------- listeners ----------
 function renderListeners() {
   chart.listeners([...state.listeners.keys()]);
+  list.listeners([...state.listeners.keys()]);
   renderListenerCards(state.listeners, $("listeners"), { toast, encoding: () => $("composer-encoding").value });
 }
 
-// ---------- sessions table ----------
+// ---------- the session list (js/sessions.js: server-side filters, sort and paging; only the rows in view drawn) ----------
+const list = createSessionList({
+  scroller: $("sessions-scroll"),
+  table: $("sessions"),
+  note: $("sessions-note"),
+  filters: { q: $("session-filter"), listener: $("filter-listener"), state: $("filter-state"), kind: $("filter-kind"), tag: $("filter-tag") },
+  sessions: state.sessions,
+  selected: () => state.selected,
+  onOpen: (id) => select(id),
+  onError: (message) => toast(message, true),
+});
 function upsertSession(s) {
-  state.sessions.set(s.id, s);
+  list.upsert(s);
   if (s.id === state.selected) renderSessionHead();
-  queueTable();
-}
-function queueTable() {
-  if (state.tableQueued) return;
-  state.tableQueued = true;
-  requestAnimationFrame(() => { state.tableQueued = false; renderTable(); });
-}
-function renderTable() {
-  const showClosed = $("show-closed").checked;
-  const filter = $("session-filter").value.trim().toLowerCase();
-  const matches = (s) => !filter || [s.id, s.remote, s.local, s.listenerId ?? "outbound", s.kind, s.state, s.upstream, ...(s.annotations?.tags ?? [])]
-    .some((v) => v != null && String(v).toLowerCase().includes(filter));
-  const all = [...state.sessions.values()].filter((s) => (showClosed || s.state === "open") && matches(s));
-  all.sort((a, b) => b.id - a.id);
-  const shown = all.slice(0, MAX_SESSION_ROWS);
-  const rows = shown.map((s) => {
-    const tr = document.createElement("tr");
-    tr.dataset.sessionId = s.id;
-    tr.className = (s.state === "closed" ? "closed" : "") + (s.id === state.selected ? " selected" : "") + (s.id === state.cursor ? " cursor" : "");
-    const cells = [(s.annotations?.starred ? "★ " : "") + s.id, s.listenerId ?? "outbound", s.remote, s.state, bytes(s.bytesIn), bytes(s.bytesOut)];
-    cells.forEach((value, i) => {
-      const td = document.createElement("td");
-      td.textContent = value;
-      if (i === 1 && s.kind !== "accepted") {
-        td.textContent = "";
-        const b = document.createElement("span");
-        b.className = "badge " + s.kind;
-        b.textContent = s.kind === "outbound" ? "→ outbound" : `⇄ ${s.listenerId}`;
-        b.title = s.upstream ? `relay to ${s.upstream}` : "";
-        td.append(b);
-      }
-      if (i === 2) td.className = "remote";
-      if (i >= 4) td.className = "num";
-      if (i === 3) { td.textContent = ""; const b = document.createElement("span"); b.className = "badge " + s.state; b.textContent = s.state; td.append(b); }
-      tr.append(td);
-    });
-    if (s.closeReason) tr.title = "closed: " + s.closeReason;
-    return tr;
-  });
-  $("sessions").tBodies[0].replaceChildren(...rows);
-  $("sessions-note").textContent = all.length > shown.length
-    ? `showing the newest ${shown.length} of ${all.length}`
-    : all.length === 0 ? "No sessions yet." : "";
 }
 
 // ---------- marks: star, tags and a note on the selected session (PUT /api/sessions/{id}/annotations) ----------
@@ -149,14 +115,6 @@ $("diff-open").addEventListener("click", async () => {
 });
 
 // ---------- keys: j/k move, Enter opens, / filters, ? lists them ----------
-function moveCursor(step) {
-  const ids = [...$("sessions").tBodies[0].rows].map((tr) => Number(tr.dataset.sessionId));
-  if (!ids.length) return;
-  const at = ids.indexOf(state.cursor ?? state.selected);
-  state.cursor = ids[Math.min(ids.length - 1, Math.max(0, at < 0 ? 0 : at + step))];
-  for (const tr of $("sessions").tBodies[0].rows) tr.classList.toggle("cursor", Number(tr.dataset.sessionId) === state.cursor);
-  $("sessions").querySelector("tr.cursor")?.scrollIntoView({ block: "nearest" });
-}
 document.addEventListener("keydown", (e) => {
   if (e.ctrlKey || e.metaKey || e.altKey) return;
   const typing = e.target.closest("input, textarea, select, [contenteditable]");
@@ -166,12 +124,11 @@ document.addEventListener("keydown", (e) => {
     return;
   }
   if (typing) return;
-  if (e.key === "j" || e.key === "k") { e.preventDefault(); moveCursor(e.key === "j" ? 1 : -1); }
-  else if (e.key === "Enter" && state.cursor !== null) { e.preventDefault(); select(state.cursor); }
+  if (e.key === "j" || e.key === "k") { e.preventDefault(); list.move(e.key === "j" ? 1 : -1); }
+  else if (e.key === "Enter" && list.cursor() !== null) { e.preventDefault(); select(list.cursor()); }
   else if (e.key === "/") { e.preventDefault(); $("session-filter").focus(); }
   else if (e.key === "?") { e.preventDefault(); $("keys-help").hidden = !$("keys-help").hidden; }
 });
-$("session-filter").addEventListener("input", renderTable);
 
 // ---------- deep links: #/sessions/12 and #/sessions/12/messages/345 (a viewer key is enough) ----------
 let linkedSeq = null;
@@ -244,7 +201,7 @@ async function select(id) {
   $("session-view").hidden = false;
   $("composer-result").textContent = "";
   renderSessionHead();
-  queueTable();
+  list.queueDraw();
   if (state.hub && state.hub.state === signalR.HubConnectionState.Connected) {
     if (previous !== null) state.hub.invoke("Unwatch", `session:${previous}`).catch(() => {});
     await watchSelected();
@@ -387,14 +344,10 @@ function cleanHubError(message) {
 // ---------- polling for counters ----------
 async function poll() {
   try {
-    const [listeners, sessions, stats] = await Promise.all([
-      api("/api/listeners"), api("/api/sessions?state=all"), api("/api/stats"),
-    ]);
+    const [listeners, stats] = await Promise.all([api("/api/listeners"), api("/api/stats"), list.refresh()]);
     state.listeners = new Map(listeners.map((l) => [l.id, l]));
     renderListeners();
-    const known = new Set(sessions.map((s) => s.id));
-    for (const id of state.sessions.keys()) if (!known.has(id) && id !== state.selected) state.sessions.delete(id);
-    sessions.forEach(upsertSession);
+    if (state.selected !== null && state.sessions.has(state.selected)) renderSessionHead();
     $("stat-open").textContent = stats.sessionsOpen;
     $("stat-total").textContent = stats.sessionsTotal;
     $("stat-in").textContent = bytes(stats.bytesIn);
@@ -459,10 +412,6 @@ async function connect() {
 }
 
 // ---------- wiring ----------
-$("sessions").tBodies[0].addEventListener("click", (e) => {
-  const tr = e.target.closest("tr[data-session-id]");
-  if (tr) select(Number(tr.dataset.sessionId));
-});
 // The session's decoder: its listener's unless chosen here; new messages are summarised with the choice.
 let decoderNames = null;
 async function loadSessionDecoder(id) {
@@ -511,7 +460,6 @@ const openDecoded = (e) => {
 };
 $("messages").addEventListener("click", openDecoded);
 $("messages").addEventListener("keydown", (e) => { if ((e.key === "Enter" || e.key === " ") && e.target.matches(".msg > .summary")) { e.preventDefault(); openDecoded(e); } });
-$("show-closed").addEventListener("change", renderTable);
 $("view-text").addEventListener("click", () => setView("text"));
 $("view-hex").addEventListener("click", () => setView("hex"));
 $("composer").addEventListener("submit", send);
@@ -535,8 +483,19 @@ wireReplay($("replay-open"), $("replay-form"), {
   onSession: async (s) => { upsertSession(s); await select(s.id); },
 });
 
+// The side bar folds away (the choice is kept).
+function showSidebar(show) {
+  document.body.classList.toggle("sidebar-collapsed", !show);
+  $("sidebar-toggle").setAttribute("aria-expanded", String(show));
+  localStorage.setItem("gateway.sidebar", show ? "shown" : "hidden");
+  list.queueDraw();
+}
+showSidebar(localStorage.getItem("gateway.sidebar") !== "hidden");
+$("sidebar-toggle").addEventListener("click", () => showSidebar(document.body.classList.contains("sidebar-collapsed")));
+
 wireKeyDialog();
 await whoAmI();
+list.reload();
 poll();
 setInterval(poll, POLL_MS);
 connect();

@@ -21,7 +21,7 @@ public sealed class KeysTests(ITestOutputHelper output) : DashboardTest(output)
             sessions.Add(await App.SessionOfAsync(client));
         }
 
-        var rows = Page.Locator("#sessions tbody tr");
+        var rows = Page.Locator("#sessions tbody tr[data-session-id]");
         await Expect(rows).ToHaveCountAsync(3, new() { Timeout = 10_000 });
         await Page.Locator("body").ClickAsync(new() { Position = new() { X = 5, Y = 5 } }); // nothing focused that takes keys
 

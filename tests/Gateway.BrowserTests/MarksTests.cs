@@ -33,6 +33,6 @@ public sealed class MarksTests(ITestOutputHelper output) : DashboardTest(output)
 
         // The filter finds it by tag.
         await Page.Locator("#session-filter").FillAsync("suspicious");
-        await Expect(Page.Locator("#sessions tbody tr")).ToHaveCountAsync(1, new() { Timeout = 10_000 });
+        await Expect(Page.Locator("#sessions tbody tr[data-session-id]")).ToHaveCountAsync(1, new() { Timeout = 10_000 });
     }
 }

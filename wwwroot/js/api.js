@@ -1,6 +1,7 @@
 // The REST API: JSON in and out; a problem+json answer becomes an Error carrying its detail.
 // With API keys configured, the key lives in sessionStorage (this tab only) and goes with every call;
-// a 401 asks for one (see onUnauthorized). Options are fetch's, plus `as: "text"` for a body that is not JSON.
+// a 401 asks for one (see onUnauthorized). Options are fetch's, plus `as: "text"` for a body that is not JSON
+// and `as: "page"` for a paged list ({items, next}: the next page's cursor from X-Next-Cursor).
 const KEY = "gateway.apiKey";
 let unauthorized = () => {};
 
@@ -22,6 +23,7 @@ export async function api(path, options = {}) {
     throw new Error(detail);
   }
   if (response.status === 204) return null;
+  if (options.as === "page") return { items: await response.json(), next: response.headers.get("X-Next-Cursor") };
   return options.as === "text" ? response.text() : response.json();
 }
 const send = (method) => (path, body) => api(path, {
