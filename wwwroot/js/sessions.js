@@ -144,7 +144,13 @@ export function createSessionList({ scroller, table, note, filters, sessions: by
     const tr = document.createElement("tr");
     tr.className = "spacer";
     tr.setAttribute("aria-hidden", "true");
-    tr.style.height = `${height}px`;
+    const td = document.createElement("td");
+    td.colSpan = table.tHead.rows[0].cells.length;
+    td.style.height = `${height}px`;
+    td.style.padding = "0";
+    td.style.border = "0";
+    tr.append(td);
+    tr.hidden = height === 0;
     return tr;
   }
 
