@@ -241,11 +241,10 @@ function renderSessionHead() {
   $("session-tls").hidden = !s.tls;
   $("session-tls").textContent = describeTls(s.tls);
   const open = s.state === "open";
-  $("composer-target").hidden = s.kind !== "relay";
   if (s.kind !== "relay") $("composer-target").value = "client";
   $("close-session").disabled = !open;
   $("abort-session").disabled = !open;
-  $("composer-send").disabled = !open;
+  composerTo();
   showSessionTools(s);
 }
 
@@ -309,25 +308,62 @@ function setView(view) {
 // ---------- commands ----------
 async function send(e) {
   e.preventDefault();
-  const id = state.selected;
   let data = $("composer-text").value;
   const encoding = $("composer-encoding").value;
-  const target = $("composer-target").value;
   if ($("composer-newline").checked) {
     data += encoding === "hex" ? " 0a" : encoding === "base64" ? "" : "\n";
   }
   if (!data) return;
   try {
+    const to = $("composer-to").value;
+    let id = state.selected, target = $("composer-target").value, opened = null;
+    if (to === "session") {
+      id = Number($("composer-dest").value.replace(/^#/, ""));
+      if (!Number.isInteger(id) || id < 1) throw new Error("Give the number of an open session to send to, e.g. 12.");
+      target = "client";
+    } else if (to === "new") {
+      opened = await post("/api/connections", connectionTo($("composer-dest").value));
+      id = opened.id;
+      target = "client";
+    }
     const sent = state.hub && state.hub.state === signalR.HubConnectionState.Connected
       ? await state.hub.invoke("Send", id, data, encoding, target)
       : (await post(`/api/sessions/${id}/send`, { data, encoding, target })).bytes;
-    $("composer-result").textContent = `sent ${sent} bytes`;
+    $("composer-result").textContent = id === state.selected ? `sent ${sent} bytes` : `sent ${sent} bytes to session ${id}`;
     $("composer-text").value = "";
+    if (opened) {
+      // The new connection is where its answer will show: open it, and send there from now on.
+      $("composer-to").value = "";
+      composerTo();
+      upsertSession(opened);
+      await select(opened.id);
+      toast(`Connected to ${opened.remote} (session ${opened.id}) and sent ${sent} bytes.`);
+    }
   } catch (err) {
     $("composer-result").textContent = "";
     toast(cleanHubError(err.message), true);
   }
 }
+/** "host:port" (TCP), "udp://host:port", "tcp://host:port" or "unix:/path" → POST /api/connections' body. */
+function connectionTo(text) {
+  const t = text.trim();
+  if (t.startsWith("unix:")) return { protocol: "unix", path: t.slice(5) };
+  const m = /^(?:(tcp|udp):\/\/)?(\[[^\]]+\]|[^:\s]+):(\d{1,5})$/.exec(t);
+  if (!m) throw new Error(`'${t}' is not a place to connect to: give host:port, udp://host:port or unix:/path.`);
+  return { protocol: m[1] ?? "tcp", host: m[2].replace(/^\[|\]$/g, ""), port: Number(m[3]) };
+}
+// Where the composer sends: this session (open), another open session, or a new connection; the last two work
+// from a closed session too (a message from history, resent elsewhere).
+function composerTo() {
+  const to = $("composer-to").value;
+  const dest = $("composer-dest");
+  dest.hidden = to === "";
+  dest.placeholder = to === "session" ? "session #, e.g. 12" : "host:port, udp://host:port, unix:/path";
+  const s = state.sessions.get(state.selected);
+  $("composer-target").hidden = to !== "" || s?.kind !== "relay";
+  $("composer-send").disabled = to === "" && s?.state !== "open";
+}
+$("composer-to").addEventListener("change", () => { composerTo(); if (!$("composer-dest").hidden) $("composer-dest").focus(); });
 async function closeSelected(abort) {
   const id = state.selected;
   try {

@@ -39,4 +39,55 @@ public sealed class ResendTests(ITestOutputHelper output) : DashboardTest(output
         await Expect(Page.Locator("#composer-encoding")).ToHaveValueAsync("utf8");
         await Expect(Page.Locator("#composer-text")).ToHaveValueAsync("hello there\n");
     }
+
+    [ChromiumFact]
+    public async Task AMessageFromHistory_ResentToAnotherSession_AndToANewConnection()
+    {
+        long closedId;
+        using (var first = await App.ConnectTcpAsync())
+        {
+            await first.SendTextAsync("STATUS?\n");
+            closedId = (await App.SessionOfAsync(first)).Id;
+            await App.MessagesUntilAsync(closedId, m => m.Length == 1, "its message");
+        }
+
+        await Timeouts.Eventually(async () => (await App.GetAsync<System.Text.Json.JsonElement>($"/api/sessions/{closedId}")).GetProperty("state").GetString() == "closed" ? (object)true : null, "closed");
+        using var other = await App.ConnectTcpAsync();
+        await other.SendTextAsync("hi\n");
+        var otherId = (await App.SessionOfAsync(other)).Id;
+
+        await SessionRow(closedId).ClickAsync();
+        await Expect(Page.Locator("#composer-send")).ToBeDisabledAsync(new() { Timeout = 10_000 }); // nowhere to send in a closed session
+        await Page.Locator("#messages .msg.in .resend").ClickAsync();
+        await Expect(Page.Locator("#composer-text")).ToHaveValueAsync("STATUS?\n");
+
+        // Another open session.
+        await Page.Locator("#composer-to").SelectOptionAsync("session");
+        await Page.Locator("#composer-dest").FillAsync(otherId.ToString());
+        await Page.Locator("#composer-send").ClickAsync();
+        Assert.Equal("STATUS?\n", Encoding.ASCII.GetString(await other.ReceiveExactlyAsync(8)));
+        await Expect(Page.Locator("#composer-result")).ToHaveTextAsync($"sent 8 bytes to session {otherId}", new() { Timeout = 10_000 });
+
+        // A new connection to a server of the test's own: it gets the bytes, and the new session opens in the view.
+        using var server = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        server.Start();
+        var port = ((System.Net.IPEndPoint)server.LocalEndpoint).Port;
+        var accepted = server.AcceptSocketAsync();
+        await Page.Locator("#messages .msg.in .resend").ClickAsync();
+        await Page.Locator("#composer-to").SelectOptionAsync("new");
+        await Page.Locator("#composer-dest").FillAsync($"127.0.0.1:{port}");
+        await Page.Locator("#composer-send").ClickAsync();
+        using var peer = await accepted.Within();
+        Assert.Equal("STATUS?\n", Encoding.ASCII.GetString(await peer.ReceiveExactlyAsync(8)));
+        await Expect(Page.Locator("#session-meta")).ToContainTextAsync($"outbound tcp", new() { Timeout = 10_000 });
+        await Expect(Page.Locator("#session-meta")).ToContainTextAsync($"127.0.0.1:{port}", new() { Timeout = 10_000 });
+        await Expect(Page.Locator("#composer-to")).ToHaveValueAsync("");
+
+        // A place that is not one: a readable error, nothing sent.
+        await Page.Locator("#composer-text").FillAsync("x");
+        await Page.Locator("#composer-to").SelectOptionAsync("new");
+        await Page.Locator("#composer-dest").FillAsync("nowhere");
+        await Page.Locator("#composer-send").ClickAsync();
+        await Expect(Page.Locator("#toast.error")).ToContainTextAsync("host:port", new() { Timeout = 10_000 });
+    }
 }
