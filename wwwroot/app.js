@@ -10,7 +10,7 @@ import { renderListenerCards } from "./js/listeners.js";
 import { createSessionList } from "./js/sessions.js";
 import { buildMessage, fillPayload, showSummary } from "./js/messages.js";
 import { toggleDecoded } from "./js/decoded.js";
-import { showDiff } from "./js/diff.js";
+import { showDiff, showMessageDiff } from "./js/diff.js";
 import { createChart } from "./js/chart.js";
 import { listenerLayout } from "./js/layout.js";
 import { initTheme } from "./js/theme.js";
@@ -111,8 +111,29 @@ $("mark-note").addEventListener("change", (e) => saveMarks({ note: e.target.valu
 $("diff-open").addEventListener("click", async () => {
   const other = Number($("diff-with").value);
   if (state.selected == null || !other) { toast("Give the number of the session to compare with.", true); return; }
-  try { await showDiff($("diff-panel"), state.selected, other); } catch (err) { toast(err.message, true); }
+  try { await showDiff($("diff-panel"), state.selected, other, state.view); } catch (err) { toast(err.message, true); }
 });
+// Two messages: "compare" on one picks it; "compare" on another (of any session) shows the two side by side.
+let pickedSeq = null;
+$("messages").addEventListener("click", async (e) => {
+  const button = e.target.closest(".msg .compare");
+  if (!button) return;
+  e.stopPropagation();
+  const seq = Number(button.closest(".msg").dataset.seq);
+  if (pickedSeq === null || pickedSeq === seq) {
+    pickedSeq = pickedSeq === seq ? null : seq;
+    markPicked();
+    if (pickedSeq !== null) toast(`Message #${seq} picked: "compare" on another message shows the two side by side.`);
+    return;
+  }
+  const first = pickedSeq;
+  pickedSeq = null;
+  markPicked();
+  try { await showMessageDiff($("diff-panel"), first, seq, state.view); } catch (err) { toast(err.message, true); }
+}, true);
+function markPicked() {
+  for (const row of $("messages").querySelectorAll(".msg")) row.classList.toggle("picked", Number(row.dataset.seq) === pickedSeq);
+}
 
 // ---------- keys: j/k move, Enter opens, / filters, ? lists them ----------
 document.addEventListener("keydown", (e) => {
@@ -175,7 +196,7 @@ $("messages").addEventListener("click", async (e) => {
 }, true);
 // A message's "#seq" is its link.
 $("messages").addEventListener("click", (e) => {
-  if (e.target.closest(".resend")) return;
+  if (e.target.closest(".resend, .compare")) return;
   const meta = e.target.closest(".msg > .meta");
   if (meta && state.selected != null) location.hash = `#/sessions/${state.selected}/messages/${meta.parentElement.dataset.seq}`;
 });
@@ -277,6 +298,7 @@ function flushMessages() {
   while (box.childElementCount > MAX_ROWS) box.firstElementChild.remove();
   if (follow) box.scrollTop = box.scrollHeight;
   markLinked();
+  if (pickedSeq !== null) markPicked();
   if (rows.some((r) => r.querySelector(".summary").hidden)) catchUpSummaries();
 }
 // A summary whose hub event never came (lost in a reconnect, or dropped for a page that fell behind) is read back
@@ -303,6 +325,7 @@ function setView(view) {
   $("view-text").classList.toggle("on", view === "text");
   $("view-hex").classList.toggle("on", view === "hex");
   for (const row of $("messages").children) fillPayload(row.querySelector(".payload"), row._data, state.view);
+  $("diff-panel").redraw?.(view);
 }
 
 // ---------- commands ----------

@@ -1,52 +1,73 @@
-// Two sessions side by side (GET /api/diff): their messages paired by direction and order, each pair's bytes in
-// hex with the bytes that differ marked, in both.
+// Two sessions (GET /api/diff) or two messages (GET /api/diff/messages) side by side: messages paired by
+// direction and order, each pair's bytes in text or hex (the message view's choice) with the bytes that differ
+// marked, in both.
 import { api } from "./api.js";
 import { decodeBase64, hex2 } from "./format.js";
 
 const SHOWN_BYTES = 256; // per message; the ranges say where the rest differs
 
 /** Fills the panel with the comparison of sessions a and b; rejects with the API's error. */
-export async function showDiff(panel, a, b) {
+export async function showDiff(panel, a, b, view) {
   const [diff, left, right] = await Promise.all([
     api(`/api/diff?a=${a}&b=${b}`),
     api(`/api/sessions/${a}/messages?limit=1000`),
     api(`/api/sessions/${b}/messages?limit=1000`),
   ]);
-  const bytesOf = (messages) => new Map(messages.map((m) => [m.seq, decodeBase64(m.data)]));
-  const [bytesA, bytesB] = [bytesOf(left), bytesOf(right)];
+  draw(panel, `Session ${a} ↔ ${b}`, diff.pairs, bytesBySeq(left.concat(right)), view);
+}
+
+/** Fills the panel with the comparison of two messages (by seq, of one session or two). */
+export async function showMessageDiff(panel, a, b, view) {
+  const [diff, left, right] = await Promise.all([
+    api(`/api/diff/messages?a=${a}&b=${b}`),
+    api(`/api/messages?afterSeq=${a - 1}&order=asc&limit=1`),
+    api(`/api/messages?afterSeq=${b - 1}&order=asc&limit=1`),
+  ]);
+  draw(panel, `Message #${a} ↔ #${b}`, diff.pairs, bytesBySeq(left.concat(right)), view);
+}
+
+const bytesBySeq = (messages) => new Map(messages.map((m) => [m.seq, decodeBase64(m.data)]));
+
+function draw(panel, title, pairs, bytes, view) {
   const head = document.createElement("div");
   head.className = "diff-head";
-  const differing = diff.pairs.filter((p) => !p.equal).length;
-  head.textContent = `Session ${a} ↔ ${b}: ${diff.pairs.length} pairs, ${differing} differ`;
+  const differing = pairs.filter((p) => !p.equal).length;
+  head.textContent = `${title}: ${pairs.length} pair${pairs.length === 1 ? "" : "s"}, ${differing} differ${differing === 1 ? "s" : ""}`;
   const close = document.createElement("button");
   close.type = "button"; close.textContent = "×"; close.title = "close the comparison";
-  close.addEventListener("click", () => { panel.hidden = true; panel.replaceChildren(); });
+  close.addEventListener("click", () => { panel.hidden = true; panel.replaceChildren(); panel.redraw = null; });
   head.append(" ", close);
-  const rows = diff.pairs.map((p) => {
+  const rows = pairs.map((p) => {
     const row = document.createElement("div");
     row.className = "diff-pair " + (p.equal ? "equal" : "differs");
     const label = document.createElement("div");
     label.className = "diff-label";
     label.textContent = `${p.direction === "in" ? "IN →" : "← OUT"} #${p.a ?? "—"} ↔ #${p.b ?? "—"}`
       + (p.equal ? " equal" : p.a == null || p.b == null ? " only in one" : ` ${p.ranges.length} range(s) differ`);
-    row.append(label, side(bytesA.get(p.a), p.ranges, "a"), side(bytesB.get(p.b), p.ranges, "b"));
+    row.append(label, side(bytes.get(p.a), p.ranges, "a", view), side(bytes.get(p.b), p.ranges, "b", view));
     return row;
   });
   panel.replaceChildren(head, ...rows);
   panel.hidden = false;
+  panel.redraw = (nextView) => draw(panel, title, pairs, bytes, nextView); // the text/hex toggle
 }
 
-function side(bytes, ranges, which) {
+// In text, a byte is its character, or an escape (\n, \r, \t, \xNN) when it is not printable ASCII: one mark per byte.
+const glyph = (b) => b === 10 ? "\\n" : b === 13 ? "\\r" : b === 9 ? "\\t" : b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : "\\x" + hex2(b);
+
+function side(bytes, ranges, which, view) {
   const line = document.createElement("div");
-  line.className = "diff-bytes diff-" + which;
+  line.className = `diff-bytes diff-${which} ${view === "hex" ? "hex" : "text"}`;
   if (!bytes) { line.textContent = "(no message)"; return line; }
   const differs = (i) => ranges.some((r) => i >= r.offset && i < r.offset + r.length);
   for (let i = 0; i < Math.min(bytes.length, SHOWN_BYTES); i++) {
     const cell = document.createElement("span");
     cell.className = "byte" + (differs(i) ? " diff" : "");
-    cell.textContent = hex2(bytes[i]);
-    line.append(cell, " ");
+    cell.dataset.offset = i;
+    cell.textContent = view === "hex" ? hex2(bytes[i]) : glyph(bytes[i]);
+    line.append(cell);
+    if (view === "hex") line.append(" ");
   }
-  if (bytes.length > SHOWN_BYTES) line.append(`… ${bytes.length} bytes`);
+  if (bytes.length > SHOWN_BYTES) line.append(` … ${bytes.length} bytes`);
   return line;
 }

@@ -38,7 +38,12 @@ export function buildMessage(m, view) {
   resend.className = "resend needs-operator";
   resend.textContent = "resend";
   resend.title = "put this message in the composer (edit it, send it here or to another session)";
-  meta.append(" ", resend);
+  const compare = document.createElement("button");
+  compare.type = "button";
+  compare.className = "compare";
+  compare.textContent = "compare";
+  compare.title = "compare this message with another one (of this session or another): pick one, then the other";
+  meta.append(" ", resend, " ", compare);
   row._truncated = !!m.truncated;
   row.append(at, dir, summary, payload, meta);
   return row;

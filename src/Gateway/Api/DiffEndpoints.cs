@@ -32,6 +32,24 @@ internal static class DiffEndpoints
             .Produces<DiffResult>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapGet("/diff/messages", async (long? a, long? b, SessionHistory history, CancellationToken cancellationToken) =>
+            {
+                if (a is null || b is null)
+                {
+                    throw Sessions.CommandException.BadInput("give the two messages to compare by seq: /api/diff/messages?a=SEQ&b=SEQ.");
+                }
+
+                var left = await MessageAsync(history, a.Value, cancellationToken);
+                var right = await MessageAsync(history, b.Value, cancellationToken);
+                return new DiffResult(a.Value, b.Value, [Pair(left.Direction, left, right)]);
+            })
+            .WithTags("Sessions")
+            .WithSummary("Compares two messages, of one session or of two, by seq: one pair (the first message's direction) with whether the bytes are equal "
+                + "and the ranges that differ, as /api/diff gives for each pair of two sessions.")
+            .Produces<DiffResult>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }
 
@@ -101,6 +119,12 @@ internal static class DiffEndpoints
 
         var ranges = Differences(a.Data.Span, b.Data.Span);
         return new DiffPair(direction, a.Seq, b.Seq, ranges.Count == 0 && a.Size == b.Size, ranges);
+    }
+
+    private static async Task<MessageInfo> MessageAsync(SessionHistory history, long seq, CancellationToken cancellationToken)
+    {
+        var found = await history.FindAsync(new MessageQuery { AfterSeq = seq - 1, Limit = 1 }, cancellationToken);
+        return found is [{ } message] && message.Seq == seq ? message : throw Sessions.CommandException.NotFound($"No captured message {seq}.");
     }
 
     private static async Task<List<MessageInfo>> MessagesAsync(SessionHistory history, long sessionId, CancellationToken cancellationToken)

@@ -36,5 +36,21 @@ public sealed class DiffTests
 
         await ApiAssert.ProblemAsync(await app.Http.GetAsync($"/api/diff?a={ids[0]}").Within(), HttpStatusCode.BadRequest, "a=ID&b=ID");
         await ApiAssert.ProblemAsync(await app.Http.GetAsync($"/api/diff?a={ids[0]}&b=999999").Within(), HttpStatusCode.NotFound);
+
+        // Two messages, one of each session, by seq: one pair, the same changed byte.
+        var seqs = new List<long>();
+        foreach (var id in ids)
+        {
+            seqs.Add((await app.MessagesAsync(id)).First(m => m.Direction == "in").Seq);
+        }
+
+        var one = await app.GetAsync<JsonElement>($"/api/diff/messages?a={seqs[0]}&b={seqs[1]}");
+        var pair = Assert.Single(one.GetProperty("pairs").EnumerateArray());
+        Assert.Equal((seqs[0], seqs[1], false), (pair.GetProperty("a").GetInt64(), pair.GetProperty("b").GetInt64(), pair.GetProperty("equal").GetBoolean()));
+        var changed = Assert.Single(pair.GetProperty("ranges").EnumerateArray());
+        Assert.Equal((10, 1), (changed.GetProperty("offset").GetInt32(), changed.GetProperty("length").GetInt32()));
+        Assert.True(Assert.Single((await app.GetAsync<JsonElement>($"/api/diff/messages?a={seqs[0]}&b={seqs[0]}")).GetProperty("pairs").EnumerateArray()).GetProperty("equal").GetBoolean());
+        await ApiAssert.ProblemAsync(await app.Http.GetAsync($"/api/diff/messages?a={seqs[0]}").Within(), HttpStatusCode.BadRequest, "a=SEQ&b=SEQ");
+        await ApiAssert.ProblemAsync(await app.Http.GetAsync($"/api/diff/messages?a={seqs[0]}&b=99999999").Within(), HttpStatusCode.NotFound, "99999999");
     }
 }
