@@ -11,7 +11,7 @@ import { createSessionList } from "./js/sessions.js";
 import { buildMessage, fillPayload, showSummary } from "./js/messages.js";
 import { toggleDecoded } from "./js/decoded.js";
 import { showDiff, showMessageDiff } from "./js/diff.js";
-import { createChart } from "./js/chart.js";
+import { createChart, createTimeline } from "./js/chart.js";
 import { listenerLayout } from "./js/layout.js";
 import { initTheme } from "./js/theme.js";
 import { describeTls, initCaDownload } from "./js/tls.js";
@@ -21,7 +21,8 @@ const POLL_MS = 1000;
 
 const $ = (id) => document.getElementById(id);
 initTheme($("theme"));
-const chart = createChart($("traffic-chart"), $("chart-scope"), $("chart-rate"));
+const chart = createChart($("traffic-chart"), $("chart-scope"), $("chart-rate"), () => state.selected);
+const timeline = createTimeline($("session-timeline"), (seq) => { location.hash = `#/sessions/${state.selected}/messages/${seq}`; followLink(); });
 const state = {
   listeners: new Map(),
   sessions: new Map(),
@@ -218,6 +219,8 @@ async function select(id) {
   $("session-decoder").value = "";
   loadSessionDecoder(id);
   $("messages").replaceChildren();
+  timeline.clear();
+  chart.sessionChanged();
   $("empty-detail").hidden = true;
   $("session-view").hidden = false;
   $("composer-result").textContent = "";
@@ -291,6 +294,7 @@ function flushMessages() {
   const follow = $("autoscroll").checked;
   const fragment = document.createDocumentFragment();
   const rows = state.pending.map((m) => buildMessage(m, state.view));
+  timeline.add(state.pending);
   fragment.append(...rows);
   state.pending = [];
   box.append(fragment);

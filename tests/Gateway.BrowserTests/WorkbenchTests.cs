@@ -10,6 +10,8 @@ using static Microsoft.Playwright.Assertions;
 namespace Gateway.BrowserTests;
 
 /// <summary>The session list as the workbench's main pane: ten thousand real sessions, server-side filters, sort and paging, and only the rows in view in the DOM.</summary>
+/// <remarks>Run alone, after the other browser tests: ten thousand connections would slow whatever shares the machine with them.</remarks>
+[Collection(nameof(WorkbenchTests))]
 public sealed class WorkbenchTests(ITestOutputHelper output) : DashboardTest(output)
 {
     private const int Sessions = 10_000;
@@ -96,7 +98,10 @@ public sealed class WorkbenchTests(ITestOutputHelper output) : DashboardTest(out
         Assert.True(scrolled.GetProperty("found").GetBoolean(), $"the oldest session was reached: {scrolled}");
         Assert.True(scrolled.GetProperty("loaded").GetInt32() >= Sessions, $"all pages loaded: {scrolled}");
         Assert.InRange(scrolled.GetProperty("most").GetInt32(), 10, 100);
-        Assert.True(scrolled.GetProperty("worst").GetDouble() < 500, $"a scroll step is drawn within two frames, well under half a second: {scrolled}");
+        // What a scroll step costs the page: drawing the rows in view, whatever the number loaded (wall time between frames also counts whatever else the machine runs).
+        var slowest = double.Parse((await Page.Locator("#sessions").GetAttributeAsync("data-slowest-draw"))!, System.Globalization.CultureInfo.InvariantCulture);
+        Output.WriteLine($"slowest draw of the list: {slowest} ms");
+        Assert.True(slowest < 100, $"drawing the list took {slowest} ms at worst; a screenful of rows should take a few: {scrolled}");
 
         // The middle: the row at the top of the view is the one at that position in the order.
         var top = await Page.EvaluateAsync<long>("""
@@ -153,3 +158,7 @@ public sealed class WorkbenchTests(ITestOutputHelper output) : DashboardTest(out
         await Expect(Page.Locator("#status")).ToHaveAttributeAsync("data-state", "connected", new() { Timeout = 10_000 });
     }
 }
+
+/// <summary>The workbench's load test runs with nothing beside it.</summary>
+[CollectionDefinition(nameof(WorkbenchTests), DisableParallelization = true)]
+public sealed class WorkbenchTestsCollection;

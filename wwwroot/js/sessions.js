@@ -154,7 +154,9 @@ export function createSessionList({ scroller, table, note, filters, sessions: by
     return tr;
   }
 
+  let slowestDraw = 0; // ms: what one scroll step costs the page (table's data-slowest-draw, for the curious and the tests)
   function draw() {
+    const started = performance.now();
     const view = scroller.clientHeight || 400;
     const first = Math.max(0, Math.floor(scroller.scrollTop / ROW) - OVERSCAN);
     const last = Math.min(rows.length, Math.ceil((scroller.scrollTop + view) / ROW) + OVERSCAN);
@@ -163,6 +165,8 @@ export function createSessionList({ scroller, table, note, filters, sessions: by
     table.dataset.rows = rows.length;
     note.textContent = rows.length === 0 ? (loading ? "loading…" : "No sessions match.")
       : `${rows.length.toLocaleString("en")}${next ? "+" : ""} session${rows.length === 1 ? "" : "s"}`;
+    slowestDraw = Math.max(slowestDraw, performance.now() - started);
+    table.dataset.slowestDraw = slowestDraw.toFixed(1);
     if (next && last > rows.length - OVERSCAN * 4) loadMore();
   }
 

@@ -33,6 +33,9 @@ internal sealed class HubClientFeed
 
     public long Dropped => _queue.Dropped;
 
+    /// <summary>The sessions this client watches one by one (<c>session:{id}</c>).</summary>
+    public IReadOnlySet<long> WatchedSessions => _watch.Sessions;
+
     public int Pending => _queue.Pending;
 
     public long PendingBytes => _queue.PendingBytes;

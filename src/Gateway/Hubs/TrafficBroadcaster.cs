@@ -59,6 +59,9 @@ internal sealed class TrafficBroadcaster : BackgroundService, ITrafficObserver
 
     public int ClientCount => _feeds.Length;
 
+    /// <summary>The connected clients' feeds.</summary>
+    public IReadOnlyList<HubClientFeed> Feeds => _feeds;
+
     /// <summary>Events dropped by clients' own queues, connected or gone.</summary>
     public long ClientDropped => Interlocked.Read(ref _droppedByGone) + _feeds.Sum(f => f.Dropped);
 

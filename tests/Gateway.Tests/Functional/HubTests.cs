@@ -39,6 +39,32 @@ public sealed class HubTests(AppFixture fixture) : IClassFixture<AppFixture>
     }
 
     [Fact]
+    public async Task Counters_CarryTheSessionsAClientWatches_AndOnlyThose()
+    {
+        await using var hub = await App.ConnectHubAsync();
+        var counters = Channel.CreateUnbounded<System.Text.Json.JsonElement>();
+        hub.On<System.Text.Json.JsonElement>("counters", c => counters.Writer.TryWrite(c));
+        using var watched = await App.ConnectTcpAsync();
+        using var other = await App.ConnectTcpAsync();
+        var session = await App.SessionOfAsync(watched);
+        var otherSession = await App.SessionOfAsync(other);
+        await hub.InvokeAsync("Watch", $"session:{session.Id}").Within();
+        await watched.SendTextAsync("twelve bytes");
+        await other.SendTextAsync("not watched");
+
+        var seen = await Timeouts.Eventually(async () =>
+        {
+            var c = await counters.Reader.ReadAsync().AsTask().Within();
+            var mine = c.GetProperty("sessions").EnumerateArray().Where(s => s.GetProperty("id").GetInt64() == session.Id).ToArray();
+            return mine.Length == 1 && mine[0].GetProperty("bytesIn").GetInt64() == 12 ? (object)c : null;
+        }, "a counters event with the watched session's 12 bytes");
+        var ids = ((System.Text.Json.JsonElement)seen).GetProperty("sessions").EnumerateArray().Select(s => s.GetProperty("id").GetInt64()).ToArray();
+        Assert.Equal([session.Id], ids);
+        Assert.DoesNotContain(otherSession.Id, ids);
+        Assert.True(((System.Text.Json.JsonElement)seen).GetProperty("sessions")[0].GetProperty("messagesIn").GetInt64() >= 1);
+    }
+
+    [Fact]
     public async Task HubSend_ClientReceives_ReturnsByteCount()
     {
         await using var hub = await App.ConnectHubAsync();
