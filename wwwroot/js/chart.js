@@ -70,7 +70,7 @@ export function createTimeline(host, onPick) {
     legend: { show: false },
     cursor: { points: { show: false }, drag: { x: false, y: false } },
     scales: { x: { time: true }, y: { distr: 3, range: (u, min, max) => [1, Math.max(10, max * 2)] } },
-    axes: [{ stroke: "var(--muted)", size: 22 }, { stroke: "var(--muted)", size: 44, values: (u, v) => v.map((b) => bytes(b)) }],
+    axes: [{ stroke: "var(--muted)", size: 22 }, { show: false }], // sizes on a log scale: higher is bigger; the row says how big
     series: [{}, { label: "in", ...dots(c.in) }, { label: "out", ...dots(c.out) }],
   }, [xs, ins, outs], host);
   new ResizeObserver(() => plot.setSize({ width: Math.max(240, host.clientWidth), height: 70 })).observe(host);
