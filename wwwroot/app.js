@@ -8,7 +8,7 @@ import { initHeld, loadHeld, onHeld, onReleased } from "./js/held.js";
 import { showSessionTools, wireDownloads, wireReplay, wireSearch } from "./js/history.js";
 import { renderListenerCards } from "./js/listeners.js";
 import { createSessionList } from "./js/sessions.js";
-import { buildMessage, fillPayload, showSummary } from "./js/messages.js";
+import { buildMessage, fillPayload, showSummary, updateMessageMarks } from "./js/messages.js";
 import { toggleDecoded } from "./js/decoded.js";
 import { showDiff, showMessageDiff } from "./js/diff.js";
 import { createChart, createTimeline } from "./js/chart.js";
@@ -108,6 +108,43 @@ $("mark-star").addEventListener("click", () => saveMarks({ starred: $("mark-star
 $("mark-tags").addEventListener("change", (e) => saveMarks({ tags: e.target.value.split(",").map((t) => t.trim()).filter(Boolean) }));
 $("mark-note").addEventListener("change", (e) => saveMarks({ note: e.target.value.trim() || null }));
 
+// ---------- marks on one message: ☆ stars it; "tag" opens a small form for its tags and note ----------
+async function saveMessageMarks(row, change) {
+  const id = state.selected, seq = Number(row.dataset.seq);
+  const a = row._annotations ?? { starred: false, tags: [], note: null };
+  try {
+    const saved = await put(`/api/sessions/${id}/messages/${seq}/annotations`, { starred: a.starred, tags: a.tags, note: a.note, ...change });
+    updateMessageMarks(row, saved);
+    return true;
+  } catch (err) { toast(err.message, true); return false; }
+}
+$("messages").addEventListener("click", (e) => {
+  const star = e.target.closest(".msg .msg-star");
+  const mark = e.target.closest(".msg .msg-mark");
+  if (!star && !mark) return;
+  e.stopPropagation();
+  const row = (star ?? mark).closest(".msg");
+  if (star) { saveMessageMarks(row, { starred: !row._annotations?.starred }); return; }
+  const open = row.querySelector(".msg-mark-form");
+  if (open) { open.remove(); return; }
+  const a = row._annotations ?? { tags: [], note: null };
+  const form = document.createElement("form");
+  form.className = "msg-mark-form";
+  const tags = Object.assign(document.createElement("input"), { name: "tags", value: a.tags.join(", "), placeholder: "tags, comma separated" });
+  tags.setAttribute("aria-label", "tags of this message");
+  const note = Object.assign(document.createElement("input"), { name: "note", value: a.note ?? "", placeholder: "note" });
+  note.setAttribute("aria-label", "note on this message");
+  const save = Object.assign(document.createElement("button"), { type: "submit", textContent: "Save" });
+  form.append(tags, note, save);
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const ok = await saveMessageMarks(row, { tags: tags.value.split(",").map((t) => t.trim()).filter(Boolean), note: note.value.trim() || null });
+    if (ok) form.remove();
+  });
+  row.append(form);
+  tags.focus();
+}, true);
+
 // ---------- diff: this session against another, byte by byte ----------
 $("diff-open").addEventListener("click", async () => {
   const other = Number($("diff-with").value);
@@ -197,7 +234,7 @@ $("messages").addEventListener("click", async (e) => {
 }, true);
 // A message's "#seq" is its link.
 $("messages").addEventListener("click", (e) => {
-  if (e.target.closest(".resend, .compare")) return;
+  if (e.target.closest(".resend, .compare, .msg-star, .msg-mark")) return;
   const meta = e.target.closest(".msg > .meta");
   if (meta && state.selected != null) location.hash = `#/sessions/${state.selected}/messages/${meta.parentElement.dataset.seq}`;
 });

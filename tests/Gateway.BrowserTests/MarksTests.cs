@@ -35,4 +35,34 @@ public sealed class MarksTests(ITestOutputHelper output) : DashboardTest(output)
         await Page.Locator("#session-filter").FillAsync("suspicious");
         await Expect(Page.Locator("#sessions tbody tr[data-session-id]")).ToHaveCountAsync(1, new() { Timeout = 10_000 });
     }
+
+    [ChromiumFact]
+    public async Task AMessage_StarredAndTaggedInTheUi_IsKept_AndShownFromHistory()
+    {
+        using var client = await App.ConnectTcpAsync();
+        await client.SendTextAsync("password=hunter2\n");
+        var session = await App.SessionOfAsync(client);
+        var seq = (await App.MessagesUntilAsync(session.Id, m => m.Length == 1, "the message"))[0].Seq;
+        await SessionRow(session.Id).ClickAsync();
+        var row = Page.Locator($"#messages .msg[data-seq='{seq}']");
+        await Expect(row).ToHaveCountAsync(1, new() { Timeout = 10_000 });
+
+        await row.Locator(".msg-star").ClickAsync();
+        await Expect(row.Locator(".msg-star")).ToHaveAttributeAsync("aria-pressed", "true", new() { Timeout = 10_000 });
+        await row.Locator(".msg-mark").ClickAsync();
+        await row.Locator(".msg-mark-form input[name=tags]").FillAsync("credentials, leak");
+        await row.Locator(".msg-mark-form input[name=note]").FillAsync("sent in clear");
+        await row.Locator(".msg-mark-form input[name=note]").PressAsync("Enter");
+        await Expect(row.Locator(".msg-marks")).ToHaveTextAsync("★ #credentials #leak sent in clear", new() { Timeout = 10_000 });
+
+        var stored = (await App.GetAsync<JsonElement>($"/api/sessions/{session.Id}/messages"))[0].GetProperty("annotations");
+        Assert.True(stored.GetProperty("starred").GetBoolean());
+        Assert.Equal(["credentials", "leak"], stored.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+        Assert.Equal("sent in clear", stored.GetProperty("note").GetString());
+
+        // A fresh page reads them from history.
+        await Page.ReloadAsync();
+        await SessionRow(session.Id).ClickAsync();
+        await Expect(row.Locator(".msg-marks")).ToHaveTextAsync("★ #credentials #leak sent in clear", new() { Timeout = 10_000 });
+    }
 }

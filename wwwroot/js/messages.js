@@ -38,12 +38,27 @@ export function buildMessage(m, view) {
   resend.className = "resend needs-operator";
   resend.textContent = "resend";
   resend.title = "put this message in the composer (edit it, send it here or to another session)";
+  const marks = document.createElement("span");
+  marks.className = "msg-marks";
+  showMessageMarks(marks, m.annotations);
+  const star = document.createElement("button");
+  star.type = "button";
+  star.className = "msg-star needs-operator";
+  star.textContent = m.annotations?.starred ? "★" : "☆";
+  star.setAttribute("aria-pressed", String(!!m.annotations?.starred));
+  star.title = "star this message";
+  const mark = document.createElement("button");
+  mark.type = "button";
+  mark.className = "msg-mark needs-operator";
+  mark.textContent = "tag";
+  mark.title = "give this message tags and a note";
+  row._annotations = m.annotations ?? null;
   const compare = document.createElement("button");
   compare.type = "button";
   compare.className = "compare";
   compare.textContent = "compare";
   compare.title = "compare this message with another one (of this session or another): pick one, then the other";
-  meta.append(" ", resend, " ", compare);
+  meta.append(" ", resend, " ", compare, " ", star, " ", mark, " ", marks);
   row._truncated = !!m.truncated;
   row.append(at, dir, summary, payload, meta);
   return row;
@@ -65,4 +80,32 @@ export function fillPayload(payload, b64, view) {
   payload.replaceChildren();
   const data = decodeBase64(b64);
   if (view === "hex") renderHex(payload, data); else renderText(payload, data);
+}
+
+/** A message's star, tags and note, as its row shows them. */
+export function showMessageMarks(target, a) {
+  target.replaceChildren();
+  if (!a) return;
+  if (a.starred) target.append("★ ");
+  for (const tag of a.tags ?? []) {
+    const chip = document.createElement("span");
+    chip.className = "tag-chip mark-chip";
+    chip.textContent = "#" + tag;
+    target.append(chip, " ");
+  }
+  if (a.note) {
+    const note = document.createElement("span");
+    note.className = "msg-note";
+    note.textContent = a.note;
+    target.append(note);
+  }
+}
+
+/** A message's marks changed: its row's star button and marks follow. */
+export function updateMessageMarks(row, a) {
+  row._annotations = a;
+  const star = row.querySelector(".msg-star");
+  star.textContent = a?.starred ? "★" : "☆";
+  star.setAttribute("aria-pressed", String(!!a?.starred));
+  showMessageMarks(row.querySelector(".msg-marks"), a);
 }
