@@ -214,6 +214,7 @@ internal static class GatewayComposition
         api.MapTlsEndpoints();
         api.MapDecodingEndpoints();
         api.MapDiffEndpoints();
+        api.MapNodeEndpoints();
         api.MapStatsEndpoints();
 
         app.MapHub<TrafficHub>("/hubs/traffic").RequireAuthorization(Roles.Viewer);
@@ -224,7 +225,7 @@ internal static class GatewayComposition
         return app;
     }
 
-    private static void ConfigureJson(JsonSerializerOptions options)
+    internal static void ConfigureJson(JsonSerializerOptions options)
     {
         options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));

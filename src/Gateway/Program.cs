@@ -1,4 +1,5 @@
 using Gateway;
+using Gateway.Cluster;
 using Gateway.Listeners;
 using Serilog;
 
@@ -34,10 +35,10 @@ builder.Services.AddSerilog(
         .Enrich.FromLogContext(),
     preserveStaticLogger: true);
 
-builder.Services.AddGateway();
-
 try
 {
+    builder.Services.AddGateway();
+    builder.AddGatewayCluster(); // cluster mode only: checks PostgreSQL and Redis, hosts an Orleans silo
     Gateway.Security.Exposure.ThrowIfUnsafe(builder.Configuration);
     var app = builder.Build();
 

@@ -14,9 +14,25 @@ internal static class SessionEndpoints
         group.MapGet("/", async (string? listenerId, string? state, long? afterId, int? limit, string? q, string? kind, string? tag, string? sort, string? cursor,
                 SessionHistory history, HttpContext context, CancellationToken cancellationToken) =>
             {
+                var cluster = context.RequestServices.GetService<Cluster.ClusterView>();
                 if (q is null && kind is null && tag is null && sort is null && cursor is null)
                 {
-                    return Results.Ok(await history.ListSessionsAsync(listenerId, state, afterId, limit, cancellationToken));
+                    if (cluster is null)
+                    {
+                        return Results.Ok(await history.ListSessionsAsync(listenerId, state, afterId, limit, cancellationToken));
+                    }
+
+                    // A cluster lists every node's, newest first from each, then in id order as ever (afterId: page with the cursor instead).
+                    if (afterId is not null)
+                    {
+                        throw CommandException.BadInput("In a cluster, page with sort and the X-Next-Cursor header rather than afterId (ids are not issued in one order).");
+                    }
+
+                    var all = SessionQuery.Parse(listenerId, state ?? "open", limit ?? 1000, null, null, null, "-id", null);
+                    var across = $"?state={Uri.EscapeDataString(state ?? "open")}&limit={all.Limit}&sort=-id" + (listenerId is null ? "" : $"&listenerId={Uri.EscapeDataString(listenerId)}");
+                    var (newest, _) = await cluster.QuerySessionsAsync(all, across, cancellationToken);
+                    newest.Reverse();
+                    return Results.Ok(newest);
                 }
 
                 if (afterId is not null)
@@ -24,17 +40,10 @@ internal static class SessionEndpoints
                     throw CommandException.BadInput("afterId pages in id order; with q, kind, sort or cursor, page with the X-Next-Cursor of the previous page.");
                 }
 
-                var order = SessionSort.Parse(sort);
-                var (open, closed) = SessionQuery.States(state, whenAbsent: "all");
-                var query = new SessionQuery
-                {
-                    ListenerId = listenerId, Open = open, Closed = closed, Text = string.IsNullOrWhiteSpace(q) ? null : q.Trim(),
-                    Kind = kind is null ? null : Enum.TryParse<SessionKind>(kind, ignoreCase: true, out var k) && Enum.IsDefined(k) ? k
-                        : throw CommandException.BadInput($"Unknown kind '{kind}': use accepted, outbound or relay."),
-                    Tag = string.IsNullOrWhiteSpace(tag) ? null : tag.Trim(),
-                    Sort = order, Limit = limit ?? 100, After = cursor is null ? null : SessionCursor.Decode(cursor, order),
-                };
-                var (page, next) = await history.QuerySessionsAsync(query, cancellationToken);
+                var query = SessionQuery.Parse(listenerId, state, limit, q, kind, tag, sort, cursor);
+                var (page, next) = cluster is null
+                    ? await history.QuerySessionsAsync(query, cancellationToken)
+                    : await cluster.QuerySessionsAsync(query, context.Request.QueryString.Value ?? "", cancellationToken);
                 if (next is not null)
                 {
                     context.Response.Headers["X-Next-Cursor"] = next;
@@ -66,13 +75,14 @@ internal static class SessionEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ChangesState(Roles.Operator);
 
-        group.MapGet("/{id:long}", (long id, SessionHistory history, CancellationToken cancellationToken) => history.GetSessionAsync(id, cancellationToken))
+        group.MapGet("/{id:long}", (long id, SessionHistory history, IServiceProvider services, CancellationToken cancellationToken) =>
+                services.GetService<Cluster.ClusterView>() is { } cluster && cluster.IsRemote(id) ? cluster.GetSessionAsync(id) : history.GetSessionAsync(id, cancellationToken))
             .WithSummary("One session with its counters, open or from history.")
             .Produces<SessionInfo>()
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        group.MapPost("/{id:long}/send", (long id, SendRequest request, SessionCommands commands, HttpContext context) =>
-                TypedResults.Accepted((string?)null, new SendResult(commands.Send(id, request.Data, request.Encoding, Actors.Of(context), request.Target))))
+        group.MapPost("/{id:long}/send", async (long id, SendRequest request, SessionCommands commands, HttpContext context) =>
+                TypedResults.Accepted((string?)null, new SendResult(await commands.SendAsync(id, request.Data, request.Encoding, Actors.Of(context), request.Target))))
             .WithSummary("Injects a payload (utf8, hex or base64) into the session; for UDP, one datagram.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)

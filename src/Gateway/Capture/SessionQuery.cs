@@ -34,6 +34,30 @@ internal sealed record SessionQuery
 
     public SessionCursor? After { get; init; }
 
+    /// <summary>The query <c>GET /api/sessions</c> asks for with q, kind, tag, sort or cursor; a 400 naming what is wrong.</summary>
+    public static SessionQuery Parse(string? listenerId, string? state, int? limit, string? q, string? kind, string? tag, string? sort, string? cursor)
+    {
+        var order = SessionSort.Parse(sort);
+        var (open, closed) = States(state, whenAbsent: "all");
+        return new SessionQuery
+        {
+            ListenerId = listenerId, Open = open, Closed = closed, Text = string.IsNullOrWhiteSpace(q) ? null : q.Trim(),
+            Kind = kind is null ? null : Enum.TryParse<SessionKind>(kind, ignoreCase: true, out var k) && Enum.IsDefined(k) ? k
+                : throw CommandException.BadInput($"Unknown kind '{kind}': use accepted, outbound or relay."),
+            Tag = string.IsNullOrWhiteSpace(tag) ? null : tag.Trim(),
+            Sort = order, Limit = limit ?? 100, After = cursor is null ? null : SessionCursor.Decode(cursor, order),
+        };
+    }
+
+    /// <summary>The same from a request's query string (as a cluster node passes it on to the others).</summary>
+    public static SessionQuery FromQueryString(string queryString)
+    {
+        var p = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(queryString);
+        string? Get(string name) => p.TryGetValue(name, out var v) ? v.ToString() : null;
+        var limit = Get("limit") is { } text ? int.TryParse(text, out var n) ? n : throw CommandException.BadInput($"'limit' must be a number (was '{text}').") : (int?)null;
+        return Parse(Get("listenerId"), Get("state"), limit, Get("q"), Get("kind"), Get("tag"), Get("sort"), Get("cursor"));
+    }
+
     /// <summary>Which states <c>state=</c> asks for (<c>open</c>, <c>closed</c> or <c>all</c>; <paramref name="whenAbsent"/> when not given); a 400 otherwise.</summary>
     public static (bool Open, bool Closed) States(string? state, string whenAbsent) =>
         (string.IsNullOrWhiteSpace(state) ? whenAbsent : state.Trim().ToLowerInvariant()) switch

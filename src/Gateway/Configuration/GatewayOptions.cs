@@ -43,6 +43,8 @@ public sealed class GatewayOptions
     public RulesOptions Rules { get; set; } = new();
 
     public DecodingOptions Decoding { get; set; } = new();
+
+    public ClusterModeOptions Cluster { get; set; } = new();
 }
 
 /// <summary>The decoding worker's queue: past it, messages go without a summary (counted).</summary>

@@ -49,8 +49,8 @@ internal sealed class TrafficHub(TrafficBroadcaster broadcaster, SessionCommands
 
     /// <summary>Injects into a session; returns the number of bytes queued.</summary>
     [Authorize(Policy = Roles.Operator)]
-    public int Send(long sessionId, string data, string encoding) =>
-        commands.Send(sessionId, data, encoding, Actor);
+    public Task<int> Send(long sessionId, string data, string encoding) =>
+        commands.SendAsync(sessionId, data, encoding, Actor);
 
     /// <summary>
     /// <see cref="Send"/> with a target: <c>client</c> or <c>upstream</c> (a relay session's server). A
@@ -58,8 +58,8 @@ internal sealed class TrafficHub(TrafficBroadcaster broadcaster, SessionCommands
     /// binds arguments by count and a hub method cannot take an optional one.
     /// </summary>
     [Authorize(Policy = Roles.Operator)]
-    public int SendToTarget(long sessionId, string data, string encoding, string target) =>
-        commands.Send(sessionId, data, encoding, Actor, target);
+    public Task<int> SendToTarget(long sessionId, string data, string encoding, string target) =>
+        commands.SendAsync(sessionId, data, encoding, Actor, target);
 
     /// <summary>Closes a session (FIN after anything already queued).</summary>
     [Authorize(Policy = Roles.Operator)]

@@ -141,7 +141,7 @@ internal abstract partial class GatewayListener : ISessionOwner
     public virtual ListenerInfo Snapshot() => new(
         Id, Name, Protocol, Address?.ToString(), Port, Path, _state, Volatile.Read(ref _open), Interlocked.Read(ref _total),
         Interlocked.Read(ref _bytesIn), Interlocked.Read(ref _bytesOut), Framing, TlsInfo(), Upstream, _error,
-        Capture.Mode, Capture.Overflow, Refused, IdleTimeout?.TotalSeconds, Format.IsRaw ? null : Format.ToSpec(), Decoder, DecodeAs, Layout is not null);
+        Capture.Mode, Capture.Overflow, Refused, IdleTimeout?.TotalSeconds, Format.IsRaw ? null : Format.ToSpec(), Decoder, DecodeAs, Layout is not null, Plane.Node.Id);
 
     /// <summary>Binds the socket. Throws <see cref="SocketException"/> when the address cannot be had.</summary>
     public void Bind()

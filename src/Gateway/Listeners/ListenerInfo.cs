@@ -26,6 +26,7 @@ namespace Gateway.Listeners;
 /// <param name="Decoder">The decoder the API reads its messages with (one of GET /api/decoders); null when none.</param>
 /// <param name="DecodeAs">tshark's Decode As rule for decoder <c>wireshark</c>.</param>
 /// <param name="HasLayout">Whether it carries a Kaitai Struct layout (GET /api/listeners/{id}/layout).</param>
+/// <param name="Node">The cluster node whose socket this is; null for a gateway on its own.</param>
 public sealed record ListenerInfo(
     string Id,
     string Name,
@@ -49,7 +50,8 @@ public sealed record ListenerInfo(
     FramingSpec? FramingSpec = null,
     string? Decoder = null,
     string? DecodeAs = null,
-    bool HasLayout = false);
+    bool HasLayout = false,
+    string? Node = null);
 
 /// <summary>The certificate a TLS listener presents.</summary>
 /// <param name="SelfSigned">Made by the gateway at start.</param>

@@ -17,4 +17,7 @@ internal sealed class CommandException(int statusCode, string title, string deta
     public static CommandException Conflict(string detail) => new(StatusCodes.Status409Conflict, "Wrong state", detail);
 
     public static CommandException TooLarge(string detail) => new(StatusCodes.Status413PayloadTooLarge, "Too large", detail);
+
+    /// <summary>The cluster node that owns what was asked for did not answer (gone, or too slow).</summary>
+    public static CommandException Unavailable(string detail) => new(StatusCodes.Status503ServiceUnavailable, "Node unavailable", detail);
 }

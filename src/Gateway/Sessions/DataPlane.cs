@@ -14,7 +14,8 @@ internal sealed class DataPlane(
     Capture.CaptureFeed capture,
     ILoggerFactory loggerFactory,
     TimeProvider time,
-    Tls.LeafCertificates? leaves = null)
+    Tls.LeafCertificates? leaves = null,
+    Cluster.ClusterNode? node = null)
 {
     private long _seq;
     private long _sessionId;
@@ -50,15 +51,19 @@ internal sealed class DataPlane(
 
     public long NextSeq() => Interlocked.Increment(ref _seq);
 
-    public long NextSessionId() => Interlocked.Increment(ref _sessionId);
+    /// <summary>Which node of a cluster this is (<see cref="Cluster.ClusterNode.Single"/> alone): session ids are issued in its share of the numbers.</summary>
+    public Cluster.ClusterNode Node { get; } = node ?? Cluster.ClusterNode.Single;
 
-    public long LastSessionId => Interlocked.Read(ref _sessionId);
+    public long NextSessionId() => Node.IdOf(Interlocked.Increment(ref _sessionId));
+
+    /// <summary>The last session id this node issued (0 before the first).</summary>
+    public long LastSessionId => Interlocked.Read(ref _sessionId) is var local and > 0 ? Node.IdOf(local) : 0;
 
     /// <summary>Continues seq and session ids above those a previous run stored. Called once, before any listener starts.</summary>
     public void ContinueAfter(long seq, long sessionId)
     {
         Interlocked.Exchange(ref _seq, Math.Max(seq, LastSeq));
-        Interlocked.Exchange(ref _sessionId, Math.Max(sessionId, LastSessionId));
+        Interlocked.Exchange(ref _sessionId, Math.Max(Node.LocalOf(sessionId), Interlocked.Read(ref _sessionId)));
     }
 
     public DateTimeOffset Now => Time.GetUtcNow();

@@ -112,7 +112,7 @@ internal abstract partial class Session
                 Id, ListenerId, Kind, Protocol, Framing, Tls ? _tlsInfo ?? new Tls.SessionTlsInfo(null, null) : null, Remote, Local, Upstream,
                 _closedAt is null ? SessionState.Open : SessionState.Closed,
                 OpenedAt, _closedAt, _closeReason,
-                _bytesIn, _bytesOut, _messagesIn, _messagesOut, Capture.Mode);
+                _bytesIn, _bytesOut, _messagesIn, _messagesOut, Capture.Mode, Node: Plane.Node.Id);
         }
     }
 

@@ -9,8 +9,18 @@ namespace Gateway.Sessions;
 /// The control plane's commands on the data plane: inject, sendto, broadcast, close. REST endpoints and
 /// hub methods only translate to and from these; every refusal is a <see cref="CommandException"/>.
 /// </summary>
-internal sealed class SessionCommands(DataPlane plane, ListenerManager listeners, Connections.OutboundGuard guard, AuditLog audit, IMeterFactory meters)
+internal sealed class SessionCommands(DataPlane plane, ListenerManager listeners, Connections.OutboundGuard guard, AuditLog audit, IMeterFactory meters,
+    IServiceProvider services)
 {
+    /// <summary>In a cluster, the way to sessions other nodes own (resolved late: the cluster's services need these commands too).</summary>
+    private Cluster.ClusterView? Cluster => plane.Node.InCluster ? services.GetService<Cluster.ClusterView>() : null;
+
+    /// <summary><see cref="Send"/>, for a session of any node of the cluster: another node's goes to that node.</summary>
+    public async Task<int> SendAsync(long sessionId, string? data, string? encoding, Actor actor, string? target = null) =>
+        Cluster is { } cluster && cluster.IsRemote(sessionId)
+            ? await cluster.SendAsync(sessionId, data, encoding, target, actor).ConfigureAwait(false)
+            : Send(sessionId, data, encoding, actor, target);
+
     private readonly Counter<long> _injected = meters.Create(Metrics.GatewayMetrics.MeterName)
         .CreateCounter<long>("gateway.injected", unit: "By", description: "Payload bytes injected (send, sendto, broadcast) through the API or the hub.");
 
@@ -92,6 +102,12 @@ internal sealed class SessionCommands(DataPlane plane, ListenerManager listeners
     /// <summary>Closes a session (FIN after queued sends) or resets it; completes when it is closed.</summary>
     public async Task CloseAsync(long sessionId, bool abort, Actor actor)
     {
+        if (Cluster is { } cluster && cluster.IsRemote(sessionId))
+        {
+            await cluster.CloseAsync(sessionId, abort, actor).ConfigureAwait(false);
+            return;
+        }
+
         var closed = $"Session {sessionId} is already closed.";
         var session = GetOpenSession(sessionId, closed);
         if (!session.IsOpen)

@@ -23,6 +23,7 @@ namespace Gateway.Sessions;
 /// <param name="MessagesOut">Chunks or datagrams sent.</param>
 /// <param name="Capture">What the capture store keeps of it: <c>full</c>, <c>metadata</c> or <c>off</c>.</param>
 /// <param name="Annotations">What a person marked on it (star, tags, note); null when nothing.</param>
+/// <param name="Node">The cluster node that owns it (<c>Gateway:Cluster:NodeId</c>); null for a gateway on its own.</param>
 public sealed record SessionInfo(
     long Id,
     string? ListenerId,
@@ -42,4 +43,5 @@ public sealed record SessionInfo(
     long MessagesIn,
     long MessagesOut,
     Capture.CaptureMode Capture = Capture.CaptureMode.Full,
-    Capture.Annotations? Annotations = null);
+    Capture.Annotations? Annotations = null,
+    string? Node = null);

@@ -1,0 +1,166 @@
+using System.Text.Json;
+using Gateway.Capture;
+using Gateway.Configuration;
+using Gateway.Security;
+using Gateway.Sessions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Gateway.Cluster;
+
+/// <summary>
+/// The cluster as any one node sees it: the nodes, and the sessions each owns, reached through the owner's
+/// <see cref="INodeGrain"/>. A call the owner does not answer within <c>Gateway:Cluster:CallTimeoutSeconds</c>
+/// (or that has no owner left) fails with a 503 problem naming the node; it never hangs.
+/// </summary>
+internal sealed class ClusterView(ClusterNode node, IGrainFactory grains, IClusterMembershipService membership, NpgsqlDataSource database,
+    SessionHistory history, IOptions<GatewayOptions> options)
+{
+    private readonly TimeSpan _timeout = TimeSpan.FromSeconds(options.Value.Cluster.CallTimeoutSeconds);
+    private readonly string _clusterId = options.Value.Cluster.ClusterId;
+    private volatile Dictionary<int, string> _names = [];
+
+    public ClusterNode Node => node;
+
+    /// <summary>Whether another node issued this session id.</summary>
+    public bool IsRemote(long sessionId) => sessionId > 0 && ClusterNode.OwnerOf(sessionId) != node.Number;
+
+    public async Task<int> SendAsync(long sessionId, string? data, string? encoding, string? target, Actor actor)
+    {
+        var owner = await OwnerOfAsync(sessionId);
+        return (int)Check(await CallAsync(owner, g => g.Send(sessionId, data, encoding, target, Remote(actor)))).Value;
+    }
+
+    public async Task CloseAsync(long sessionId, bool abort, Actor actor)
+    {
+        var owner = await OwnerOfAsync(sessionId);
+        Check(await CallAsync(owner, g => g.Close(sessionId, abort, Remote(actor))));
+    }
+
+    public async Task<SessionInfo> GetSessionAsync(long sessionId)
+    {
+        var owner = await OwnerOfAsync(sessionId);
+        return JsonSerializer.Deserialize<SessionInfo>(Check(await CallAsync(owner, g => g.Session(sessionId))).Json!, ClusterJson.Options)!;
+    }
+
+    /// <summary>
+    /// A page of every node's sessions: each active node answers the same query (this one from its own
+    /// history), and the pages are merged under the query's order; the cursor is the merged page's last row,
+    /// which every node can continue from. A node that does not answer fails the request (503), rather than
+    /// leave a silent hole in the list.
+    /// </summary>
+    public async Task<(List<SessionInfo> Page, string? NextCursor)> QuerySessionsAsync(SessionQuery query, string queryString, CancellationToken cancellationToken)
+    {
+        var pages = await Task.WhenAll(ActiveNodes().Select(async id => id == node.Id
+            ? (await history.QuerySessionsAsync(query, cancellationToken)).Page
+            : JsonSerializer.Deserialize<List<SessionInfo>>(Check(await CallAsync(id, g => g.Query(queryString))).Json!, ClusterJson.Options)!));
+        var sort = query.Sort;
+        var all = pages.SelectMany(p => p).ToList();
+        all.Sort((a, b) => sort.Compare(sort.KeyOf(a), a.Id, sort.KeyOf(b), b.Id));
+        if (all.Count <= query.Limit)
+        {
+            return (all, null);
+        }
+
+        var page = all.GetRange(0, query.Limit);
+        return (page, new SessionCursor(sort.KeyOf(page[^1]), page[^1].Id).Encode(sort));
+    }
+
+    /// <summary>Every node that ever joined: its state in the membership, its open sessions when it answers.</summary>
+    public async Task<List<NodeInfo>> NodesAsync(CancellationToken cancellationToken)
+    {
+        var rows = await ReadNodesAsync(cancellationToken);
+        var members = membership.CurrentSnapshot.Members.Values.ToList();
+        var nodes = new List<NodeInfo>();
+        foreach (var row in rows.OrderBy(r => r.Number))
+        {
+            var member = members.Where(m => m.Name == row.Id).OrderByDescending(m => m.SiloAddress.Generation).FirstOrDefault();
+            var state = member is null || member.Status == SiloStatus.Dead ? "lost" : member.Status.ToString().ToLowerInvariant();
+            int? open = null;
+            if (state == "active")
+            {
+                try
+                {
+                    open = (int)(await CallAsync(row.Id, g => g.Describe())).Value;
+                }
+                catch (CommandException)
+                {
+                    state = "unreachable";
+                }
+            }
+
+            nodes.Add(new NodeInfo(row.Id, row.Address, state, open ?? 0, row.StartedAt, row.LastSeen));
+        }
+
+        return nodes;
+    }
+
+    /// <summary>The ids of the nodes whose silos are active now.</summary>
+    public IReadOnlyList<string> ActiveNodes() =>
+        membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.Name).Distinct().ToList();
+
+    private async Task<string> OwnerOfAsync(long sessionId)
+    {
+        var number = ClusterNode.OwnerOf(sessionId);
+        if (!_names.TryGetValue(number, out var name))
+        {
+            _names = (await ReadNodesAsync(CancellationToken.None)).ToDictionary(r => r.Number, r => r.Id);
+            if (!_names.TryGetValue(number, out name))
+            {
+                throw CommandException.NotFound($"Session {sessionId} does not exist (no node of this cluster issues its number).");
+            }
+        }
+
+        return name;
+    }
+
+    private async Task<NodeReply> CallAsync(string nodeId, Func<INodeGrain, Task<NodeReply>> call)
+    {
+        try
+        {
+            return await call(grains.GetGrain<INodeGrain>(nodeId)).WaitAsync(_timeout);
+        }
+        catch (TimeoutException)
+        {
+            throw CommandException.Unavailable($"Node '{nodeId}', which owns it, did not answer within {_timeout.TotalSeconds:0.#} s.");
+        }
+        catch (Exception ex) when (ex is not CommandException)
+        {
+            throw CommandException.Unavailable($"Node '{nodeId}', which owns it, is unavailable: {ex.GetBaseException().Message}");
+        }
+    }
+
+    private static NodeReply Check(NodeReply reply) =>
+        reply.Status == StatusCodes.Status200OK ? reply : throw new CommandException(reply.Status, reply.Title ?? "Refused", reply.Detail ?? "Refused by the node that owns it.");
+
+    private RemoteActor Remote(Actor actor) => new($"{actor.Via} on node {node.Id}", actor.KeyName, actor.Role, actor.RemoteIp);
+
+    private async Task<List<NodeRow>> ReadNodesAsync(CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand("""
+            SELECT n.id, n.number, n.address, n.started_at, GREATEST(n.last_seen, COALESCE(MAX(m.i_am_alive_time), n.last_seen))
+            FROM gateway_nodes n LEFT JOIN orleans_membership m ON m.silo_name = n.id AND m.deployment_id = @cluster
+            GROUP BY n.id, n.number, n.address, n.started_at, n.last_seen
+            """);
+        command.Parameters.AddWithValue("cluster", _clusterId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<NodeRow>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(new NodeRow(reader.GetString(0), reader.GetInt32(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetFieldValue<DateTimeOffset>(4)));
+        }
+
+        return rows;
+    }
+
+    private sealed record NodeRow(string Id, int Number, string Address, DateTimeOffset StartedAt, DateTimeOffset LastSeen);
+}
+
+/// <summary>A node of the cluster (<c>GET /api/nodes</c>).</summary>
+/// <param name="Id">Its <c>Gateway:Cluster:NodeId</c>.</param>
+/// <param name="Address">The address it advertises.</param>
+/// <param name="State">active, joining, shuttingdown, stopping, lost (its silo is dead or gone) or unreachable (active, but not answering).</param>
+/// <param name="SessionsOpen">Its open sessions (0 when it does not answer).</param>
+/// <param name="StartedAt">When it last started.</param>
+/// <param name="LastSeen">Its last sign of life in the membership table.</param>
+public sealed record NodeInfo(string Id, string Address, string State, int SessionsOpen, DateTimeOffset StartedAt, DateTimeOffset LastSeen);

@@ -1,0 +1,123 @@
+using System.Text.Json;
+using Gateway.Capture;
+using Gateway.Security;
+using Gateway.Sessions;
+using Orleans.Concurrency;
+using Orleans.Placement;
+using Orleans.Runtime.Placement;
+
+namespace Gateway.Cluster;
+
+/// <summary>
+/// One gateway node as the others reach it: its grain, keyed by the node's id, lives on that node only
+/// (<see cref="NodePlacement"/>), so a call to it is a call to the node that owns a session. Replies carry
+/// JSON in the API's own shape, and a refusal as the status and detail the API would give.
+/// </summary>
+public interface INodeGrain : IGrainWithStringKey
+{
+    /// <summary>This node's open sessions, for <c>GET /api/nodes</c>.</summary>
+    Task<NodeReply> Describe();
+
+    /// <summary>One session of this node's, live or stored (<c>GET /api/sessions/{id}</c>).</summary>
+    Task<NodeReply> Session(long id);
+
+    /// <summary>A page of this node's sessions for the query string of <c>GET /api/sessions</c>.</summary>
+    Task<NodeReply> Query(string queryString);
+
+    /// <summary>Injects into one of this node's sessions.</summary>
+    Task<NodeReply> Send(long id, string? data, string? encoding, string? target, RemoteActor actor);
+
+    /// <summary>Closes or resets one of this node's sessions.</summary>
+    Task<NodeReply> Close(long id, bool abort, RemoteActor actor);
+}
+
+/// <summary>A node's answer: 200 with <see cref="Json"/> and <see cref="Value"/>, or the API's refusal.</summary>
+[GenerateSerializer, Immutable]
+public sealed record NodeReply([property: Id(0)] int Status, [property: Id(1)] string? Title, [property: Id(2)] string? Detail, [property: Id(3)] string? Json, [property: Id(4)] long Value)
+{
+    public static NodeReply Ok(string? json = null, long value = 0) => new(200, null, null, json, value);
+}
+
+/// <summary>Who asked, on which node: the owner audits the command under this name.</summary>
+[GenerateSerializer, Immutable]
+public sealed record RemoteActor([property: Id(0)] string Via, [property: Id(1)] string KeyName, [property: Id(2)] string Role, [property: Id(3)] string? RemoteIp);
+
+/// <summary>Places a grain on the active node whose silo name is the grain's key, or nowhere.</summary>
+[GenerateSerializer, Immutable]
+public sealed class NodePlacement : PlacementStrategy
+{
+    public static readonly NodePlacement Instance = new();
+}
+
+/// <summary>Marks a grain as living on the node its key names.</summary>
+[AttributeUsage(AttributeTargets.Class)]
+public sealed class NodePlacementAttribute() : PlacementAttribute(NodePlacement.Instance);
+
+/// <summary>Finds the silo of the node a grain's key names: a node that is gone has none, and the call fails at once.</summary>
+internal sealed class NodePlacementDirector(IClusterMembershipService membership) : IPlacementDirector
+{
+    public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
+    {
+        var node = target.GrainIdentity.Key.ToString();
+        var silo = membership.CurrentSnapshot.Members.Values
+            .FirstOrDefault(m => m.Status == SiloStatus.Active && string.Equals(m.Name, node, StringComparison.Ordinal))?.SiloAddress;
+        return silo is null ? throw new NodeUnavailableException(node!) : Task.FromResult(silo);
+    }
+}
+
+/// <summary>The node a call was for has no active silo.</summary>
+[GenerateSerializer]
+public sealed class NodeUnavailableException : Exception
+{
+    public NodeUnavailableException(string node)
+        : base($"Node '{node}' is not in the cluster.") => Node = node;
+
+    [Id(0)]
+    public string Node { get; init; } = "";
+}
+
+[NodePlacement]
+[Reentrant]
+internal sealed class NodeGrain(DataPlane plane, SessionHistory history, SessionCommands commands) : Grain, INodeGrain
+{
+    public override Task OnActivateAsync(CancellationToken cancellationToken) =>
+        this.GetPrimaryKeyString() == plane.Node.Id
+            ? Task.CompletedTask
+            : throw new InvalidOperationException($"Node '{this.GetPrimaryKeyString()}''s grain was placed on node '{plane.Node.Id}'.");
+
+    public Task<NodeReply> Describe() => Task.FromResult(NodeReply.Ok(value: plane.Sessions.OpenCount));
+
+    public Task<NodeReply> Session(long id) => Answer(async () =>
+        NodeReply.Ok(JsonSerializer.Serialize(await history.GetSessionAsync(id, CancellationToken.None), ClusterJson.Options)));
+
+    public Task<NodeReply> Query(string queryString) => Answer(async () =>
+    {
+        var query = SessionQuery.FromQueryString(queryString);
+        var (page, _) = await history.QuerySessionsAsync(query, CancellationToken.None);
+        return NodeReply.Ok(JsonSerializer.Serialize(page, ClusterJson.Options));
+    });
+
+    public Task<NodeReply> Send(long id, string? data, string? encoding, string? target, RemoteActor actor) => Answer(() =>
+        Task.FromResult(NodeReply.Ok(value: commands.Send(id, data, encoding, ActorOf(actor), target))));
+
+    public Task<NodeReply> Close(long id, bool abort, RemoteActor actor) => Answer(async () =>
+    {
+        await commands.CloseAsync(id, abort, ActorOf(actor));
+        return NodeReply.Ok();
+    });
+
+    private static Actor ActorOf(RemoteActor actor) => new(actor.Via, actor.KeyName, actor.Role, actor.RemoteIp);
+
+    /// <summary>A refusal travels as the status and detail the API gives for it.</summary>
+    private static async Task<NodeReply> Answer(Func<Task<NodeReply>> work)
+    {
+        try
+        {
+            return await work();
+        }
+        catch (CommandException refused)
+        {
+            return new NodeReply(refused.StatusCode, refused.Title, refused.Message, null, 0);
+        }
+    }
+}
