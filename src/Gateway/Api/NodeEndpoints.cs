@@ -11,9 +11,9 @@ internal static class NodeEndpoints
         api.MapGet("/nodes", async (IServiceProvider services, DataPlane plane, CancellationToken cancellationToken) =>
                 services.GetService<ClusterView>() is { } cluster
                     ? await cluster.NodesAsync(cancellationToken)
-                    : [new NodeInfo("local", plane.Node.Address, "active", plane.Sessions.OpenCount, Started, DateTimeOffset.UtcNow)])
+                    : [new NodeInfo("local", plane.Node.Address, "active", plane.Sessions.OpenCount, Started, DateTimeOffset.UtcNow, 0)])
             .WithTags("Cluster")
-            .WithSummary("The cluster's nodes: [{id, address, state, sessionsOpen, startedAt, lastSeen}]; state is active, joining, shuttingdown, "
+            .WithSummary("The cluster's nodes: [{id, address, state, sessionsOpen, startedAt, lastSeen, number}] in id order; state is active, joining, shuttingdown, "
                 + "stopping, lost (its silo is dead or gone) or unreachable. A gateway on its own lists itself as 'local'.")
             .Produces<NodeInfo[]>();
         return api;

@@ -51,19 +51,27 @@ internal sealed class ClusterView(ClusterNode node, IGrainFactory grains, IClust
     /// </summary>
     public async Task<(List<SessionInfo> Page, string? NextCursor)> QuerySessionsAsync(SessionQuery query, string queryString, CancellationToken cancellationToken)
     {
-        var pages = await Task.WhenAll(ActiveNodes().Select(async id => id == node.Id
-            ? (await history.QuerySessionsAsync(query, cancellationToken)).Page
-            : JsonSerializer.Deserialize<List<SessionInfo>>(Check(await CallAsync(id, g => g.Query(queryString))).Json!, ClusterJson.Options)!));
+        var pages = await Task.WhenAll(ActiveNodes().Select(async id =>
+        {
+            if (id == node.Id)
+            {
+                var (page, next) = await history.QuerySessionsAsync(query, cancellationToken);
+                return (Page: page, More: next is not null);
+            }
+
+            var reply = Check(await CallAsync(id, g => g.Query(queryString)));
+            return (Page: JsonSerializer.Deserialize<List<SessionInfo>>(reply.Json!, ClusterJson.Options)!, More: reply.Value == 1);
+        }));
         var sort = query.Sort;
-        var all = pages.SelectMany(p => p).ToList();
+        var all = pages.SelectMany(p => p.Page).ToList();
         all.Sort((a, b) => sort.Compare(sort.KeyOf(a), a.Id, sort.KeyOf(b), b.Id));
-        if (all.Count <= query.Limit)
+        if (all.Count == 0 || (all.Count <= query.Limit && !pages.Any(p => p.More)))
         {
             return (all, null);
         }
 
-        var page = all.GetRange(0, query.Limit);
-        return (page, new SessionCursor(sort.KeyOf(page[^1]), page[^1].Id).Encode(sort));
+        var merged = all.GetRange(0, Math.Min(query.Limit, all.Count));
+        return (merged, new SessionCursor(sort.KeyOf(merged[^1]), merged[^1].Id).Encode(sort));
     }
 
     /// <summary>Every node that ever joined: its state in the membership, its open sessions when it answers.</summary>
@@ -72,7 +80,7 @@ internal sealed class ClusterView(ClusterNode node, IGrainFactory grains, IClust
         var rows = await ReadNodesAsync(cancellationToken);
         var members = membership.CurrentSnapshot.Members.Values.ToList();
         var nodes = new List<NodeInfo>();
-        foreach (var row in rows.OrderBy(r => r.Number))
+        foreach (var row in rows.OrderBy(r => r.Id, StringComparer.Ordinal))
         {
             var member = members.Where(m => m.Name == row.Id).OrderByDescending(m => m.SiloAddress.Generation).FirstOrDefault();
             var state = member is null || member.Status == SiloStatus.Dead ? "lost" : member.Status.ToString().ToLowerInvariant();
@@ -89,7 +97,7 @@ internal sealed class ClusterView(ClusterNode node, IGrainFactory grains, IClust
                 }
             }
 
-            nodes.Add(new NodeInfo(row.Id, row.Address, state, open ?? 0, row.StartedAt, row.LastSeen));
+            nodes.Add(new NodeInfo(row.Id, row.Address, state, open ?? 0, row.StartedAt, row.LastSeen, row.Number));
         }
 
         return nodes;
@@ -126,7 +134,13 @@ internal sealed class ClusterView(ClusterNode node, IGrainFactory grains, IClust
         }
         catch (Exception ex) when (ex is not CommandException)
         {
-            throw CommandException.Unavailable($"Node '{nodeId}', which owns it, is unavailable: {ex.GetBaseException().Message}");
+            var why = ex.GetBaseException() switch
+            {
+                NodeUnavailableException => "it is no longer in the cluster",
+                SiloUnavailableException => "its silo stopped answering",
+                var other => other.Message.Split(". ")[0],
+            };
+            throw CommandException.Unavailable($"Node '{nodeId}', which owns it, is unavailable: {why}.");
         }
     }
 
@@ -163,4 +177,5 @@ internal sealed class ClusterView(ClusterNode node, IGrainFactory grains, IClust
 /// <param name="SessionsOpen">Its open sessions (0 when it does not answer).</param>
 /// <param name="StartedAt">When it last started.</param>
 /// <param name="LastSeen">Its last sign of life in the membership table.</param>
-public sealed record NodeInfo(string Id, string Address, string State, int SessionsOpen, DateTimeOffset StartedAt, DateTimeOffset LastSeen);
+/// <param name="Number">Its number in the cluster: the session ids it issues are this number modulo 64.</param>
+public sealed record NodeInfo(string Id, string Address, string State, int SessionsOpen, DateTimeOffset StartedAt, DateTimeOffset LastSeen, int Number);

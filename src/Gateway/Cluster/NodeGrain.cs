@@ -21,7 +21,7 @@ public interface INodeGrain : IGrainWithStringKey
     /// <summary>One session of this node's, live or stored (<c>GET /api/sessions/{id}</c>).</summary>
     Task<NodeReply> Session(long id);
 
-    /// <summary>A page of this node's sessions for the query string of <c>GET /api/sessions</c>.</summary>
+    /// <summary>A page of this node's sessions for the query string of <c>GET /api/sessions</c>; <see cref="NodeReply.Value"/> 1 when it has more.</summary>
     Task<NodeReply> Query(string queryString);
 
     /// <summary>Injects into one of this node's sessions.</summary>
@@ -93,8 +93,8 @@ internal sealed class NodeGrain(DataPlane plane, SessionHistory history, Session
     public Task<NodeReply> Query(string queryString) => Answer(async () =>
     {
         var query = SessionQuery.FromQueryString(queryString);
-        var (page, _) = await history.QuerySessionsAsync(query, CancellationToken.None);
-        return NodeReply.Ok(JsonSerializer.Serialize(page, ClusterJson.Options));
+        var (page, next) = await history.QuerySessionsAsync(query, CancellationToken.None);
+        return NodeReply.Ok(JsonSerializer.Serialize(page, ClusterJson.Options), next is null ? 0 : 1); // 1: it has more after this page
     });
 
     public Task<NodeReply> Send(long id, string? data, string? encoding, string? target, RemoteActor actor) => Answer(() =>

@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.Functional.Cluster;
+
+/// <summary>What a cluster does when a node dies, and what start-up says when a server it needs does not answer.</summary>
+[Collection(nameof(ClusterCollection))]
+public sealed class ClusterFailureTests
+{
+    [ClusterFact]
+    public async Task KillNine_CommandsForItsSessionsFailWithin5s_ItIsLostWithin20s_AndTheOthersKeepFlowing()
+    {
+        await using var cluster = await GatewayCluster.StartAsync();
+        var (n1, n2, n3) = (cluster.Nodes[0], cluster.Nodes[1], cluster.Nodes[2]);
+        using var doomed = await ConnectAsync(n3);
+        using var survivor = await ConnectAsync(n1);
+        var doomedId = await SessionIdAsync(n2, doomed);
+        var survivorId = await SessionIdAsync(n2, survivor);
+
+        n3.Process.KillHard();
+
+        // Never a hang: a command for the dead node's session is a 503 naming it, within 5 s (the first ones wait out the call timeout).
+        var clock = Stopwatch.StartNew();
+        var refused = await n1.Http.PostAsJsonAsync($"/api/sessions/{doomedId}/send", new { data = "anyone?" }).Within();
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5.5), $"the 503 took {clock.Elapsed}");
+        await ApiAssert.ProblemAsync(refused, HttpStatusCode.ServiceUnavailable, "Node 'n3'");
+
+        // The others declare it lost.
+        clock.Restart();
+        await Timeouts.Eventually(async () =>
+            (await n1.Http.GetFromJsonAsync<JsonElement[]>("/api/nodes").Within())!.Single(n => n.GetProperty("id").GetString() == "n3").GetProperty("state").GetString() == "lost" ? (object)true : null,
+            "n3 lost", TimeSpan.FromSeconds(20));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20));
+        await ApiAssert.ProblemAsync(await n2.Http.DeleteAsync($"/api/sessions/{doomedId}").Within(), HttpStatusCode.ServiceUnavailable, "n3");
+
+        // n1's own session flows on, driven from n2, and its client's bytes are counted.
+        Assert.Equal(HttpStatusCode.Accepted, (await n2.Http.PostAsJsonAsync($"/api/sessions/{survivorId}/send", new { data = "still here\n" }).Within()).StatusCode);
+        Assert.Equal("still here\n", System.Text.Encoding.ASCII.GetString(await survivor.ReceiveExactlyAsync(11)));
+        await survivor.SendAsync(new byte[7]).Within();
+        await Timeouts.Eventually(async () =>
+            (await n2.Http.GetFromJsonAsync<JsonElement>($"/api/sessions/{survivorId}").Within()).GetProperty("bytesIn").GetInt64() == 9 ? (object)true : null, "the survivor's bytes");
+    }
+
+    [Fact]
+    public async Task StartUp_WithPostgresUnreachable_FailsWithOneClearLine()
+    {
+        var port = ServerProcess.FreeTcpPort();
+        using var node = GatewayProcess.Start([.. GatewayProcess.FreePorts, "--Gateway:Cluster:Enabled=true", "--Gateway:Cluster:NodeId=lonely",
+            $"--ConnectionStrings:Cluster=Host=127.0.0.1;Port={port};Username=postgres;Database=postgres", "--ConnectionStrings:Redis=127.0.0.1:1"]);
+        Assert.Equal(1, await node.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        var line = Assert.Single(node.Lines, l => l.StartsWith("Gateway failed to start:", StringComparison.Ordinal));
+        Assert.Contains($"cannot reach PostgreSQL at 127.0.0.1:{port} (ConnectionStrings:Cluster)", line);
+    }
+
+    [ClusterFact]
+    public async Task StartUp_WithRedisUnreachable_FailsWithOneClearLine()
+    {
+        await using var postgres = await PostgresServer.StartNewAsync();
+        var port = ServerProcess.FreeTcpPort();
+        using var node = GatewayProcess.Start([.. GatewayProcess.FreePorts, "--Gateway:Cluster:Enabled=true", "--Gateway:Cluster:NodeId=lonely",
+            $"--ConnectionStrings:Cluster={postgres.ConnectionString}", $"--ConnectionStrings:Redis=127.0.0.1:{port}"]);
+        Assert.Equal(1, await node.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        var line = Assert.Single(node.Lines, l => l.StartsWith("Gateway failed to start:", StringComparison.Ordinal));
+        Assert.Contains($"cannot reach Redis at 127.0.0.1:{port} (ConnectionStrings:Redis)", line);
+    }
+
+    [Fact]
+    public async Task StartUp_WithoutTheServers_OrWithABadNodeName_SaysWhichSetting()
+    {
+        using var missing = GatewayProcess.Start([.. GatewayProcess.FreePorts, "--Gateway:Cluster:Enabled=true", "--Gateway:Cluster:NodeId=n1"]);
+        Assert.Equal(1, await missing.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains(missing.Lines, l => l.Contains("needs ConnectionStrings:Cluster (PostgreSQL) and ConnectionStrings:Redis", StringComparison.Ordinal));
+
+        using var badName = GatewayProcess.Start([.. GatewayProcess.FreePorts, "--Gateway:Cluster:Enabled=true", "--Gateway:Cluster:NodeId=no spaces please",
+            "--ConnectionStrings:Cluster=Host=127.0.0.1", "--ConnectionStrings:Redis=127.0.0.1:1"]);
+        Assert.Equal(1, await badName.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains(badName.Lines, l => l.Contains("Gateway:Cluster:NodeId 'no spaces please' is not a node name", StringComparison.Ordinal));
+    }
+
+    private static async Task<Socket> ConnectAsync(ClusterNodeProcess node)
+    {
+        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(IPAddress.Parse(node.Address), node.TcpPort).Within();
+        await client.SendAsync("hi"u8.ToArray()).Within();
+        return client;
+    }
+
+    private static async Task<long> SessionIdAsync(ClusterNodeProcess asked, Socket client)
+    {
+        var remote = client.LocalEndPoint!.ToString();
+        var session = (JsonElement)await Timeouts.Eventually<object>(async () =>
+            (await asked.Http.GetFromJsonAsync<JsonElement[]>("/api/sessions").Within())!.Where(s => s.GetProperty("remote").GetString() == remote).Select(s => (object)s).FirstOrDefault(),
+            "the session");
+        return session.GetProperty("id").GetInt64();
+    }
+}

@@ -1,0 +1,152 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.Functional.Cluster;
+
+/// <summary>A test that needs a real cluster (PostgreSQL, redis-server); skipped with the way to install them, except under CI, where it must run.</summary>
+public sealed class ClusterFactAttribute : FactAttribute
+{
+    public ClusterFactAttribute() => Skip = GatewayCluster.SkipReason;
+}
+
+/// <summary>Three started nodes, shared by the tests that leave them running.</summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    internal GatewayCluster Cluster { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        if (GatewayCluster.SkipReason is null)
+        {
+            Cluster = await GatewayCluster.StartAsync();
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Cluster is not null)
+        {
+            await Cluster.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>Three gateway nodes on 127.0.0.11–13, one PostgreSQL, one Redis: one cluster, seen and driven from any node, over real sockets and HTTP.</summary>
+[Collection(nameof(ClusterCollection))]
+public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+{
+    private GatewayCluster Cluster => fixture.Cluster;
+
+    [ClusterFact]
+    public async Task EveryNode_ListsTheThreeNodes_Active_WithTheirAddresses()
+    {
+        foreach (var node in Cluster.Nodes)
+        {
+            var nodes = await node.Http.GetFromJsonAsync<JsonElement[]>("/api/nodes").Within();
+            Assert.Equal(["n1", "n2", "n3"], nodes!.Select(n => n.GetProperty("id").GetString()));
+            Assert.All(nodes!, n => Assert.Equal("active", n.GetProperty("state").GetString()));
+            Assert.Equal(["127.0.0.11", "127.0.0.12", "127.0.0.13"], nodes!.Select(n => n.GetProperty("address").GetString()));
+        }
+    }
+
+    [ClusterFact]
+    public async Task ASessionOnOneNode_IsListedEverywhere_AndInjectedIntoAndClosedFromTheOthers()
+    {
+        var owner = Cluster.Nodes[1];
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(IPAddress.Parse(owner.Address), owner.TcpPort).Within();
+        await client.SendAsync("hello from a client of n2\n"u8.ToArray()).Within();
+        var local = client.LocalEndPoint!.ToString();
+
+        // Listed by every node, with its owner; one node answers for it by id.
+        long id = 0;
+        foreach (var node in Cluster.Nodes)
+        {
+            var session = (JsonElement)await Timeouts.Eventually<object>(async () =>
+                (await node.Http.GetFromJsonAsync<JsonElement[]>("/api/sessions").Within())!.Where(s => s.GetProperty("remote").GetString() == local).Select(s => (object)s).FirstOrDefault(),
+                $"the session listed by {node.Id}");
+            Assert.Equal("n2", session.GetProperty("node").GetString());
+            id = session.GetProperty("id").GetInt64();
+        }
+
+        var byId = await Cluster.Nodes[2].Http.GetFromJsonAsync<JsonElement>($"/api/sessions/{id}").Within();
+        Assert.Equal(("n2", "open"), (byId.GetProperty("node").GetString(), byId.GetProperty("state").GetString()));
+        Assert.Equal(26, byId.GetProperty("bytesIn").GetInt64());
+
+        // Injected from n1: the client gets the exact bytes.
+        var sent = await Cluster.Nodes[0].Http.PostAsJsonAsync($"/api/sessions/{id}/send", new { data = "00 ff 0d 0a 41", encoding = "hex" }).Within();
+        Assert.Equal(HttpStatusCode.Accepted, sent.StatusCode);
+        Assert.Equal(new byte[] { 0x00, 0xff, 0x0d, 0x0a, 0x41 }, await client.ReceiveExactlyAsync(5));
+
+        // A refusal on the owner reads the same from another node.
+        await ApiAssert.ProblemAsync(await Cluster.Nodes[0].Http.PostAsJsonAsync($"/api/sessions/{id}/send", new { data = "zz", encoding = "hex" }).Within(), HttpStatusCode.BadRequest, "hex");
+
+        // Closed from n3: the client sees the FIN; every node then shows it closed.
+        Assert.Equal(HttpStatusCode.NoContent, (await Cluster.Nodes[2].Http.DeleteAsync($"/api/sessions/{id}").Within()).StatusCode);
+        Assert.Empty(await client.ReceiveToEndAsync());
+        var closed = await Cluster.Nodes[0].Http.GetFromJsonAsync<JsonElement>($"/api/sessions/{id}").Within();
+        Assert.Equal("closed", closed.GetProperty("state").GetString());
+        Assert.Contains("on node n3", closed.GetProperty("closeReason").GetString());
+    }
+
+    [ClusterFact]
+    public async Task SessionIds_AreUniqueAcrossNodes_AndAPageMergesEveryNodesSessionsInOrder()
+    {
+        var clients = new List<Socket>();
+        try
+        {
+            foreach (var node in Cluster.Nodes)
+            {
+                for (var i = 0; i < 3; i++)
+                {
+                    var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                    clients.Add(client);
+                    await client.ConnectAsync(IPAddress.Parse(node.Address), node.TcpPort).Within();
+                    await client.SendAsync(new byte[10 * (clients.Count)]).Within();
+                }
+            }
+
+            var remotes = clients.Select(c => c.LocalEndPoint!.ToString()).ToHashSet();
+            var mine = await Timeouts.Eventually(async () =>
+            {
+                var all = await Cluster.Nodes[0].Http.GetFromJsonAsync<JsonElement[]>("/api/sessions?state=open&sort=-bytesIn&limit=1000").Within();
+                var found = all!.Where(s => remotes.Contains(s.GetProperty("remote").GetString()!)).ToArray();
+                return found.Length == 9 && found.All(s => s.GetProperty("bytesIn").GetInt64() > 0) ? found : null;
+            }, "the nine sessions with their bytes");
+            var ids = mine.Select(s => s.GetProperty("id").GetInt64()).ToArray();
+            Assert.Equal(9, ids.Distinct().Count());
+            var numbers = (await Cluster.Nodes[0].Http.GetFromJsonAsync<JsonElement[]>("/api/nodes").Within())!
+                .ToDictionary(n => n.GetProperty("number").GetInt64(), n => n.GetProperty("id").GetString());
+            Assert.All(mine, s => Assert.Equal(numbers[s.GetProperty("id").GetInt64() % 64], s.GetProperty("node").GetString()));
+            Assert.Equal(mine.Select(s => s.GetProperty("bytesIn").GetInt64()).OrderDescending(), mine.Select(s => s.GetProperty("bytesIn").GetInt64()));
+
+            // Paged two at a time across the nodes: no repeats, no gaps.
+            var seen = new List<long>();
+            string? cursor = null;
+            for (var page = 0; page < 20; page++)
+            {
+                var response = await Cluster.Nodes[2].Http.GetAsync("/api/sessions?state=open&sort=-bytesIn&limit=2" + (cursor is null ? "" : "&cursor=" + cursor)).Within();
+                response.EnsureSuccessStatusCode();
+                seen.AddRange((await response.Content.ReadFromJsonAsync<JsonElement[]>())!.Select(s => s.GetProperty("id").GetInt64()));
+                cursor = response.Headers.TryGetValues("X-Next-Cursor", out var next) ? next.Single() : null;
+                if (cursor is null)
+                {
+                    break;
+                }
+            }
+
+            Assert.Equal(ids, seen.Where(ids.Contains));
+        }
+        finally
+        {
+            clients.ForEach(c => c.Dispose());
+        }
+    }
+}
+
+[CollectionDefinition(nameof(ClusterCollection), DisableParallelization = true)]
+public sealed class ClusterCollection;
