@@ -9,25 +9,13 @@ internal static class MessageEndpoints
 {
     public static RouteGroupBuilder MapMessageEndpoints(this RouteGroupBuilder api)
     {
-        api.MapGet("/messages", (
+        api.MapGet("/messages", async (
                 long? sessionId, string? listenerId, string? direction, string? contains, string? hex, string? tag, string? summary,
                 DateTimeOffset? from, DateTimeOffset? to, long? afterSeq, long? beforeSeq, string? order, int? limit,
-                SessionHistory history, CancellationToken cancellationToken) =>
-                history.FindAsync(new MessageQuery
-                {
-                    SessionId = sessionId,
-                    ListenerId = string.IsNullOrWhiteSpace(listenerId) ? null : listenerId.Trim(),
-                    Direction = ParseDirection(direction),
-                    Patterns = Patterns(contains, hex),
-                    Tag = string.IsNullOrWhiteSpace(tag) ? null : tag.Trim(),
-                    Summary = string.IsNullOrWhiteSpace(summary) ? null : summary.Trim(),
-                    From = from,
-                    To = to,
-                    AfterSeq = afterSeq,
-                    BeforeSeq = beforeSeq,
-                    Descending = ParseOrder(order),
-                    Limit = limit ?? SessionHistory.MaxPage,
-                }, cancellationToken))
+                SessionHistory history, HttpContext context, CancellationToken cancellationToken) =>
+                sessionId is { } id && context.RequestServices.GetService<Cluster.ClusterView>() is { } cluster && cluster.IsRemote(id)
+                    ? await cluster.FindMessagesAsync(id, context.Request.QueryString.Value ?? "")
+                    : await history.FindAsync(Query(sessionId, listenerId, direction, contains, hex, tag, summary, from, to, afterSeq, beforeSeq, order, limit), cancellationToken))
             .WithTags("History")
             .WithSummary("Searches captured messages across sessions. contains matches UTF-8 text, hex matches bytes (both case-sensitive), tag a label given by a tag rule, summary text in a decoder's summary (any case); "
                 + "from/to are ISO 8601 times. order=desc (default, newest first; page on with beforeSeq) or asc (by seq; page on with afterSeq). "
@@ -35,6 +23,37 @@ internal static class MessageEndpoints
             .Produces<MessageInfo[]>()
             .ProducesProblem(StatusCodes.Status400BadRequest);
         return api;
+    }
+
+    /// <summary>The search <c>GET /api/messages</c> asks for; a 400 naming what is wrong.</summary>
+    public static MessageQuery Query(long? sessionId, string? listenerId, string? direction, string? contains, string? hex, string? tag, string? summary,
+        DateTimeOffset? from, DateTimeOffset? to, long? afterSeq, long? beforeSeq, string? order, int? limit) => new()
+        {
+            SessionId = sessionId,
+            ListenerId = string.IsNullOrWhiteSpace(listenerId) ? null : listenerId.Trim(),
+            Direction = ParseDirection(direction),
+            Patterns = Patterns(contains, hex),
+            Tag = string.IsNullOrWhiteSpace(tag) ? null : tag.Trim(),
+            Summary = string.IsNullOrWhiteSpace(summary) ? null : summary.Trim(),
+            From = from,
+            To = to,
+            AfterSeq = afterSeq,
+            BeforeSeq = beforeSeq,
+            Descending = ParseOrder(order),
+            Limit = limit ?? SessionHistory.MaxPage,
+        };
+
+    /// <summary>The same from a request's query string (as a cluster node passes a search on to the session's owner).</summary>
+    public static MessageQuery QueryFrom(string queryString)
+    {
+        var p = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(queryString);
+        string? Get(string name) => p.TryGetValue(name, out var v) ? v.ToString() : null;
+        long? Long(string name) => Get(name) is { } t ? long.TryParse(t, out var n) ? n : throw CommandException.BadInput($"'{name}' must be a number (was '{t}').") : null;
+        DateTimeOffset? Time(string name) => Get(name) is { } t
+            ? DateTimeOffset.TryParse(t, System.Globalization.CultureInfo.InvariantCulture, out var at) ? at : throw CommandException.BadInput($"'{name}' must be an ISO 8601 time (was '{t}').")
+            : null;
+        return Query(Long("sessionId"), Get("listenerId"), Get("direction"), Get("contains"), Get("hex"), Get("tag"), Get("summary"),
+            Time("from"), Time("to"), Long("afterSeq"), Long("beforeSeq"), Get("order"), (int?)Long("limit"));
     }
 
     private static Direction? ParseDirection(string? direction) => direction?.Trim().ToLowerInvariant() switch

@@ -100,8 +100,10 @@ internal static class SessionEndpoints
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ChangesState(Roles.Operator);
 
-        group.MapGet("/{id:long}/messages", (long id, long? afterSeq, int? limit, SessionHistory history, CancellationToken cancellationToken) =>
-                history.SessionMessagesAsync(id, afterSeq, limit, cancellationToken))
+        group.MapGet("/{id:long}/messages", (long id, long? afterSeq, int? limit, SessionHistory history, IServiceProvider services, CancellationToken cancellationToken) =>
+                services.GetService<Cluster.ClusterView>() is { } cluster && cluster.IsRemote(id)
+                    ? cluster.SessionMessagesAsync(id, afterSeq, limit)
+                    : history.SessionMessagesAsync(id, afterSeq, limit, cancellationToken))
             .WithSummary("The session's captured messages with full payloads, in seq order after afterSeq: at most limit (default and max 1000) "
                 + "and about Gateway:Capture:PageBytes of payload per page. Page on with the last seq.")
             .Produces<MessageInfo[]>()

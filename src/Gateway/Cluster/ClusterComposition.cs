@@ -55,6 +55,14 @@ internal static partial class ClusterComposition
         builder.Services.AddSingleton(node);
         builder.Services.AddSingleton(database);
         builder.Services.AddSingleton<ClusterView>();
+        builder.Services.AddSingleton<IConnectionMultiplexer>(_ =>
+        {
+            var events = ConfigurationOptions.Parse(redis);
+            events.AbortOnConnectFail = false; // Redis may come and go: events wait or are dropped, the node stays up
+            return ConnectionMultiplexer.Connect(events);
+        });
+        builder.Services.AddSingleton<ClusterEvents>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterEvents>());
         builder.Services.AddSignalR().AddStackExchangeRedis(redis, o => o.Configuration.ChannelPrefix = RedisChannel.Literal($"socket-gateway:{settings.ClusterId}"));
         builder.UseOrleans(silo =>
         {

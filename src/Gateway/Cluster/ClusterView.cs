@@ -3,6 +3,7 @@ using Gateway.Capture;
 using Gateway.Configuration;
 using Gateway.Security;
 using Gateway.Sessions;
+using Gateway.Traffic;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -41,6 +42,18 @@ internal sealed class ClusterView(ClusterNode node, IGrainFactory grains, IClust
     {
         var owner = await OwnerOfAsync(sessionId);
         return JsonSerializer.Deserialize<SessionInfo>(Check(await CallAsync(owner, g => g.Session(sessionId))).Json!, ClusterJson.Options)!;
+    }
+
+    public async Task<List<MessageInfo>> FindMessagesAsync(long sessionId, string queryString)
+    {
+        var owner = await OwnerOfAsync(sessionId);
+        return JsonSerializer.Deserialize<List<MessageInfo>>(Check(await CallAsync(owner, g => g.FindMessages(queryString))).Json!, ClusterJson.Options)!;
+    }
+
+    public async Task<List<MessageInfo>> SessionMessagesAsync(long sessionId, long? afterSeq, int? limit)
+    {
+        var owner = await OwnerOfAsync(sessionId);
+        return JsonSerializer.Deserialize<List<MessageInfo>>(Check(await CallAsync(owner, g => g.SessionMessages(sessionId, afterSeq, limit))).Json!, ClusterJson.Options)!;
     }
 
     /// <summary>

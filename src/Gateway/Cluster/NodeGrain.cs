@@ -24,6 +24,12 @@ public interface INodeGrain : IGrainWithStringKey
     /// <summary>A page of this node's sessions for the query string of <c>GET /api/sessions</c>; <see cref="NodeReply.Value"/> 1 when it has more.</summary>
     Task<NodeReply> Query(string queryString);
 
+    /// <summary>A search of this node's captured messages (the query string of <c>GET /api/messages</c>).</summary>
+    Task<NodeReply> FindMessages(string queryString);
+
+    /// <summary>One of this node's sessions' messages, full payloads (<c>GET /api/sessions/{id}/messages</c>).</summary>
+    Task<NodeReply> SessionMessages(long id, long? afterSeq, int? limit);
+
     /// <summary>Injects into one of this node's sessions.</summary>
     Task<NodeReply> Send(long id, string? data, string? encoding, string? target, RemoteActor actor);
 
@@ -96,6 +102,12 @@ internal sealed class NodeGrain(DataPlane plane, SessionHistory history, Session
         var (page, next) = await history.QuerySessionsAsync(query, CancellationToken.None);
         return NodeReply.Ok(JsonSerializer.Serialize(page, ClusterJson.Options), next is null ? 0 : 1); // 1: it has more after this page
     });
+
+    public Task<NodeReply> FindMessages(string queryString) => Answer(async () =>
+        NodeReply.Ok(JsonSerializer.Serialize(await history.FindAsync(Api.MessageEndpoints.QueryFrom(queryString), CancellationToken.None), ClusterJson.Options)));
+
+    public Task<NodeReply> SessionMessages(long id, long? afterSeq, int? limit) => Answer(async () =>
+        NodeReply.Ok(JsonSerializer.Serialize(await history.SessionMessagesAsync(id, afterSeq, limit, CancellationToken.None), ClusterJson.Options)));
 
     public Task<NodeReply> Send(long id, string? data, string? encoding, string? target, RemoteActor actor) => Answer(() =>
         Task.FromResult(NodeReply.Ok(value: commands.Send(id, data, encoding, ActorOf(actor), target))));

@@ -31,8 +31,8 @@ internal sealed class SessionCommands(DataPlane plane, ListenerManager listeners
             ? CommandException.Conflict(closedMessage ?? $"Session {sessionId} is closed.")
             : CommandException.NotFound($"Session {sessionId} does not exist."));
 
-    /// <summary>Session ids are issued in order and continue across restarts, so every id up to the last one existed.</summary>
-    public bool Existed(long sessionId) => sessionId >= 1 && sessionId <= plane.LastSessionId;
+    /// <summary>Session ids are issued in order and continue across restarts, so every id up to the last one existed (another node's ids: asked of that node).</summary>
+    public bool Existed(long sessionId) => sessionId >= 1 && (sessionId <= plane.LastSessionId || (plane.Node.InCluster && Gateway.Cluster.ClusterNode.OwnerOf(sessionId) != plane.Node.Number));
 
     public GatewayListener GetListener(string listenerId) =>
         listeners.Find(listenerId) ?? throw CommandException.NotFound($"Listener '{listenerId}' does not exist.");

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Gateway.Tests.Infrastructure;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace Gateway.Tests.Functional.Cluster;
 
@@ -91,6 +92,66 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
         var closed = await Cluster.Nodes[0].Http.GetFromJsonAsync<JsonElement>($"/api/sessions/{id}").Within();
         Assert.Equal("closed", closed.GetProperty("state").GetString());
         Assert.Contains("on node n3", closed.GetProperty("closeReason").GetString());
+    }
+
+    [ClusterFact]
+    public async Task AHubClientOnOneNode_SeesAnotherNodesSessions_Live_AndReadsTheirMessages()
+    {
+        var (watcher, owner) = (Cluster.Nodes[0], Cluster.Nodes[2]);
+        await using var hub = new HubConnectionBuilder().WithUrl(new Uri(watcher.Http.BaseAddress!, "hubs/traffic")).Build();
+        var opened = System.Threading.Channels.Channel.CreateUnbounded<JsonElement>();
+        var closed = System.Threading.Channels.Channel.CreateUnbounded<JsonElement>();
+        var traffic = System.Threading.Channels.Channel.CreateUnbounded<JsonElement>();
+        hub.On<JsonElement>("sessionOpened", s => opened.Writer.TryWrite(s));
+        hub.On<JsonElement>("sessionClosed", s => closed.Writer.TryWrite(s));
+        hub.On<JsonElement[]>("traffic", batch => { foreach (var m in batch) { traffic.Writer.TryWrite(m); } });
+        await hub.StartAsync().Within();
+        await hub.InvokeAsync("Watch", "*").Within();
+
+        long id;
+        using (var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+        {
+            await client.ConnectAsync(IPAddress.Parse(owner.Address), owner.TcpPort).Within();
+            var remote = client.LocalEndPoint!.ToString();
+            var session = await NextAsync(opened, s => s.GetProperty("remote").GetString() == remote, "sessionOpened from n3");
+            Assert.Equal("n3", session.GetProperty("node").GetString());
+            id = session.GetProperty("id").GetInt64();
+            await client.SendAsync("reading=21.5\n"u8.ToArray()).Within();
+            var message = await NextAsync(traffic, m => m.GetProperty("sessionId").GetInt64() == id, "its message");
+            Assert.Equal("reading=21.5\n", Encoding.ASCII.GetString(message.GetProperty("data").GetBytesFromBase64()));
+        }
+
+        Assert.Equal("closed", (await NextAsync(closed, s => s.GetProperty("id").GetInt64() == id, "sessionClosed from n3")).GetProperty("state").GetString());
+
+        // Its captured messages, asked of the node the dashboard is on.
+        var stored = await Timeouts.Eventually(async () =>
+        {
+            var messages = await watcher.Http.GetFromJsonAsync<JsonElement[]>($"/api/sessions/{id}/messages").Within();
+            return messages!.Length == 1 ? messages : null;
+        }, "the message from its owner's store");
+        Assert.Equal("reading=21.5\n", Encoding.ASCII.GetString(stored[0].GetProperty("data").GetBytesFromBase64()));
+        var found = await watcher.Http.GetFromJsonAsync<JsonElement[]>($"/api/messages?sessionId={id}&contains=reading").Within();
+        Assert.Single(found!);
+    }
+
+    private static async Task<JsonElement> NextAsync(System.Threading.Channels.Channel<JsonElement> channel, Func<JsonElement, bool> wanted, string what)
+    {
+        using var timeout = new CancellationTokenSource(Timeouts.Default);
+        try
+        {
+            while (true)
+            {
+                var item = await channel.Reader.ReadAsync(timeout.Token);
+                if (wanted(item))
+                {
+                    return item;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"No {what}.");
+        }
     }
 
     [ClusterFact]
