@@ -30,6 +30,14 @@ internal sealed class ClusterEvents : BackgroundService, ITrafficObserver
     private long _received;
     private long _publishFailures;
 
+    /// <summary>The other nodes' open sessions, as their events told (what a node that dies leaves behind).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, SessionInfo> _remoteOpen = new();
+
+    /// <summary>Sessions of nodes that died, closed "node lost" here; the newest <see cref="MaxLost"/>.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentQueue<SessionInfo> _lost = new();
+    private const int MaxLost = 10_000;
+    public const string NodeLost = "node lost";
+
     public ClusterEvents(TrafficEventBus bus, TrafficBroadcaster broadcaster, ClusterNode node, IConnectionMultiplexer redis, IOptions<GatewayOptions> options, ILogger<ClusterEvents> logger)
     {
         _bus = bus;
@@ -58,6 +66,39 @@ internal sealed class ClusterEvents : BackgroundService, ITrafficObserver
     public long Received => Interlocked.Read(ref _received);
 
     public void Complete() => _queue.Complete();
+
+    /// <summary>Sessions of dead nodes, closed with reason <c>node lost</c>.</summary>
+    public IEnumerable<SessionInfo> Lost => _lost;
+
+    /// <summary>
+    /// A node was declared dead: its sessions this node knew open are closed "node lost", for this node's
+    /// hub clients and lists. (Each node does this for itself: the dead one cannot tell anyone.)
+    /// </summary>
+    public void MarkLost(string nodeId, DateTimeOffset at)
+    {
+        foreach (var (id, session) in _remoteOpen)
+        {
+            if (session.Node == nodeId && _remoteOpen.TryRemove(id, out _))
+            {
+                var closed = session with { State = SessionState.Closed, ClosedAt = at, CloseReason = NodeLost };
+                _lost.Enqueue(closed);
+                while (_lost.Count > MaxLost && _lost.TryDequeue(out _))
+                {
+                }
+
+                _broadcaster.Offer(new SessionClosed(closed));
+            }
+        }
+    }
+
+    /// <summary>Sessions another node has open now, as its answer to a query says (a node that starts late learns them so).</summary>
+    public void Learn(IEnumerable<SessionInfo> open)
+    {
+        foreach (var session in open.Where(s => s.State == SessionState.Open && s.Node != _node.Id))
+        {
+            _remoteOpen.TryAdd(session.Id, session);
+        }
+    }
 
     /// <summary>On the data plane: what the other nodes' clients may watch goes to the queue (messages as their hub previews).</summary>
     public void Offer(TrafficEvent trafficEvent)
@@ -133,6 +174,16 @@ internal sealed class ClusterEvents : BackgroundService, ITrafficObserver
             if (relayed.ToEvent() is { } trafficEvent)
             {
                 Interlocked.Increment(ref _received);
+                switch (trafficEvent)
+                {
+                    case SessionOpened or SessionUpdated when relayed.Session!.State == SessionState.Open:
+                        _remoteOpen[relayed.Session.Id] = relayed.Session;
+                        break;
+                    case SessionClosed:
+                        _remoteOpen.TryRemove(relayed.Session!.Id, out _);
+                        break;
+                }
+
                 _broadcaster.Offer(trafficEvent);
             }
         }
@@ -174,4 +225,7 @@ internal static partial class ClusterLog
 {
     [LoggerMessage(EventId = 9001, Level = LogLevel.Warning, Message = "Cluster: {Count} live events not relayed to the other nodes: {Reason}")]
     public static partial void PublishFailed(ILogger logger, int count, string reason);
+
+    [LoggerMessage(EventId = 9002, Level = LogLevel.Warning, Message = "Cluster: node {Node} was declared dead; its sessions are closed here as 'node lost'")]
+    public static partial void NodeLost(ILogger logger, string node);
 }

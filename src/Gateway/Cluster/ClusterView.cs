@@ -15,8 +15,11 @@ namespace Gateway.Cluster;
 /// (or that has no owner left) fails with a 503 problem naming the node; it never hangs.
 /// </summary>
 internal sealed class ClusterView(ClusterNode node, IGrainFactory grains, IClusterMembershipService membership, NpgsqlDataSource database,
-    SessionHistory history, IOptions<GatewayOptions> options)
+    SessionHistory history, IOptions<GatewayOptions> options, IServiceProvider services)
 {
+    /// <summary>Sessions of dead nodes, closed "node lost" (resolved late: the events need this view's node, not the other way round).</summary>
+    private IEnumerable<SessionInfo> Lost => services.GetService<ClusterEvents>()?.Lost ?? [];
+
     private readonly TimeSpan _timeout = TimeSpan.FromSeconds(options.Value.Cluster.CallTimeoutSeconds);
     private readonly string _clusterId = options.Value.Cluster.ClusterId;
     private volatile Dictionary<int, string> _names = [];
@@ -40,6 +43,11 @@ internal sealed class ClusterView(ClusterNode node, IGrainFactory grains, IClust
 
     public async Task<SessionInfo> GetSessionAsync(long sessionId)
     {
+        if (Lost.LastOrDefault(s => s.Id == sessionId) is { } lost)
+        {
+            return lost;
+        }
+
         var owner = await OwnerOfAsync(sessionId);
         return JsonSerializer.Deserialize<SessionInfo>(Check(await CallAsync(owner, g => g.Session(sessionId))).Json!, ClusterJson.Options)!;
     }
@@ -77,6 +85,12 @@ internal sealed class ClusterView(ClusterNode node, IGrainFactory grains, IClust
         }));
         var sort = query.Sort;
         var all = pages.SelectMany(p => p.Page).ToList();
+        if (query.Closed)
+        {
+            var listed = all.Select(s => s.Id).ToHashSet();
+            all.AddRange(Lost.Where(s => !listed.Contains(s.Id) && query.Matches(s) && query.IsAfterCursor(s)));
+        }
+
         all.Sort((a, b) => sort.Compare(sort.KeyOf(a), a.Id, sort.KeyOf(b), b.Id));
         if (all.Count == 0 || (all.Count <= query.Limit && !pages.Any(p => p.More)))
         {

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
 using Gateway.Tests.Infrastructure;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace Gateway.Tests.Functional.Cluster;
 
@@ -20,8 +21,19 @@ public sealed class ClusterFailureTests
         using var survivor = await ConnectAsync(n1);
         var doomedId = await SessionIdAsync(n2, doomed);
         var survivorId = await SessionIdAsync(n2, survivor);
+        await using var hub = new HubConnectionBuilder().WithUrl(new Uri(n1.Http.BaseAddress!, "hubs/traffic")).Build();
+        var closed = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
+        hub.On<JsonElement>("sessionClosed", s =>
+        {
+            if (s.GetProperty("id").GetInt64() == doomedId)
+            {
+                closed.TrySetResult(s);
+            }
+        });
+        await hub.StartAsync().Within();
 
         n3.Process.KillHard();
+        var sinceKill = Stopwatch.StartNew();
 
         // Never a hang: a command for the dead node's session is a 503 naming it, within 5 s (the first ones wait out the call timeout).
         var clock = Stopwatch.StartNew();
@@ -36,6 +48,15 @@ public sealed class ClusterFailureTests
             "n3 lost", TimeSpan.FromSeconds(20));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20));
         await ApiAssert.ProblemAsync(await n2.Http.DeleteAsync($"/api/sessions/{doomedId}").Within(), HttpStatusCode.ServiceUnavailable, "n3");
+
+        // Its session: closed, "node lost", for the dashboards and in the lists of the nodes left.
+        var announced = await closed.Task.Within(TimeSpan.FromSeconds(20));
+        Assert.Equal(("closed", "node lost", "n3"), (announced.GetProperty("state").GetString(), announced.GetProperty("closeReason").GetString(), announced.GetProperty("node").GetString()));
+        var asked = await n1.Http.GetFromJsonAsync<JsonElement>($"/api/sessions/{doomedId}").Within();
+        Assert.Equal("node lost", asked.GetProperty("closeReason").GetString());
+        var listed = await n2.Http.GetFromJsonAsync<JsonElement[]>("/api/sessions?state=closed&sort=-id").Within();
+        Assert.Contains(listed!, s => s.GetProperty("id").GetInt64() == doomedId && s.GetProperty("closeReason").GetString() == "node lost");
+        Assert.True(sinceKill.Elapsed < TimeSpan.FromSeconds(20), $"its sessions were shown lost {sinceKill.Elapsed} after the kill");
 
         // n1's own session flows on, driven from n2, and its client's bytes are counted.
         Assert.Equal(HttpStatusCode.Accepted, (await n2.Http.PostAsJsonAsync($"/api/sessions/{survivorId}/send", new { data = "still here\n" }).Within()).StatusCode);
