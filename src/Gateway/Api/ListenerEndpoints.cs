@@ -10,8 +10,11 @@ internal static class ListenerEndpoints
     {
         var group = api.MapGroup("/listeners").WithTags("Listeners");
 
-        group.MapGet("/", (ListenerManager listeners) => listeners.Listeners.Select(l => l.Snapshot()).ToArray())
-            .WithSummary("Lists the raw listeners with their bound ports and counters.");
+        group.MapGet("/", async (ListenerManager listeners, IServiceProvider services, CancellationToken cancellationToken) =>
+                services.GetService<Cluster.ClusterListeners>() is { } cluster
+                    ? await cluster.WithNodesAsync(cancellationToken)
+                    : listeners.Listeners.Select(l => l.Snapshot()).ToArray())
+            .WithSummary("Lists the raw listeners with their bound ports and counters; in a cluster, each with every node's socket for it (nodes).");
 
         group.MapGet("/{id}", (string id, SessionCommands commands) => commands.GetListener(id).Snapshot())
             .WithSummary("One listener.")
@@ -20,16 +23,24 @@ internal static class ListenerEndpoints
 
         group.MapPost("/", async (CreateListenerRequest request, ListenerManager listeners, HttpContext context) =>
             {
-                var listener = await listeners.AddAsync(request.ToOptions(), Actors.Of(context));
-                return TypedResults.Created($"/api/listeners/{Uri.EscapeDataString(listener.Id)}", listener.Snapshot());
+                var listener = context.RequestServices.GetService<Cluster.ClusterListeners>() is { } cluster
+                    ? await cluster.CreateAsync(request, Actors.Of(context))
+                    : (await listeners.AddAsync(request.ToOptions(), Actors.Of(context))).Snapshot();
+                return TypedResults.Created($"/api/listeners/{Uri.EscapeDataString(listener.Id)}", listener);
             })
-            .WithSummary("Opens a listener at runtime (tcp, udp or unix; optional framing and TLS).")
+            .WithSummary("Opens a listener at runtime (tcp, udp or unix; optional framing and TLS). In a cluster, every node binds it (without an address, each on its own cluster address).")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ChangesState(Roles.Admin);
 
         group.MapDelete("/{id}", async (string id, ListenerManager listeners, HttpContext context) =>
             {
+                if (context.RequestServices.GetService<Cluster.ClusterListeners>() is { } cluster)
+                {
+                    await cluster.RemoveAsync(id, Actors.Of(context));
+                    return TypedResults.NoContent();
+                }
+
                 await listeners.RemoveAsync(id, Actors.Of(context));
                 return TypedResults.NoContent();
             })

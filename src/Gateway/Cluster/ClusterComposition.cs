@@ -55,6 +55,7 @@ internal static partial class ClusterComposition
         builder.Services.AddSingleton(node);
         builder.Services.AddSingleton(database);
         builder.Services.AddSingleton<ClusterView>();
+        builder.Services.AddSingleton<ClusterListeners>();
         builder.Services.AddSingleton<IConnectionMultiplexer>(_ =>
         {
             var events = ConfigurationOptions.Parse(redis);

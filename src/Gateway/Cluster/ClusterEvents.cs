@@ -228,4 +228,7 @@ internal static partial class ClusterLog
 
     [LoggerMessage(EventId = 9002, Level = LogLevel.Warning, Message = "Cluster: node {Node} was declared dead; its sessions are closed here as 'node lost'")]
     public static partial void NodeLost(ILogger logger, string node);
+
+    [LoggerMessage(EventId = 9003, Level = LogLevel.Warning, Message = "Cluster: listener {Listener} is not bound on node {Node}: {Reason}")]
+    public static partial void ListenerNotBound(ILogger logger, string listener, string node, string reason);
 }

@@ -34,6 +34,10 @@ internal static class ClusterSchema
             start_time timestamptz NOT NULL,
             i_am_alive_time timestamptz NOT NULL,
             PRIMARY KEY (deployment_id, address, port, generation));
+        CREATE TABLE IF NOT EXISTS gateway_listeners (
+            name text PRIMARY KEY,
+            request jsonb NOT NULL,
+            created_at timestamptz NOT NULL);
         CREATE TABLE IF NOT EXISTS gateway_nodes (
             id text PRIMARY KEY,
             number integer NOT NULL UNIQUE,

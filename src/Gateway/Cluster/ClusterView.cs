@@ -52,6 +52,15 @@ internal sealed class ClusterView(ClusterNode node, IGrainFactory grains, IClust
         return JsonSerializer.Deserialize<SessionInfo>(Check(await CallAsync(owner, g => g.Session(sessionId))).Json!, ClusterJson.Options)!;
     }
 
+    public async Task AddListenerAsync(string nodeId, Api.CreateListenerRequest request, Actor actor) =>
+        Check(await CallAsync(nodeId, g => g.AddListener(JsonSerializer.Serialize(request, ClusterJson.Options), Remote(actor))));
+
+    public async Task RemoveListenerAsync(string nodeId, string id, Actor actor) =>
+        Check(await CallAsync(nodeId, g => g.RemoveListener(id, Remote(actor))));
+
+    public async Task<Listeners.ListenerInfo[]> ListenersAsync(string nodeId) =>
+        JsonSerializer.Deserialize<Listeners.ListenerInfo[]>(Check(await CallAsync(nodeId, g => g.Listeners())).Json!, ClusterJson.Options)!;
+
     public async Task<List<MessageInfo>> FindMessagesAsync(long sessionId, string queryString)
     {
         var owner = await OwnerOfAsync(sessionId);

@@ -30,6 +30,15 @@ public interface INodeGrain : IGrainWithStringKey
     /// <summary>One of this node's sessions' messages, full payloads (<c>GET /api/sessions/{id}/messages</c>).</summary>
     Task<NodeReply> SessionMessages(long id, long? afterSeq, int? limit);
 
+    /// <summary>This node's listeners.</summary>
+    Task<NodeReply> Listeners();
+
+    /// <summary>Binds a cluster listener here (the create request's JSON).</summary>
+    Task<NodeReply> AddListener(string requestJson, RemoteActor actor);
+
+    /// <summary>Stops a cluster listener here.</summary>
+    Task<NodeReply> RemoveListener(string id, RemoteActor actor);
+
     /// <summary>Injects into one of this node's sessions.</summary>
     Task<NodeReply> Send(long id, string? data, string? encoding, string? target, RemoteActor actor);
 
@@ -84,8 +93,24 @@ public sealed class NodeUnavailableException : Exception
 
 [NodePlacement]
 [Reentrant]
-internal sealed class NodeGrain(DataPlane plane, SessionHistory history, SessionCommands commands) : Grain, INodeGrain
+internal sealed class NodeGrain(DataPlane plane, SessionHistory history, SessionCommands commands, Listeners.ListenerManager listeners, ClusterListeners clusterListeners)
+    : Grain, INodeGrain
 {
+    public Task<NodeReply> Listeners() =>
+        Task.FromResult(NodeReply.Ok(JsonSerializer.Serialize(listeners.Listeners.Select(l => l.Snapshot()).ToArray(), ClusterJson.Options)));
+
+    public Task<NodeReply> AddListener(string requestJson, RemoteActor actor) => Answer(async () =>
+    {
+        var request = JsonSerializer.Deserialize<Api.CreateListenerRequest>(requestJson, ClusterJson.Options)!;
+        return NodeReply.Ok(JsonSerializer.Serialize((await clusterListeners.AddHereAsync(request, ActorOf(actor))).Snapshot(), ClusterJson.Options));
+    });
+
+    public Task<NodeReply> RemoveListener(string id, RemoteActor actor) => Answer(async () =>
+    {
+        await listeners.RemoveAsync(id, ActorOf(actor));
+        return NodeReply.Ok();
+    });
+
     public override Task OnActivateAsync(CancellationToken cancellationToken) =>
         this.GetPrimaryKeyString() == plane.Node.Id
             ? Task.CompletedTask

@@ -27,6 +27,7 @@ namespace Gateway.Listeners;
 /// <param name="DecodeAs">tshark's Decode As rule for decoder <c>wireshark</c>.</param>
 /// <param name="HasLayout">Whether it carries a Kaitai Struct layout (GET /api/listeners/{id}/layout).</param>
 /// <param name="Node">The cluster node whose socket this is; null for a gateway on its own.</param>
+/// <param name="Nodes">In a cluster, every node's socket for it (<c>GET /api/listeners</c>); null otherwise.</param>
 public sealed record ListenerInfo(
     string Id,
     string Name,
@@ -51,7 +52,8 @@ public sealed record ListenerInfo(
     string? Decoder = null,
     string? DecodeAs = null,
     bool HasLayout = false,
-    string? Node = null);
+    string? Node = null,
+    IReadOnlyList<Cluster.ListenerBinding>? Nodes = null);
 
 /// <summary>The certificate a TLS listener presents.</summary>
 /// <param name="SelfSigned">Made by the gateway at start.</param>

@@ -134,6 +134,48 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
         Assert.Single(found!);
     }
 
+    [ClusterFact]
+    public async Task AListenerCreatedOnOneNode_IsBoundByAll_EachOnItsOwnAddress_AndDeletedFromAnother()
+    {
+        var port = ServerProcess.FreeTcpPort();
+        var created = await Cluster.Nodes[1].Http.PostAsJsonAsync("/api/listeners", new { name = "everywhere", protocol = "tcp", port }).Within();
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        await ApiAssert.ProblemAsync(await Cluster.Nodes[0].Http.PostAsJsonAsync("/api/listeners", new { name = "everywhere", protocol = "tcp", port }).Within(), HttpStatusCode.Conflict, "everywhere");
+
+        // Every node binds it on its own address; each shows every node's socket.
+        var listed = await Timeouts.Eventually(async () =>
+        {
+            var all = await Cluster.Nodes[0].Http.GetFromJsonAsync<JsonElement[]>("/api/listeners").Within();
+            var it = all!.SingleOrDefault(l => l.GetProperty("id").GetString() == "everywhere");
+            return it.ValueKind == JsonValueKind.Object && it.GetProperty("nodes").EnumerateArray().All(n => n.GetProperty("state").GetString() == "listening") ? (object)it : null;
+        }, "bound by all three");
+        Assert.Equal(
+            ["n1 127.0.0.11", "n2 127.0.0.12", "n3 127.0.0.13"],
+            ((JsonElement)listed).GetProperty("nodes").EnumerateArray().Select(n => $"{n.GetProperty("node").GetString()} {n.GetProperty("address").GetString()}"));
+
+        // A connection to each node's socket is a session of that node.
+        foreach (var node in Cluster.Nodes)
+        {
+            using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            await client.ConnectAsync(IPAddress.Parse(node.Address), port).Within();
+            await client.SendAsync("ping\n"u8.ToArray()).Within();
+            var remote = client.LocalEndPoint!.ToString();
+            var session = (JsonElement)await Timeouts.Eventually<object>(async () =>
+                (await Cluster.Nodes[0].Http.GetFromJsonAsync<JsonElement[]>("/api/sessions?listenerId=everywhere").Within())!
+                    .Where(s => s.GetProperty("remote").GetString() == remote).Select(s => (object)s).FirstOrDefault(), $"the session on {node.Id}");
+            Assert.Equal(node.Id, session.GetProperty("node").GetString());
+        }
+
+        // Deleted from a third node: gone from all.
+        Assert.Equal(HttpStatusCode.NoContent, (await Cluster.Nodes[2].Http.DeleteAsync("/api/listeners/everywhere").Within()).StatusCode);
+        foreach (var node in Cluster.Nodes)
+        {
+            Assert.DoesNotContain((await node.Http.GetFromJsonAsync<JsonElement[]>("/api/listeners").Within())!, l => l.GetProperty("id").GetString() == "everywhere");
+            using var refused = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            await Assert.ThrowsAsync<SocketException>(() => refused.ConnectAsync(IPAddress.Parse(node.Address), port).Within());
+        }
+    }
+
     private static async Task<JsonElement> NextAsync(System.Threading.Channels.Channel<JsonElement> channel, Func<JsonElement, bool> wanted, string what)
     {
         using var timeout = new CancellationTokenSource(Timeouts.Default);
