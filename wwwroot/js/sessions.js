@@ -183,7 +183,8 @@ export function createSessionList({ scroller, table, note, filters, sessions: by
       td.append(b);
     };
     cell((s.annotations?.starred ? "★ " : "") + s.id, "num id");
-    const via = cell(s.listenerId ?? "outbound");
+    const via = cell((s.listenerId ?? "outbound") + (s.node ? ` · ${s.node}` : ""));
+    if (s.node) via.title = `on node ${s.node}`;
     if (s.kind !== "accepted") badge(via, s.kind === "outbound" ? "→ outbound" : `⇄ ${s.listenerId}`, s.kind, s.upstream ? `relay to ${s.upstream}` : "");
     cell(s.remote, "remote");
     badge(cell(""), s.state, s.state);

@@ -13,6 +13,8 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems) : IEx
         {
             CommandException ex => (ex.StatusCode, ex.Title, ex.Message),
             BadHttpRequestException ex => (ex.StatusCode, "Invalid request", Describe(ex)),
+            Npgsql.NpgsqlException ex => (StatusCodes.Status503ServiceUnavailable, "Cluster database unavailable",
+                $"The cluster's PostgreSQL (ConnectionStrings:Cluster) did not answer: {ex.Message} Relaying and capture go on; try again shortly."),
             _ => (0, "", ""),
         };
         if (status == 0)

@@ -65,6 +65,7 @@ internal static partial class ClusterComposition
         builder.Services.AddSingleton<ClusterEvents>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterEvents>());
         builder.Services.AddHostedService<ClusterWatcher>();
+        builder.Services.AddHealthChecks().AddCheck<ClusterHealth>("redis");
         builder.Services.AddSignalR().AddStackExchangeRedis(redis, o => o.Configuration.ChannelPrefix = RedisChannel.Literal($"socket-gateway:{settings.ClusterId}"));
         builder.UseOrleans(silo =>
         {

@@ -113,7 +113,16 @@ internal sealed class ClusterView(ClusterNode node, IGrainFactory grains, IClust
     /// <summary>Every node that ever joined: its state in the membership, its open sessions when it answers.</summary>
     public async Task<List<NodeInfo>> NodesAsync(CancellationToken cancellationToken)
     {
-        var rows = await ReadNodesAsync(cancellationToken);
+        List<NodeRow> rows;
+        try
+        {
+            rows = await ReadNodesAsync(cancellationToken);
+        }
+        catch (NpgsqlException) when (_lastRows.Count > 0)
+        {
+            rows = _lastRows; // PostgreSQL is away: the nodes as last read, their states from the membership this node holds
+        }
+
         var members = membership.CurrentSnapshot.Members.Values.ToList();
         var nodes = new List<NodeInfo>();
         foreach (var row in rows.OrderBy(r => r.Id, StringComparer.Ordinal))
@@ -143,12 +152,25 @@ internal sealed class ClusterView(ClusterNode node, IGrainFactory grains, IClust
     public IReadOnlyList<string> ActiveNodes() =>
         membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.Name).Distinct().ToList();
 
+    /// <summary>Reads which node has which number again (when nodes join; a failure keeps what is known).</summary>
+    public async Task RefreshNamesAsync()
+    {
+        try
+        {
+            _names = (await ReadNodesAsync(CancellationToken.None)).ToDictionary(r => r.Number, r => r.Id);
+        }
+        catch (NpgsqlException)
+        {
+            // PostgreSQL is away: the names known so far still hold (numbers never change hands).
+        }
+    }
+
     private async Task<string> OwnerOfAsync(long sessionId)
     {
         var number = ClusterNode.OwnerOf(sessionId);
         if (!_names.TryGetValue(number, out var name))
         {
-            _names = (await ReadNodesAsync(CancellationToken.None)).ToDictionary(r => r.Number, r => r.Id);
+            await RefreshNamesAsync();
             if (!_names.TryGetValue(number, out name))
             {
                 throw CommandException.NotFound($"Session {sessionId} does not exist (no node of this cluster issues its number).");
@@ -185,7 +207,22 @@ internal sealed class ClusterView(ClusterNode node, IGrainFactory grains, IClust
 
     private RemoteActor Remote(Actor actor) => new($"{actor.Via} on node {node.Id}", actor.KeyName, actor.Role, actor.RemoteIp);
 
+    private volatile List<NodeRow> _lastRows = [];
+
+    /// <summary>The registered nodes; a connection the pool kept from before a database restart is broken, so one failure is tried again.</summary>
     private async Task<List<NodeRow>> ReadNodesAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return _lastRows = await ReadNodesOnceAsync(cancellationToken);
+        }
+        catch (NpgsqlException)
+        {
+            return _lastRows = await ReadNodesOnceAsync(cancellationToken);
+        }
+    }
+
+    private async Task<List<NodeRow>> ReadNodesOnceAsync(CancellationToken cancellationToken)
     {
         await using var command = database.CreateCommand("""
             SELECT n.id, n.number, n.address, n.started_at, GREATEST(n.last_seen, COALESCE(MAX(m.i_am_alive_time), n.last_seen))

@@ -20,6 +20,7 @@ internal sealed class ClusterWatcher(IClusterMembershipService membership, Clust
         {
             await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(stoppingToken))
             {
+                await view.RefreshNamesAsync().ConfigureAwait(false); // a node that joined: its number
                 foreach (var member in snapshot.Members.Values.Where(m => m.Status == SiloStatus.Dead && handled.Add(m.SiloAddress)))
                 {
                     if (member.Name != node.Id && !snapshot.Members.Values.Any(m => m.Name == member.Name && m.Status == SiloStatus.Active))

@@ -18,7 +18,23 @@ internal sealed class GatewayCluster : IAsyncDisposable
 
     public PostgresServer Postgres { get; }
 
-    public ServerProcess Redis { get; }
+    public ServerProcess Redis { get; private set; }
+
+    /// <summary>Kills redis-server (an outage) and, after <paramref name="outage"/>, starts it again on the same port.</summary>
+    public async Task RedisOutageAsync(TimeSpan outage, Func<Task> during)
+    {
+        var port = Redis.Port;
+        await Redis.DisposeAsync();
+        var started = DateTime.UtcNow;
+        await during();
+        var left = outage - (DateTime.UtcNow - started);
+        if (left > TimeSpan.Zero)
+        {
+            await Task.Delay(left); // the outage's length is the scenario, not a wait for something to happen
+        }
+
+        Redis = await ServerProcess.RedisAsync(port);
+    }
 
     public List<ClusterNodeProcess> Nodes { get; } = [];
 

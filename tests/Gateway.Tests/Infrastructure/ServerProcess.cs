@@ -18,8 +18,8 @@ internal sealed class ServerProcess : IAsyncDisposable
     public int Port { get; }
 
     /// <summary>redis-server with no persistence.</summary>
-    public static Task<ServerProcess> RedisAsync() =>
-        StartAsync("redis-server", port => ["--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"]);
+    public static Task<ServerProcess> RedisAsync(int? port = null) =>
+        StartAsync("redis-server", port => ["--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"], port);
 
     /// <summary>mosquitto with anonymous clients on one loopback listener (its configuration in <paramref name="folder"/>).</summary>
     public static Task<ServerProcess> MosquittoAsync(TempFolder folder) => StartAsync(File.Exists("/usr/sbin/mosquitto") ? "/usr/sbin/mosquitto" : "mosquitto", port =>
@@ -63,9 +63,9 @@ internal sealed class ServerProcess : IAsyncDisposable
         return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
-    public static async Task<ServerProcess> StartAsync(string program, Func<int, string[]> arguments)
+    public static async Task<ServerProcess> StartAsync(string program, Func<int, string[]> arguments, int? onPort = null)
     {
-        var port = FreeTcpPort();
+        var port = onPort ?? FreeTcpPort();
 
         var info = new ProcessStartInfo(program)
         {

@@ -66,6 +66,79 @@ public sealed class ClusterFailureTests
             (await n2.Http.GetFromJsonAsync<JsonElement>($"/api/sessions/{survivorId}").Within()).GetProperty("bytesIn").GetInt64() == 9 ? (object)true : null, "the survivor's bytes");
     }
 
+    [ClusterFact]
+    public async Task RedisAwayFor5s_RelayingCaptureAndCrossNodeCommandsGoOn_HealthIsDegraded_AndLiveEventsReturn()
+    {
+        await using var cluster = await GatewayCluster.StartAsync();
+        var (n1, n2) = (cluster.Nodes[0], cluster.Nodes[1]);
+        using var client = await ConnectAsync(n2);
+        var id = await SessionIdAsync(n1, client);
+
+        await cluster.RedisOutageAsync(TimeSpan.FromSeconds(5), async () =>
+        {
+            await Timeouts.Eventually(async () => await n1.Http.GetStringAsync("/healthz").Within() == "Degraded" ? (object)true : null, "n1 degraded");
+            // A command across nodes (Orleans, not Redis) and the session's own traffic, relayed and captured on its node.
+            Assert.Equal(HttpStatusCode.Accepted, (await n1.Http.PostAsJsonAsync($"/api/sessions/{id}/send", new { data = "during\n" }).Within()).StatusCode);
+            Assert.Equal("during\n", System.Text.Encoding.ASCII.GetString(await client.ReceiveExactlyAsync(7)));
+            await client.SendAsync("meanwhile"u8.ToArray()).Within();
+            await Timeouts.Eventually(async () =>
+                (await n1.Http.GetFromJsonAsync<JsonElement[]>($"/api/sessions/{id}/messages").Within())!.Any(m => m.GetProperty("data").GetString() == Convert.ToBase64String("meanwhile"u8.ToArray())) ? (object)true : null,
+                "captured on its node, read through another");
+        });
+
+        await Timeouts.Eventually(async () => await n1.Http.GetStringAsync("/healthz").Within() == "Healthy" ? (object)true : null, "n1 healthy again", TimeSpan.FromSeconds(30));
+
+        // Live events from n2 reach a hub client on n1 again.
+        await using var hub = new HubConnectionBuilder().WithUrl(new Uri(n1.Http.BaseAddress!, "hubs/traffic")).Build();
+        var seen = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
+        hub.On<JsonElement[]>("traffic", batch =>
+        {
+            foreach (var m in batch.Where(m => m.GetProperty("sessionId").GetInt64() == id))
+            {
+                seen.TrySetResult(m);
+            }
+        });
+        await hub.StartAsync().Within();
+        await hub.InvokeAsync("Watch", $"session:{id}").Within();
+        await Timeouts.Eventually(async () =>
+        {
+            await client.SendAsync("after"u8.ToArray()).Within();
+            return await Task.WhenAny(seen.Task, Task.Delay(500)) == seen.Task ? (object)true : null;
+        }, "n2's traffic on n1's hub after the outage", TimeSpan.FromSeconds(30));
+    }
+
+    [ClusterFact]
+    public async Task PostgresAwayFor5s_RelayingCaptureAndCrossNodeCommandsGoOn_AndTheClusterStaysWhole()
+    {
+        await using var cluster = await GatewayCluster.StartAsync();
+        var (n1, n3) = (cluster.Nodes[0], cluster.Nodes[2]);
+        using var client = await ConnectAsync(n3);
+        var id = await SessionIdAsync(n1, client);
+
+        await cluster.Postgres.StopAsync();
+        var stopped = Stopwatch.StartNew();
+        Assert.Equal(HttpStatusCode.Accepted, (await n1.Http.PostAsJsonAsync($"/api/sessions/{id}/send", new { data = "no database\n" }).Within()).StatusCode);
+        Assert.Equal("no database\n", System.Text.Encoding.ASCII.GetString(await client.ReceiveExactlyAsync(12)));
+        await client.SendAsync("still captured"u8.ToArray()).Within();
+        await Timeouts.Eventually(async () =>
+            (await n3.Http.GetFromJsonAsync<JsonElement[]>($"/api/sessions/{id}/messages").Within())!.Any(m => m.GetProperty("data").GetString() == Convert.ToBase64String("still captured"u8.ToArray())) ? (object)true : null,
+            "captured on its node");
+        var left = TimeSpan.FromSeconds(5) - stopped.Elapsed;
+        if (left > TimeSpan.Zero)
+        {
+            await Task.Delay(left); // the outage's length is the scenario
+        }
+
+        await cluster.Postgres.StartAsync();
+        await Timeouts.Eventually(async () =>
+        {
+            var nodes = await n3.Http.GetFromJsonAsync<JsonElement[]>("/api/nodes").Within();
+            return nodes!.All(n => n.GetProperty("state").GetString() == "active") ? (object)true : null;
+        }, "three active nodes after the outage", TimeSpan.FromSeconds(30));
+        Assert.Equal(HttpStatusCode.Accepted, (await n1.Http.PostAsJsonAsync($"/api/sessions/{id}/send", new { data = "back\n" }).Within()).StatusCode);
+        Assert.Equal("back\n", System.Text.Encoding.ASCII.GetString(await client.ReceiveExactlyAsync(5)));
+    }
+
     [Fact]
     public async Task StartUp_WithPostgresUnreachable_FailsWithOneClearLine()
     {
