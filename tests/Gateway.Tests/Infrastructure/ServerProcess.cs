@@ -55,6 +55,21 @@ internal sealed class ServerProcess : IAsyncDisposable
             return [script];
         });
 
+    /// <summary>HAProxy in TCP mode on a loopback port, round robin over <paramref name="backends"/> (host:port), checking each every 300 ms (its configuration in <paramref name="folder"/>).</summary>
+    public static Task<ServerProcess> HaproxyAsync(TempFolder folder, params string[] backends) =>
+        StartAsync(File.Exists("/usr/sbin/haproxy") ? "/usr/sbin/haproxy" : "haproxy", port =>
+        {
+            var config = Path.Combine(folder.Path, "haproxy.cfg");
+            File.WriteAllLines(config,
+            [
+                "defaults", "  mode tcp", "  timeout connect 2s", "  timeout client 60s", "  timeout server 60s",
+                "frontend gateways", $"  bind 127.0.0.1:{port}", "  default_backend nodes",
+                "backend nodes", "  balance roundrobin", "  default-server check inter 300ms fall 1 rise 2",
+                .. backends.Select((b, i) => $"  server node{i + 1} {b}"),
+            ]);
+            return ["-f", config, "-db"];
+        });
+
     /// <summary>A loopback TCP port nobody holds right now (for a server that must be told its port before it binds).</summary>
     public static int FreeTcpPort()
     {

@@ -32,6 +32,13 @@ public sealed class ClusterFailureTests
         });
         await hub.StartAsync().Within();
 
+        // A cluster listener on one port of every node, HAProxy in front of the three.
+        var port = ServerProcess.FreeTcpPort();
+        (await n1.Http.PostAsJsonAsync("/api/listeners", new { name = "balanced", protocol = "tcp", port }).Within()).EnsureSuccessStatusCode();
+        using var folder = new TempFolder();
+        await using var haproxy = await ServerProcess.HaproxyAsync(folder, cluster.Nodes.Select(n => $"{n.Address}:{port}").ToArray());
+        Assert.Contains("n3", await NodesBehindAsync(n1, haproxy.Port, 6)); // round robin reaches n3 while it lives
+
         n3.Process.KillHard();
         var sinceKill = Stopwatch.StartNew();
 
@@ -57,6 +64,9 @@ public sealed class ClusterFailureTests
         var listed = await n2.Http.GetFromJsonAsync<JsonElement[]>("/api/sessions?state=closed&sort=-id").Within();
         Assert.Contains(listed!, s => s.GetProperty("id").GetInt64() == doomedId && s.GetProperty("closeReason").GetString() == "node lost");
         Assert.True(sinceKill.Elapsed < TimeSpan.FromSeconds(20), $"its sessions were shown lost {sinceKill.Elapsed} after the kill");
+
+        // New connections through the load balancer land on the live nodes.
+        Assert.DoesNotContain("n3", await NodesBehindAsync(n1, haproxy.Port, 6));
 
         // n1's own session flows on, driven from n2, and its client's bytes are counted.
         Assert.Equal(HttpStatusCode.Accepted, (await n2.Http.PostAsJsonAsync($"/api/sessions/{survivorId}/send", new { data = "still here\n" }).Within()).StatusCode);
@@ -173,6 +183,36 @@ public sealed class ClusterFailureTests
             "--ConnectionStrings:Cluster=Host=127.0.0.1", "--ConnectionStrings:Redis=127.0.0.1:1"]);
         Assert.Equal(1, await badName.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         Assert.Contains(badName.Lines, l => l.Contains("Gateway:Cluster:NodeId 'no spaces please' is not a node name", StringComparison.Ordinal));
+    }
+
+    /// <summary>Opens <paramref name="count"/> connections through the balancer and returns the nodes their sessions opened on.</summary>
+    private static async Task<List<string>> NodesBehindAsync(ClusterNodeProcess asked, int balancerPort, int count)
+    {
+        async Task<JsonElement[]> ListAsync() =>
+            (await asked.Http.GetFromJsonAsync<JsonElement[]>("/api/sessions?listenerId=balanced&state=all&sort=-id&limit=1000").Within())!;
+        var before = (await ListAsync()).Select(s => s.GetProperty("id").GetInt64()).ToHashSet();
+        var clients = new List<Socket>();
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                clients.Add(client);
+                await client.ConnectAsync(IPAddress.Loopback, balancerPort).Within();
+                await client.SendAsync("hi"u8.ToArray()).Within();
+            }
+
+            return await Timeouts.Eventually(async () =>
+            {
+                // (HAProxy's health checks are sessions too, without a byte: these said hi.)
+                var fresh = (await ListAsync()).Where(s => !before.Contains(s.GetProperty("id").GetInt64()) && s.GetProperty("bytesIn").GetInt64() == 2).ToList();
+                return fresh.Count == count ? fresh.Select(s => s.GetProperty("node").GetString()!).ToList() : null;
+            }, $"{count} sessions behind the balancer");
+        }
+        finally
+        {
+            clients.ForEach(c => c.Dispose());
+        }
     }
 
     private static async Task<Socket> ConnectAsync(ClusterNodeProcess node)
