@@ -295,7 +295,7 @@ function renderSessionHead() {
   $("session-title").textContent = `Session ${s.id} · ${s.remote}`;
   $("session-meta").textContent =
     `${s.kind} ${s.protocol}${s.tls ? "+tls" : ""}${s.framing !== "raw" ? " " + s.framing : ""} ${s.local} ${s.kind === "outbound" ? "→" : "←"} ${s.remote}` +
-    (s.upstream ? ` ⇄ upstream ${s.upstream}` : "") + ` · ${s.state}` +
+    (s.upstream ? ` ⇄ upstream ${s.upstream}` : "") + (s.node ? ` · node ${s.node}` : "") + ` · ${s.state}` +
     (s.closeReason ? ` (${s.closeReason})` : "") +
     ` · in ${bytes(s.bytesIn)} / ${s.messagesIn} msg · out ${bytes(s.bytesOut)} / ${s.messagesOut} msg`;
   showMarks(s);
