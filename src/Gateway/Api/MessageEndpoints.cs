@@ -13,13 +13,33 @@ internal static class MessageEndpoints
                 long? sessionId, string? listenerId, string? direction, string? contains, string? hex, string? tag, string? summary,
                 DateTimeOffset? from, DateTimeOffset? to, long? afterSeq, long? beforeSeq, string? order, int? limit,
                 SessionHistory history, HttpContext context, CancellationToken cancellationToken) =>
-                sessionId is { } id && context.RequestServices.GetService<Cluster.ClusterView>() is { } cluster && cluster.IsRemote(id)
-                    ? await cluster.FindMessagesAsync(id, context.Request.QueryString.Value ?? "")
-                    : await history.FindAsync(Query(sessionId, listenerId, direction, contains, hex, tag, summary, from, to, afterSeq, beforeSeq, order, limit), cancellationToken))
+            {
+                var query = Query(sessionId, listenerId, direction, contains, hex, tag, summary, from, to, afterSeq, beforeSeq, order, limit);
+                if (context.RequestServices.GetService<Cluster.ClusterView>() is not { } cluster)
+                {
+                    return await history.FindAsync(query, cancellationToken);
+                }
+
+                // In a cluster: a live node's session from that node; a lost node's from the shared history; no session: every node's.
+                var shared = context.RequestServices.GetRequiredService<Cluster.ClusterHistory>();
+                if (sessionId is { } id && cluster.IsRemote(id))
+                {
+                    try
+                    {
+                        return await cluster.FindMessagesAsync(id, context.Request.QueryString.Value ?? "");
+                    }
+                    catch (CommandException unavailable) when (unavailable.StatusCode == StatusCodes.Status503ServiceUnavailable)
+                    {
+                        return await shared.FindSharedAsync(query, cancellationToken);
+                    }
+                }
+
+                return sessionId is null ? await shared.FindAsync(query, cancellationToken) : await history.FindAsync(query, cancellationToken);
+            })
             .WithTags("History")
             .WithSummary("Searches captured messages across sessions. contains matches UTF-8 text, hex matches bytes (both case-sensitive), tag a label given by a tag rule, summary text in a decoder's summary (any case); "
                 + "from/to are ISO 8601 times. order=desc (default, newest first; page on with beforeSeq) or asc (by seq; page on with afterSeq). "
-                + "At most limit (default and max 1000) and about Gateway:Capture:PageBytes of payload per page.")
+                + "At most limit (default and max 1000) and about Gateway:Capture:PageBytes of payload per page. In a cluster, without sessionId, every node's (the shared history).")
             .Produces<MessageInfo[]>()
             .ProducesProblem(StatusCodes.Status400BadRequest);
         return api;

@@ -7,6 +7,19 @@ namespace Gateway.Api;
 
 internal static class SessionEndpoints
 {
+    /// <summary>Another node's session's messages: from that node while it lives, from the shared history once it is gone.</summary>
+    private static async Task<List<MessageInfo>> RemoteMessagesAsync(Cluster.ClusterView cluster, Cluster.ClusterHistory shared, long id, long? afterSeq, int? limit, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await cluster.SessionMessagesAsync(id, afterSeq, limit);
+        }
+        catch (CommandException unavailable) when (unavailable.StatusCode == StatusCodes.Status503ServiceUnavailable)
+        {
+            return await shared.FindSharedAsync(new MessageQuery { SessionId = id, AfterSeq = afterSeq, Descending = false, Limit = limit ?? SessionHistory.MaxPage }, cancellationToken);
+        }
+    }
+
     public static RouteGroupBuilder MapSessionEndpoints(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/sessions").WithTags("Sessions");
@@ -102,7 +115,7 @@ internal static class SessionEndpoints
 
         group.MapGet("/{id:long}/messages", (long id, long? afterSeq, int? limit, SessionHistory history, IServiceProvider services, CancellationToken cancellationToken) =>
                 services.GetService<Cluster.ClusterView>() is { } cluster && cluster.IsRemote(id)
-                    ? cluster.SessionMessagesAsync(id, afterSeq, limit)
+                    ? RemoteMessagesAsync(cluster, services.GetRequiredService<Cluster.ClusterHistory>(), id, afterSeq, limit, cancellationToken)
                     : history.SessionMessagesAsync(id, afterSeq, limit, cancellationToken))
             .WithSummary("The session's captured messages with full payloads, in seq order after afterSeq: at most limit (default and max 1000) "
                 + "and about Gateway:Capture:PageBytes of payload per page. Page on with the last seq.")

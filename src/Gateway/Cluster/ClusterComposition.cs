@@ -65,6 +65,9 @@ internal static partial class ClusterComposition
         builder.Services.AddSingleton<ClusterEvents>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterEvents>());
         builder.Services.AddHostedService<ClusterWatcher>();
+        builder.Services.AddSingleton<HistoryShipper>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<HistoryShipper>());
+        builder.Services.AddSingleton<ClusterHistory>();
         builder.Services.AddHealthChecks().AddCheck<ClusterHealth>("redis");
         builder.Services.AddSignalR().AddStackExchangeRedis(redis, o => o.Configuration.ChannelPrefix = RedisChannel.Literal($"socket-gateway:{settings.ClusterId}"));
         builder.UseOrleans(silo =>

@@ -231,4 +231,7 @@ internal static partial class ClusterLog
 
     [LoggerMessage(EventId = 9003, Level = LogLevel.Warning, Message = "Cluster: listener {Listener} is not bound on node {Node}: {Reason}")]
     public static partial void ListenerNotBound(ILogger logger, string listener, string node, string reason);
+
+    [LoggerMessage(EventId = 9004, Level = LogLevel.Warning, Message = "Cluster: shipping history to PostgreSQL paused ({Reason}); it resumes after the last committed message")]
+    public static partial void ShippingPaused(ILogger logger, string reason);
 }

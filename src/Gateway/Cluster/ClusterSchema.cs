@@ -34,6 +34,29 @@ internal static class ClusterSchema
             start_time timestamptz NOT NULL,
             i_am_alive_time timestamptz NOT NULL,
             PRIMARY KEY (deployment_id, address, port, generation));
+        CREATE TABLE IF NOT EXISTS history_sessions (
+            id bigint PRIMARY KEY,
+            node text NOT NULL,
+            listener_id text,
+            state text NOT NULL,
+            opened_at timestamptz NOT NULL,
+            info jsonb NOT NULL);
+        CREATE TABLE IF NOT EXISTS history_messages (
+            seq bigint PRIMARY KEY,
+            node text NOT NULL,
+            session_id bigint NOT NULL,
+            listener_id text,
+            direction text NOT NULL,
+            at timestamptz NOT NULL,
+            size integer NOT NULL,
+            data bytea NOT NULL,
+            summary text,
+            tags text[] NOT NULL,
+            info jsonb NOT NULL);
+        CREATE INDEX IF NOT EXISTS history_messages_session ON history_messages (session_id, seq);
+        CREATE TABLE IF NOT EXISTS history_marks (
+            node text PRIMARY KEY,
+            shipped_seq bigint NOT NULL);
         CREATE TABLE IF NOT EXISTS gateway_listeners (
             name text PRIMARY KEY,
             request jsonb NOT NULL,

@@ -47,9 +47,10 @@ internal sealed class DataPlane(
 
     public TimeProvider Time { get; } = time;
 
-    public long LastSeq => Interlocked.Read(ref _seq);
+    /// <summary>The newest message's seq (0 before the first). In a cluster, seqs are issued like session ids (node n: n, n + 64, …), so they are unique across it.</summary>
+    public long LastSeq => Interlocked.Read(ref _seq) is var local and > 0 ? Node.IdOf(local) : 0;
 
-    public long NextSeq() => Interlocked.Increment(ref _seq);
+    public long NextSeq() => Node.IdOf(Interlocked.Increment(ref _seq));
 
     /// <summary>Which node of a cluster this is (<see cref="Cluster.ClusterNode.Single"/> alone): session ids are issued in its share of the numbers.</summary>
     public Cluster.ClusterNode Node { get; } = node ?? Cluster.ClusterNode.Single;
@@ -62,7 +63,7 @@ internal sealed class DataPlane(
     /// <summary>Continues seq and session ids above those a previous run stored. Called once, before any listener starts.</summary>
     public void ContinueAfter(long seq, long sessionId)
     {
-        Interlocked.Exchange(ref _seq, Math.Max(seq, LastSeq));
+        Interlocked.Exchange(ref _seq, Math.Max(Node.LocalOf(seq), Interlocked.Read(ref _seq)));
         Interlocked.Exchange(ref _sessionId, Math.Max(Node.LocalOf(sessionId), Interlocked.Read(ref _sessionId)));
     }
 

@@ -79,24 +79,27 @@ internal sealed class GatewayCluster : IAsyncDisposable
     }
 }
 
-/// <summary>One gateway node of a <see cref="GatewayCluster"/>.</summary>
+/// <summary>One gateway node of a <see cref="GatewayCluster"/>, with a capture store of its own that outlives a restart.</summary>
 internal sealed class ClusterNodeProcess : IDisposable
 {
-    private ClusterNodeProcess(string id, string address, GatewayProcess process, Uri api)
+    private readonly GatewayCluster _cluster;
+    private readonly TempFolder _data;
+
+    private ClusterNodeProcess(GatewayCluster cluster, string id, string address, TempFolder data)
     {
+        _cluster = cluster;
         Id = id;
         Address = address;
-        Process = process;
-        Http = new HttpClient { BaseAddress = api, Timeout = TimeSpan.FromSeconds(30) };
+        _data = data;
     }
 
     public string Id { get; }
 
     public string Address { get; }
 
-    public GatewayProcess Process { get; }
+    public GatewayProcess Process { get; private set; } = null!;
 
-    public HttpClient Http { get; }
+    public HttpClient Http { get; private set; } = null!;
 
     /// <summary>The node's default TCP listener (<c>tcp</c>), on its own address.</summary>
     public int TcpPort { get; private set; }
@@ -114,25 +117,40 @@ internal sealed class ClusterNodeProcess : IDisposable
 
     public static async Task<ClusterNodeProcess> StartAsync(GatewayCluster cluster, string id, string address)
     {
-        var process = GatewayProcess.Start(Arguments(cluster, id, address, ServerProcess.FreeTcpPort()));
+        var node = new ClusterNodeProcess(cluster, id, address, new TempFolder());
         try
         {
-            var listening = await process.WaitForLineAsync(@"Now listening on: (http://\S+)", TimeSpan.FromSeconds(60));
-            var node = new ClusterNodeProcess(id, address, process, new Uri(listening.Groups[1].Value));
-            var listeners = await node.Http.GetFromJsonAsync<JsonElement[]>("/api/listeners").Within();
-            node.TcpPort = listeners!.Single(l => l.GetProperty("id").GetString() == "tcp").GetProperty("port").GetInt32();
+            await node.RunAsync();
             return node;
         }
         catch
         {
-            process.Dispose();
+            node.Dispose();
             throw;
         }
     }
 
-    public void Dispose()
+    /// <summary>Starts it again (after a kill): the same name, address and capture store.</summary>
+    public async Task RestartAsync()
     {
         Http.Dispose();
         Process.Dispose();
+        await RunAsync();
+    }
+
+    private async Task RunAsync()
+    {
+        Process = GatewayProcess.Start(_data, Arguments(_cluster, Id, Address, ServerProcess.FreeTcpPort()));
+        var listening = await Process.WaitForLineAsync(@"Now listening on: (http://\S+)", TimeSpan.FromSeconds(60));
+        Http = new HttpClient { BaseAddress = new Uri(listening.Groups[1].Value), Timeout = TimeSpan.FromSeconds(30) };
+        var listeners = await Http.GetFromJsonAsync<JsonElement[]>("/api/listeners").Within();
+        TcpPort = listeners!.Single(l => l.GetProperty("id").GetString() == "tcp").GetProperty("port").GetInt32();
+    }
+
+    public void Dispose()
+    {
+        Http?.Dispose();
+        Process?.Dispose();
+        _data.Dispose();
     }
 }

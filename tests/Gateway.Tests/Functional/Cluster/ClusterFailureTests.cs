@@ -77,6 +77,60 @@ public sealed class ClusterFailureTests
     }
 
     [ClusterFact]
+    public async Task ANodeKilledBeforeItShipped_ShipsItsSpoolWhenItComesBack_ExactlyOnce()
+    {
+        await using var cluster = await GatewayCluster.StartAsync();
+        var n3 = cluster.Nodes[2];
+        long id;
+        using (var client = await ConnectAsync(n3))
+        {
+            id = await SessionIdAsync(cluster.Nodes[0], client);
+            var sent = 2; // ConnectAsync's hello
+            for (var i = 0; i < 40; i++)
+            {
+                var line = System.Text.Encoding.ASCII.GetBytes($"reading {i}\n");
+                await client.SendAsync(line).Within();
+                sent += line.Length;
+                await Task.Delay(5);
+            }
+
+            // In n3's store (flushed within its interval), not yet shipped (messages settle two seconds first): then killed.
+            await Timeouts.Eventually(async () =>
+                (await n3.Http.GetFromJsonAsync<JsonElement[]>($"/api/sessions/{id}/messages").Within())!.Sum(m => m.GetProperty("size").GetInt32()) == sent ? (object)true : null,
+                "every byte in n3's store");
+            n3.Process.KillHard();
+        }
+
+        var before = await SharedSeqsAsync(cluster, id);
+        await n3.RestartAsync();
+        var local = (await n3.Http.GetFromJsonAsync<JsonElement[]>($"/api/sessions/{id}/messages").Within())!.Select(m => m.GetProperty("seq").GetInt64()).ToList();
+        Assert.True(before.Count < local.Count, $"{before.Count} of {local.Count} were shipped before the kill: the test wants some left in the spool");
+        var shipped = await Timeouts.Eventually(async () =>
+        {
+            var seqs = await SharedSeqsAsync(cluster, id);
+            return seqs.Count >= local.Count ? seqs : null;
+        }, "the spool shipped", TimeSpan.FromSeconds(30));
+        Assert.Equal(local, shipped); // every message, once, the same seqs as its node's store
+    }
+
+    /// <summary>What PostgreSQL's shared history holds of a session, straight from the database.</summary>
+    private static async Task<List<long>> SharedSeqsAsync(GatewayCluster cluster, long sessionId)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(cluster.Postgres.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("SELECT seq FROM history_messages WHERE session_id = @id ORDER BY seq", connection);
+        command.Parameters.AddWithValue("id", sessionId);
+        var seqs = new List<long>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            seqs.Add(reader.GetInt64(0));
+        }
+
+        return seqs;
+    }
+
+    [ClusterFact]
     public async Task RedisAwayFor5s_RelayingCaptureAndCrossNodeCommandsGoOn_HealthIsDegraded_AndLiveEventsReturn()
     {
         await using var cluster = await GatewayCluster.StartAsync();
@@ -147,6 +201,11 @@ public sealed class ClusterFailureTests
         }, "three active nodes after the outage", TimeSpan.FromSeconds(30));
         Assert.Equal(HttpStatusCode.Accepted, (await n1.Http.PostAsJsonAsync($"/api/sessions/{id}/send", new { data = "back\n" }).Within()).StatusCode);
         Assert.Equal("back\n", System.Text.Encoding.ASCII.GetString(await client.ReceiveExactlyAsync(5)));
+
+        // Shipping resumed: what n3 captured while the database was away is in the shared history, searched on n1.
+        await Timeouts.Eventually(async () =>
+            (await n1.Http.GetFromJsonAsync<JsonElement[]>("/api/messages?contains=still%20captured").Within())!.Length == 1 ? (object)true : null,
+            "the message captured during the outage, shipped after", TimeSpan.FromSeconds(30));
     }
 
     [Fact]

@@ -176,6 +176,38 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
         }
     }
 
+    [ClusterFact]
+    public async Task EveryNodesMessages_AreFoundBySearchOnAnyNode_FromTheSharedHistory()
+    {
+        var marker = $"shared-{Guid.NewGuid():N}";
+        var clients = new List<Socket>();
+        try
+        {
+            foreach (var node in Cluster.Nodes)
+            {
+                var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                clients.Add(client);
+                await client.ConnectAsync(IPAddress.Parse(node.Address), node.TcpPort).Within();
+                await client.SendAsync(Encoding.ASCII.GetBytes($"{marker} from {node.Id}\n")).Within();
+            }
+
+            foreach (var asked in Cluster.Nodes)
+            {
+                var found = await Timeouts.Eventually(async () =>
+                {
+                    var hits = await asked.Http.GetFromJsonAsync<JsonElement[]>($"/api/messages?contains={marker}").Within();
+                    return hits!.Length == 3 ? hits : null;
+                }, $"the three nodes' messages, searched on {asked.Id}");
+                Assert.Equal(["from n1", "from n2", "from n3"], found.Select(m => Encoding.ASCII.GetString(m.GetProperty("data").GetBytesFromBase64()).Trim()[(marker.Length + 1)..]).Order());
+                Assert.Equal(3, found.Select(m => m.GetProperty("seq").GetInt64()).Distinct().Count());
+            }
+        }
+        finally
+        {
+            clients.ForEach(c => c.Dispose());
+        }
+    }
+
     private static async Task<JsonElement> NextAsync(System.Threading.Channels.Channel<JsonElement> channel, Func<JsonElement, bool> wanted, string what)
     {
         using var timeout = new CancellationTokenSource(Timeouts.Default);

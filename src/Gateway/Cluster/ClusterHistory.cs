@@ -1,0 +1,101 @@
+using System.Text;
+using System.Text.Json;
+using Gateway.Capture;
+using Gateway.Traffic;
+using Npgsql;
+
+namespace Gateway.Cluster;
+
+/// <summary>
+/// The cluster's shared history in PostgreSQL (what every node's <see cref="HistoryShipper"/> committed):
+/// message searches across every node, and the messages of sessions whose node is gone.
+/// </summary>
+internal sealed class ClusterHistory(NpgsqlDataSource database, SessionHistory local)
+{
+    /// <summary>
+    /// A search over every node: the shared history, with this node's own messages not shipped yet from its
+    /// store (the others' arrive within their shipping lag, about two seconds).
+    /// </summary>
+    public async Task<List<MessageInfo>> FindAsync(MessageQuery query, CancellationToken cancellationToken)
+    {
+        var shared = await FindSharedAsync(query, cancellationToken);
+        var mine = await local.FindAsync(query, cancellationToken);
+        var merged = shared.Concat(mine).DistinctBy(m => m.Seq);
+        merged = query.Descending ? merged.OrderByDescending(m => m.Seq) : merged.OrderBy(m => m.Seq);
+        return merged.Take(query.Limit).ToList();
+    }
+
+    /// <summary>The shared history alone (a lost node's session's messages).</summary>
+    public async Task<List<MessageInfo>> FindSharedAsync(MessageQuery query, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand();
+        var where = new StringBuilder("TRUE");
+        void Add(string clause, string name, object value)
+        {
+            where.Append(" AND ").Append(clause);
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        if (query.SessionId is { } session)
+        {
+            Add("session_id = @session", "session", session);
+        }
+
+        if (query.ListenerId is { } listener)
+        {
+            Add("lower(listener_id) = lower(@listener)", "listener", listener);
+        }
+
+        if (query.Direction is { } direction)
+        {
+            Add("direction = @direction", "direction", direction.ToString().ToLowerInvariant());
+        }
+
+        for (var i = 0; i < query.Patterns.Count; i++)
+        {
+            Add($"position(@pattern{i} in data) > 0", $"pattern{i}", query.Patterns[i]);
+        }
+
+        if (query.Tag is { } tag)
+        {
+            Add("@tag = ANY(tags)", "tag", tag);
+        }
+
+        if (query.Summary is { } summary)
+        {
+            Add("strpos(lower(summary), lower(@summary)) > 0", "summary", summary);
+        }
+
+        if (query.From is { } from)
+        {
+            Add("at >= @from", "from", from);
+        }
+
+        if (query.To is { } to)
+        {
+            Add("at <= @to", "to", to);
+        }
+
+        if (query.AfterSeq is { } after)
+        {
+            Add("seq > @after", "after", after);
+        }
+
+        if (query.BeforeSeq is { } before)
+        {
+            Add("seq < @before", "before", before);
+        }
+
+        command.CommandText = $"SELECT data, info::text FROM history_messages WHERE {where} ORDER BY seq {(query.Descending ? "DESC" : "ASC")} LIMIT @limit";
+        command.Parameters.AddWithValue("limit", query.Limit);
+        var found = new List<MessageInfo>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var info = JsonSerializer.Deserialize<MessageInfo>(reader.GetString(1), ClusterJson.Options)!;
+            found.Add(info with { Data = reader.GetFieldValue<byte[]>(0) });
+        }
+
+        return found;
+    }
+}
