@@ -10,8 +10,13 @@ internal static class ExportEndpoints
 {
     public static RouteGroupBuilder MapExportEndpoints(this RouteGroupBuilder api)
     {
-        api.MapGet("/sessions/{id:long}/capture.pcapng", async (long id, SessionHistory history, PcapngExporter exporter, CancellationToken cancellationToken) =>
+        api.MapGet("/sessions/{id:long}/capture.pcapng", async (long id, SessionHistory history, PcapngExporter exporter, HttpContext context, CancellationToken cancellationToken) =>
             {
+                if (context.RequestServices.GetService<Cluster.ClusterView>() is { } cluster && cluster.IsRemote(id))
+                {
+                    return Results.File(await cluster.ExportAsync(id, "pcapng"), PcapngExporter.ContentType, $"session-{id}.pcapng");
+                }
+
                 await history.GetSessionAsync(id, cancellationToken); // 404 before the download starts
                 return Results.Stream(stream => exporter.WriteSessionAsync(id, stream, cancellationToken), PcapngExporter.ContentType, $"session-{id}.pcapng");
             })
@@ -36,8 +41,13 @@ internal static class ExportEndpoints
             .Produces(StatusCodes.Status200OK, contentType: PcapngExporter.ContentType)
             .ProducesProblem(StatusCodes.Status400BadRequest);
 
-        api.MapGet("/sessions/{id:long}/capture.json", async (long id, SessionHistory history, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken cancellationToken) =>
+        api.MapGet("/sessions/{id:long}/capture.json", async (long id, SessionHistory history, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, HttpContext context, CancellationToken cancellationToken) =>
             {
+                if (context.RequestServices.GetService<Cluster.ClusterView>() is { } cluster && cluster.IsRemote(id))
+                {
+                    return Results.File(await cluster.ExportAsync(id, "json"), "application/json", $"session-{id}.json");
+                }
+
                 var session = await history.GetSessionAsync(id, cancellationToken);
                 return Results.Stream(stream => WriteJsonAsync(session, history, json.Value.SerializerOptions, stream, cancellationToken),
                     "application/json", $"session-{id}.json");
@@ -48,7 +58,7 @@ internal static class ExportEndpoints
         return api;
     }
 
-    private static async Task WriteJsonAsync(SessionInfo session, SessionHistory history, JsonSerializerOptions options, Stream stream, CancellationToken cancellationToken)
+    internal static async Task WriteJsonAsync(SessionInfo session, SessionHistory history, JsonSerializerOptions options, Stream stream, CancellationToken cancellationToken)
     {
         // Through a pipe: the serializer's own flushes only hand bytes to it, and only FlushAsync writes (Kestrel forbids synchronous writes).
         var pipe = System.IO.Pipelines.PipeWriter.Create(stream, new System.IO.Pipelines.StreamPipeWriterOptions(leaveOpen: true));

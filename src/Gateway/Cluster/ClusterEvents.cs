@@ -198,7 +198,7 @@ internal sealed record RelayedEvent(string Kind, SessionInfo? Session = null, Re
 {
     public static RelayedEvent From(TrafficEvent trafficEvent) => trafficEvent switch
     {
-        TrafficMessage m => new("message", Message: new RelayedMessage(m.Seq, m.SessionId, m.ListenerId, m.Direction, m.At, m.Data, m.Size, m.Faults, m.Rules, m.Tags)),
+        TrafficMessage m => new("message", Message: new RelayedMessage(m.Seq, m.SessionId, m.ListenerId, m.Direction, m.At, m.Data, m.Size, m.Faults, m.Rules, m.Tags, m.Node)),
         SessionOpened e => new("opened", e.Session),
         SessionClosed e => new("closed", e.Session),
         SessionUpdated e => new("updated", e.Session),
@@ -208,7 +208,7 @@ internal sealed record RelayedEvent(string Kind, SessionInfo? Session = null, Re
 
     public TrafficEvent? ToEvent() => Kind switch
     {
-        "message" when Message is { } m => new TrafficMessage(m.Seq, m.SessionId, m.ListenerId, m.Direction, m.At, m.Data, m.Faults) { Size = m.Size, Rules = m.Rules, Tags = m.Tags },
+        "message" when Message is { } m => new TrafficMessage(m.Seq, m.SessionId, m.ListenerId, m.Direction, m.At, m.Data, m.Faults) { Size = m.Size, Rules = m.Rules, Tags = m.Tags, Node = m.Node },
         "opened" when Session is not null => new SessionOpened(Session),
         "closed" when Session is not null => new SessionClosed(Session),
         "updated" when Session is not null => new SessionUpdated(Session),
@@ -219,7 +219,7 @@ internal sealed record RelayedEvent(string Kind, SessionInfo? Session = null, Re
 
 /// <summary>A message's preview as it travels between nodes.</summary>
 internal sealed record RelayedMessage(long Seq, long SessionId, string? ListenerId, Direction Direction, DateTimeOffset At, byte[] Data, int Size,
-    IReadOnlyList<string>? Faults, IReadOnlyList<string>? Rules, IReadOnlyList<string>? Tags);
+    IReadOnlyList<string>? Faults, IReadOnlyList<string>? Rules, IReadOnlyList<string>? Tags, string? Node);
 
 internal static partial class ClusterLog
 {

@@ -61,6 +61,24 @@ internal sealed class ClusterView(ClusterNode node, IGrainFactory grains, IClust
     public async Task<Listeners.ListenerInfo[]> ListenersAsync(string nodeId) =>
         JsonSerializer.Deserialize<Listeners.ListenerInfo[]>(Check(await CallAsync(nodeId, g => g.Listeners())).Json!, ClusterJson.Options)!;
 
+    /// <summary>A session's capture.json or pcapng, made by its node.</summary>
+    public async Task<byte[]> ExportAsync(long sessionId, string format)
+    {
+        var owner = await OwnerOfAsync(sessionId);
+        NodeExport export;
+        try
+        {
+            export = await grains.GetGrain<INodeGrain>(owner).Export(sessionId, format).WaitAsync(_timeout * 4);
+        }
+        catch (Exception ex) when (ex is not CommandException)
+        {
+            throw CommandException.Unavailable($"Node '{owner}', which owns it, is unavailable: its session's export needs it ({ex.GetBaseException().Message.Split(". ")[0]}).");
+        }
+
+        Check(export.Reply);
+        return export.Bytes!;
+    }
+
     public async Task<List<MessageInfo>> FindMessagesAsync(long sessionId, string queryString)
     {
         var owner = await OwnerOfAsync(sessionId);

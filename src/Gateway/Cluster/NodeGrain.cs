@@ -30,6 +30,9 @@ public interface INodeGrain : IGrainWithStringKey
     /// <summary>One of this node's sessions' messages, full payloads (<c>GET /api/sessions/{id}/messages</c>).</summary>
     Task<NodeReply> SessionMessages(long id, long? afterSeq, int? limit);
 
+    /// <summary>One of this node's sessions exported (<c>pcapng</c> or <c>json</c>), at most <see cref="NodeGrain.MaxExportBytes"/>.</summary>
+    Task<NodeExport> Export(long id, string format);
+
     /// <summary>This node's listeners.</summary>
     Task<NodeReply> Listeners();
 
@@ -52,6 +55,10 @@ public sealed record NodeReply([property: Id(0)] int Status, [property: Id(1)] s
 {
     public static NodeReply Ok(string? json = null, long value = 0) => new(200, null, null, json, value);
 }
+
+/// <summary>An export made by the session's node: the bytes, or the API's refusal.</summary>
+[GenerateSerializer, Immutable]
+public sealed record NodeExport([property: Id(0)] NodeReply Reply, [property: Id(1)] byte[]? Bytes);
 
 /// <summary>Who asked, on which node: the owner audits the command under this name.</summary>
 [GenerateSerializer, Immutable]
@@ -93,9 +100,39 @@ public sealed class NodeUnavailableException : Exception
 
 [NodePlacement]
 [Reentrant]
-internal sealed class NodeGrain(DataPlane plane, SessionHistory history, SessionCommands commands, Listeners.ListenerManager listeners, ClusterListeners clusterListeners)
+internal sealed class NodeGrain(DataPlane plane, SessionHistory history, SessionCommands commands, Listeners.ListenerManager listeners, ClusterListeners clusterListeners,
+    Capture.Export.PcapngExporter pcapng, Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
     : Grain, INodeGrain
 {
+    /// <summary>An export another node asks for travels whole in one reply; past this, it is refused with the node to ask instead.</summary>
+    public const int MaxExportBytes = 64 * 1024 * 1024;
+
+    public async Task<NodeExport> Export(long id, string format)
+    {
+        try
+        {
+            var session = await history.GetSessionAsync(id, CancellationToken.None);
+            using var buffer = new MemoryStream();
+            if (format == "pcapng")
+            {
+                await pcapng.WriteSessionAsync(id, buffer, CancellationToken.None);
+            }
+            else
+            {
+                await Api.ExportEndpoints.WriteJsonAsync(session, history, json.Value.SerializerOptions, buffer, CancellationToken.None);
+            }
+
+            return buffer.Length > MaxExportBytes
+                ? new NodeExport(new NodeReply(StatusCodes.Status413PayloadTooLarge, "Too large",
+                    $"Session {id}'s export is {buffer.Length} bytes: download it from node '{plane.Node.Id}' itself ({plane.Node.Address}).", null, 0), null)
+                : new NodeExport(NodeReply.Ok(), buffer.ToArray());
+        }
+        catch (CommandException refused)
+        {
+            return new NodeExport(new NodeReply(refused.StatusCode, refused.Title, refused.Message, null, 0), null);
+        }
+    }
+
     public Task<NodeReply> Listeners() =>
         Task.FromResult(NodeReply.Ok(JsonSerializer.Serialize(listeners.Listeners.Select(l => l.Snapshot()).ToArray(), ClusterJson.Options)));
 

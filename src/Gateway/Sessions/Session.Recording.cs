@@ -145,7 +145,7 @@ internal abstract partial class Session
             var now = Plane.Now;
             var message = new TrafficMessage(Plane.NextSeq(), Id, ListenerId, direction, now, payload, faults)
             {
-                Capture = Capture, Size = length, Rules = outcome?.Fired, Tags = outcome?.Tags,
+                Capture = Capture, Size = length, Rules = outcome?.Fired, Tags = outcome?.Tags, Node = Plane.Node.Id,
             };
             if (direction == Direction.In)
             {

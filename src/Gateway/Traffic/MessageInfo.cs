@@ -13,6 +13,8 @@ namespace Gateway.Traffic;
 /// <param name="Rules">Ids of the listener rules that fired on it (e.g. <c>["r1"]</c>); null when none.</param>
 /// <param name="Tags">Labels given by tag rules; null when none.</param>
 /// <param name="Summary">Its decoder's one-line summary (stored messages of sessions with a decoder); null when none.</param>
+/// <param name="Annotations">What a person marked on it; null when nothing.</param>
+/// <param name="Node">In a cluster, the node that owns its session (live events); null otherwise.</param>
 public sealed record MessageInfo(
     long Seq,
     long SessionId,
@@ -26,7 +28,8 @@ public sealed record MessageInfo(
     IReadOnlyList<string>? Rules = null,
     IReadOnlyList<string>? Tags = null,
     string? Summary = null,
-    Capture.Annotations? Annotations = null)
+    Capture.Annotations? Annotations = null,
+    string? Node = null)
 {
     internal static MessageInfo From(TrafficMessage message, int maxBytes = int.MaxValue)
     {
@@ -34,6 +37,6 @@ public sealed record MessageInfo(
         var truncated = message.Size > kept;
         var data = message.Data.AsMemory(0, kept);
         return new MessageInfo(message.Seq, message.SessionId, message.ListenerId, message.Direction, message.At,
-            message.Size, data, truncated, message.Faults, message.Rules, message.Tags);
+            message.Size, data, truncated, message.Faults, message.Rules, message.Tags, Node: message.Node);
     }
 }

@@ -32,6 +32,9 @@ internal sealed record TrafficMessage(
     /// <summary>Labels tag rules gave it; null when none.</summary>
     public IReadOnlyList<string>? Tags { get; init; }
 
+    /// <summary>In a cluster, the node whose session it is; null for a gateway on its own.</summary>
+    public string? Node { get; init; }
+
 }
 
 internal sealed record SessionOpened(SessionInfo Session) : TrafficEvent;

@@ -83,6 +83,16 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
         Assert.Equal(HttpStatusCode.Accepted, sent.StatusCode);
         Assert.Equal(new byte[] { 0x00, 0xff, 0x0d, 0x0a, 0x41 }, await client.ReceiveExactlyAsync(5));
 
+        // Its exports, made by its node, downloaded from another.
+        await Timeouts.Eventually(async () =>
+        {
+            var json = await Cluster.Nodes[0].Http.GetStringAsync($"/api/sessions/{id}/capture.json").Within();
+            return json.Contains(Convert.ToBase64String("hello from a client of n2\n"u8.ToArray()), StringComparison.Ordinal) ? (object)true : null;
+        }, "capture.json with its message");
+        var pcapng = await Cluster.Nodes[2].Http.GetByteArrayAsync($"/api/sessions/{id}/capture.pcapng").Within();
+        Assert.Equal(new byte[] { 0x0a, 0x0d, 0x0d, 0x0a }, pcapng[..4]);
+        Assert.True(pcapng.AsSpan().IndexOf("hello from a client of n2"u8) > 0, "the payload is in the pcapng");
+
         // A refusal on the owner reads the same from another node.
         await ApiAssert.ProblemAsync(await Cluster.Nodes[0].Http.PostAsJsonAsync($"/api/sessions/{id}/send", new { data = "zz", encoding = "hex" }).Within(), HttpStatusCode.BadRequest, "hex");
 
@@ -119,6 +129,7 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
             await client.SendAsync("reading=21.5\n"u8.ToArray()).Within();
             var message = await NextAsync(traffic, m => m.GetProperty("sessionId").GetInt64() == id, "its message");
             Assert.Equal("reading=21.5\n", Encoding.ASCII.GetString(message.GetProperty("data").GetBytesFromBase64()));
+            Assert.Equal("n3", message.GetProperty("node").GetString());
         }
 
         Assert.Equal("closed", (await NextAsync(closed, s => s.GetProperty("id").GetInt64() == id, "sessionClosed from n3")).GetProperty("state").GetString());
