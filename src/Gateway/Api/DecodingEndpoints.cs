@@ -27,8 +27,13 @@ internal static class DecodingEndpoints
             .WithTags("Decoding")
             .WithSummary("The decoders a listener or a session can choose (wireshark needs tshark; layout runs the listener's Kaitai Struct layout in the dashboard).");
 
-        api.MapGet("/sessions/{id:long}/decoder", async (long id, SessionHistory history, DecoderChoices choices, CancellationToken cancellationToken) =>
+        api.MapGet("/sessions/{id:long}/decoder", async (long id, SessionHistory history, DecoderChoices choices, IServiceProvider services, CancellationToken cancellationToken) =>
             {
+                if (services.GetService<Cluster.ClusterView>() is { } cluster && cluster.IsRemote(id))
+                {
+                    return await cluster.DecoderAsync(id, set: false, null, null);
+                }
+
                 await history.GetSessionAsync(id, cancellationToken);
                 return DecoderRequest.Of(choices.Of(id));
             })
@@ -36,8 +41,18 @@ internal static class DecodingEndpoints
             .WithSummary("The decoder this session chose ({decoder, decodeAs}; decoder null when it uses its listener's).")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        api.MapPut("/sessions/{id:long}/decoder", async (long id, DecoderRequest request, SessionHistory history, DecoderChoices choices, CancellationToken cancellationToken) =>
+        api.MapPut("/sessions/{id:long}/decoder", async (long id, DecoderRequest request, SessionHistory history, DecoderChoices choices, IServiceProvider services, CancellationToken cancellationToken) =>
             {
+                if (services.GetService<Cluster.ClusterView>() is { } cluster && cluster.IsRemote(id))
+                {
+                    if (!string.IsNullOrWhiteSpace(request.Decoder))
+                    {
+                        DecoderChoices.Validate(request.Decoder, request.DecodeAs); // a 400 here rather than from the owner
+                    }
+
+                    return await cluster.DecoderAsync(id, set: true, request.Decoder, request.DecodeAs);
+                }
+
                 await history.GetSessionAsync(id, cancellationToken); // 404 for a session that never was
                 choices.Set(id, request.Decoder, request.DecodeAs);
                 return DecoderRequest.Of(choices.Of(id));

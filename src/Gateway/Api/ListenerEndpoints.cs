@@ -57,8 +57,8 @@ internal static class ListenerEndpoints
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ChangesState(Roles.Operator);
 
-        group.MapPost("/{id}/broadcast", (string id, SendRequest request, SessionCommands commands, HttpContext context) =>
-                TypedResults.Accepted((string?)null, commands.Broadcast(id, request.Data, request.Encoding, Actors.Of(context))))
+        group.MapPost("/{id}/broadcast", async (string id, SendRequest request, SessionCommands commands, HttpContext context) =>
+                TypedResults.Accepted((string?)null, await commands.BroadcastAsync(id, request.Data, request.Encoding, Actors.Of(context))))
             .WithSummary("Injects one payload into every open session of the listener.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)

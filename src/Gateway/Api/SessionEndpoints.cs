@@ -125,6 +125,12 @@ internal static class SessionEndpoints
 
         group.MapPost("/{id:long}/replay", async (long id, ReplayRequest request, Replayer replayer, HttpContext context) =>
             {
+                if (context.RequestServices.GetService<Cluster.ClusterView>() is { } cluster && cluster.IsRemote(id))
+                {
+                    var replayed = await cluster.ReplayAsync(id, request, Actors.Of(context));
+                    return TypedResults.Created($"/api/sessions/{replayed.Id}", replayed);
+                }
+
                 var session = await replayer.StartAsync(id, request, Actors.Of(context), context.RequestAborted);
                 return TypedResults.Created($"/api/sessions/{session.Id}", session.Snapshot());
             })

@@ -61,6 +61,28 @@ internal sealed class ClusterView(ClusterNode node, IGrainFactory grains, IClust
     public async Task<Listeners.ListenerInfo[]> ListenersAsync(string nodeId) =>
         JsonSerializer.Deserialize<Listeners.ListenerInfo[]>(Check(await CallAsync(nodeId, g => g.Listeners())).Json!, ClusterJson.Options)!;
 
+    /// <summary>A broadcast to a listener's sessions on every active node: the totals of all.</summary>
+    public async Task<BroadcastResult> BroadcastAsync(string listenerId, string? data, string? encoding, Actor actor)
+    {
+        var results = await Task.WhenAll(ActiveNodes().Select(async id =>
+            JsonSerializer.Deserialize<BroadcastResult>(Check(await CallAsync(id, g => g.Broadcast(listenerId, data, encoding, Remote(actor)))).Json!, ClusterJson.Options)!));
+        return new BroadcastResult(results.Sum(r => r.Sessions), results.Sum(r => r.Bytes));
+    }
+
+    public async Task<Api.DecoderRequest> DecoderAsync(long sessionId, bool set, string? decoder, string? decodeAs)
+    {
+        var owner = await OwnerOfAsync(sessionId);
+        return JsonSerializer.Deserialize<Api.DecoderRequest>(Check(await CallAsync(owner, g => g.Decoder(sessionId, set, decoder, decodeAs))).Json!, ClusterJson.Options)!;
+    }
+
+    /// <summary>Replays another node's session on that node (its store holds the messages); the new outbound session is that node's.</summary>
+    public async Task<SessionInfo> ReplayAsync(long sessionId, ReplayRequest request, Actor actor)
+    {
+        var owner = await OwnerOfAsync(sessionId);
+        var json = JsonSerializer.Serialize(request, ClusterJson.Options);
+        return JsonSerializer.Deserialize<SessionInfo>(Check(await CallAsync(owner, g => g.Replay(sessionId, json, Remote(actor)))).Json!, ClusterJson.Options)!;
+    }
+
     /// <summary>A session's capture.json or pcapng, made by its node.</summary>
     public async Task<byte[]> ExportAsync(long sessionId, string format)
     {

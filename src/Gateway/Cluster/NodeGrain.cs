@@ -42,6 +42,15 @@ public interface INodeGrain : IGrainWithStringKey
     /// <summary>Stops a cluster listener here.</summary>
     Task<NodeReply> RemoveListener(string id, RemoteActor actor);
 
+    /// <summary>Sends to every open session of this node's listener (<see cref="NodeReply.Json"/>: {sessions, bytes}).</summary>
+    Task<NodeReply> Broadcast(string listenerId, string? data, string? encoding, RemoteActor actor);
+
+    /// <summary>Reads or sets the decoder of one of this node's sessions (decoder null with <paramref name="set"/>: its listener's).</summary>
+    Task<NodeReply> Decoder(long id, bool set, string? decoder, string? decodeAs);
+
+    /// <summary>Replays one of this node's sessions from its store (the request's JSON); answers the new outbound session.</summary>
+    Task<NodeReply> Replay(long id, string requestJson, RemoteActor actor);
+
     /// <summary>Injects into one of this node's sessions.</summary>
     Task<NodeReply> Send(long id, string? data, string? encoding, string? target, RemoteActor actor);
 
@@ -101,9 +110,31 @@ public sealed class NodeUnavailableException : Exception
 [NodePlacement]
 [Reentrant]
 internal sealed class NodeGrain(DataPlane plane, SessionHistory history, SessionCommands commands, Listeners.ListenerManager listeners, ClusterListeners clusterListeners,
-    Capture.Export.PcapngExporter pcapng, Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+    Capture.Export.PcapngExporter pcapng, Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
+    Decoding.DecoderChoices decoders, Capture.Replayer replayer)
     : Grain, INodeGrain
 {
+    public Task<NodeReply> Broadcast(string listenerId, string? data, string? encoding, RemoteActor actor) => Answer(() =>
+        Task.FromResult(NodeReply.Ok(JsonSerializer.Serialize(commands.Broadcast(listenerId, data, encoding, ActorOf(actor)), ClusterJson.Options))));
+
+    public Task<NodeReply> Decoder(long id, bool set, string? decoder, string? decodeAs) => Answer(async () =>
+    {
+        await history.GetSessionAsync(id, CancellationToken.None); // 404 for a session that never was
+        if (set)
+        {
+            decoders.Set(id, decoder, decodeAs);
+        }
+
+        return NodeReply.Ok(JsonSerializer.Serialize(Api.DecoderRequest.Of(decoders.Of(id)), ClusterJson.Options));
+    });
+
+    public Task<NodeReply> Replay(long id, string requestJson, RemoteActor actor) => Answer(async () =>
+    {
+        var request = JsonSerializer.Deserialize<Capture.ReplayRequest>(requestJson, ClusterJson.Options)!;
+        var session = await replayer.StartAsync(id, request, ActorOf(actor), CancellationToken.None);
+        return NodeReply.Ok(JsonSerializer.Serialize(session.Snapshot(), ClusterJson.Options));
+    });
+
     /// <summary>An export another node asks for travels whole in one reply; past this, it is refused with the node to ask instead.</summary>
     public const int MaxExportBytes = 64 * 1024 * 1024;
 

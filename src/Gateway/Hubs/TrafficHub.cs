@@ -71,8 +71,8 @@ internal sealed class TrafficHub(TrafficBroadcaster broadcaster, SessionCommands
 
     /// <summary>Injects into every open session of a listener.</summary>
     [Authorize(Policy = Roles.Operator)]
-    public BroadcastResult Broadcast(string listenerId, string data, string encoding) =>
-        commands.Broadcast(listenerId, data, encoding, Actor);
+    public Task<BroadcastResult> Broadcast(string listenerId, string data, string encoding) =>
+        commands.BroadcastAsync(listenerId, data, encoding, Actor);
 
     /// <summary>Forwards a held message; <paramref name="data"/> null forwards it unchanged.</summary>
     [Authorize(Policy = Roles.Operator)]

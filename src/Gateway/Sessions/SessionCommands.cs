@@ -15,6 +15,12 @@ internal sealed class SessionCommands(DataPlane plane, ListenerManager listeners
     /// <summary>In a cluster, the way to sessions other nodes own (resolved late: the cluster's services need these commands too).</summary>
     private Cluster.ClusterView? Cluster => plane.Node.InCluster ? services.GetService<Cluster.ClusterView>() : null;
 
+    /// <summary><see cref="Broadcast"/>; in a cluster, to the listener's sessions on every node.</summary>
+    public async Task<BroadcastResult> BroadcastAsync(string listenerId, string? data, string? encoding, Actor actor) =>
+        Cluster is { } cluster
+            ? await cluster.BroadcastAsync(listenerId, data, encoding, actor).ConfigureAwait(false)
+            : Broadcast(listenerId, data, encoding, actor);
+
     /// <summary><see cref="Send"/>, for a session of any node of the cluster: another node's goes to that node.</summary>
     public async Task<int> SendAsync(long sessionId, string? data, string? encoding, Actor actor, string? target = null) =>
         Cluster is { } cluster && cluster.IsRemote(sessionId)

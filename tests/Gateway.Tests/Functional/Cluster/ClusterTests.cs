@@ -219,6 +219,50 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
         }
     }
 
+    [ClusterFact]
+    public async Task BroadcastDecoderAndReplay_OnOneNode_ReachTheNodesThatOwnTheSessions()
+    {
+        using var onN2 = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        using var onN3 = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await onN2.ConnectAsync(IPAddress.Parse(Cluster.Nodes[1].Address), Cluster.Nodes[1].TcpPort).Within();
+        await onN3.ConnectAsync(IPAddress.Parse(Cluster.Nodes[2].Address), Cluster.Nodes[2].TcpPort).Within();
+        var remote2 = onN2.LocalEndPoint!.ToString();
+        var remote3 = onN3.LocalEndPoint!.ToString();
+        var id = (long)await Timeouts.Eventually<object>(async () =>
+        {
+            var all = await Cluster.Nodes[0].Http.GetFromJsonAsync<JsonElement[]>("/api/sessions").Within();
+            var mine = all!.Where(s => s.GetProperty("remote").GetString() is var r && (r == remote2 || r == remote3)).ToArray();
+            return mine.Length == 2 ? mine.Single(s => s.GetProperty("remote").GetString() == remote2).GetProperty("id").GetInt64() : null;
+        }, "both sessions");
+
+        // Broadcast to listener tcp from n1: the sessions of n2 and n3 both get it.
+        var broadcast = await Cluster.Nodes[0].Http.PostAsJsonAsync("/api/listeners/tcp/broadcast", new { data = "all hands\n" }).Within();
+        Assert.Equal(HttpStatusCode.Accepted, broadcast.StatusCode);
+        Assert.True((await broadcast.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("sessions").GetInt32() >= 2);
+        Assert.Equal("all hands\n", Encoding.ASCII.GetString(await onN2.ReceiveExactlyAsync(10)));
+        Assert.Equal("all hands\n", Encoding.ASCII.GetString(await onN3.ReceiveExactlyAsync(10)));
+
+        // The decoder of n2's session, chosen on n1 and read on n3; its next message is summarised by n2.
+        (await Cluster.Nodes[0].Http.PutAsJsonAsync($"/api/sessions/{id}/decoder", new { decoder = "resp" }).Within()).EnsureSuccessStatusCode();
+        Assert.Equal("resp", (await Cluster.Nodes[2].Http.GetFromJsonAsync<JsonElement>($"/api/sessions/{id}/decoder").Within()).GetProperty("decoder").GetString());
+        await ApiAssert.ProblemAsync(await Cluster.Nodes[0].Http.PutAsJsonAsync($"/api/sessions/{id}/decoder", new { decoder = "telepathy" }).Within(), HttpStatusCode.BadRequest, "telepathy");
+        await onN2.SendAsync("*2\r\n$3\r\nGET\r\n$5\r\nkey:7\r\n"u8.ToArray()).Within();
+        await Timeouts.Eventually(async () =>
+            (await Cluster.Nodes[2].Http.GetFromJsonAsync<JsonElement[]>($"/api/messages?sessionId={id}&summary=GET%20key:7").Within())!.Length == 1 ? (object)true : null,
+            "the summary n2 made");
+
+        // Replayed from n1: n2 replays it from its store, to an echo server, on a new session of its own.
+        using var target = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        target.Start();
+        var accepted = target.AcceptSocketAsync();
+        var replay = await Cluster.Nodes[0].Http.PostAsJsonAsync($"/api/sessions/{id}/replay", new { host = "127.0.0.1", port = ((IPEndPoint)target.LocalEndpoint).Port, timing = "asap" }).Within();
+        Assert.Equal(HttpStatusCode.Created, replay.StatusCode);
+        Assert.Equal("n2", (await replay.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("node").GetString());
+        using var peer = await accepted.Within();
+        var command = "*2\r\n$3\r\nGET\r\n$5\r\nkey:7\r\n"u8.ToArray();
+        Assert.Equal(command, await peer.ReceiveExactlyAsync(command.Length));
+    }
+
     private static async Task<JsonElement> NextAsync(System.Threading.Channels.Channel<JsonElement> channel, Func<JsonElement, bool> wanted, string what)
     {
         using var timeout = new CancellationTokenSource(Timeouts.Default);
