@@ -25,8 +25,20 @@ internal sealed class ClusterHistory(NpgsqlDataSource database, SessionHistory l
         return merged.Take(query.Limit).ToList();
     }
 
-    /// <summary>The shared history alone (a lost node's session's messages).</summary>
+    /// <summary>The shared history alone (a lost node's session's messages). A connection the pool kept from before a database restart is broken: one failure is tried again.</summary>
     public async Task<List<MessageInfo>> FindSharedAsync(MessageQuery query, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await FindSharedOnceAsync(query, cancellationToken);
+        }
+        catch (NpgsqlException)
+        {
+            return await FindSharedOnceAsync(query, cancellationToken);
+        }
+    }
+
+    private async Task<List<MessageInfo>> FindSharedOnceAsync(MessageQuery query, CancellationToken cancellationToken)
     {
         await using var command = database.CreateCommand();
         var where = new StringBuilder("TRUE");
