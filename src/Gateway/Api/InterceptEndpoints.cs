@@ -20,25 +20,27 @@ internal static class InterceptEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ChangesState(Roles.Admin);
 
-        api.MapGet("/held", (HeldMessages held) => held.List())
+        api.MapGet("/held", async (HeldMessages held, IServiceProvider services) =>
+                services.GetService<Cluster.ClusterView>() is { } cluster ? await cluster.HeldAsync() : held.List())
             .WithTags("Intercept")
             .WithSummary("Messages held by interception, oldest first: each with its size and a preview of its payload "
                 + "(Gateway:Intercept:PreviewBytes; truncated: true when cut). GET /api/held/{id} gives one whole.");
 
-        api.MapGet("/held/{id:long}", (long id, HeldMessages held) => held.Get(id))
+        api.MapGet("/held/{id:long}", async (long id, HeldMessages held, IServiceProvider services) =>
+                services.GetService<Cluster.ClusterView>() is { } cluster && cluster.IsRemote(id) ? await cluster.HeldAsync(id) : held.Get(id))
             .WithTags("Intercept")
             .WithSummary("One held message with its whole payload.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapPost("/held/{id:long}/forward", (long id, ForwardRequest? request, InterceptCommands commands, HttpContext context) =>
-                commands.Forward(id, request?.Data, request?.Encoding, Actors.Of(context)))
+                commands.ForwardAsync(id, request?.Data, request?.Encoding, Actors.Of(context)))
             .WithTags("Intercept")
             .WithSummary("Forwards a held message, optionally replaced by {data, encoding}.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ChangesState(Roles.Operator);
 
-        api.MapPost("/held/{id:long}/drop", (long id, InterceptCommands commands, HttpContext context) => commands.Drop(id, Actors.Of(context)))
+        api.MapPost("/held/{id:long}/drop", (long id, InterceptCommands commands, HttpContext context) => commands.DropAsync(id, Actors.Of(context)))
             .WithTags("Intercept")
             .WithSummary("Drops a held message: it is never forwarded.")
             .ProducesProblem(StatusCodes.Status404NotFound)

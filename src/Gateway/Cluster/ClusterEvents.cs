@@ -10,7 +10,7 @@ namespace Gateway.Cluster;
 
 /// <summary>
 /// Every node's live events on every node's hub: each node publishes what its sessions do (opened, updated,
-/// closed, their messages' previews and summaries) on one Redis channel, and hands what the others publish
+/// closed, their messages' previews and summaries, messages held and released) on one Redis channel, and hands what the others publish
 /// to its own hub clients' feeds, which filter it by what each client watches and bound it as they bound
 /// their own node's events. The data plane only offers events to a bounded queue here; when Redis is
 /// away, what cannot be published is dropped and counted, and dashboards fill the gap from REST by seq.
@@ -108,7 +108,7 @@ internal sealed class ClusterEvents : BackgroundService, ITrafficObserver
             case TrafficMessage message:
                 _queue.Offer(message.Data.Length > _previewBytes ? message with { Data = message.Data[.._previewBytes], Size = message.Size } : message);
                 break;
-            case SessionOpened or SessionClosed or SessionUpdated or MessageDecoded:
+            case SessionOpened or SessionClosed or SessionUpdated or MessageDecoded or MessageHeld or HeldReleased:
                 _queue.Offer(trafficEvent);
                 break;
         }
@@ -194,7 +194,8 @@ internal sealed class ClusterEvents : BackgroundService, ITrafficObserver
 internal sealed record RelayedBatch(string Origin, List<RelayedEvent> Events);
 
 /// <summary>One event as it travels between nodes: its kind and what it carries.</summary>
-internal sealed record RelayedEvent(string Kind, SessionInfo? Session = null, RelayedMessage? Message = null, long Seq = 0, long SessionId = 0, string? ListenerId = null, string? Summary = null)
+internal sealed record RelayedEvent(string Kind, SessionInfo? Session = null, RelayedMessage? Message = null, long Seq = 0, long SessionId = 0, string? ListenerId = null, string? Summary = null,
+    Intercept.HeldInfo? Held = null, Intercept.HeldReleasedInfo? Released = null)
 {
     public static RelayedEvent From(TrafficEvent trafficEvent) => trafficEvent switch
     {
@@ -203,6 +204,8 @@ internal sealed record RelayedEvent(string Kind, SessionInfo? Session = null, Re
         SessionClosed e => new("closed", e.Session),
         SessionUpdated e => new("updated", e.Session),
         MessageDecoded d => new("decoded", Seq: d.Seq, SessionId: d.SessionId, ListenerId: d.ListenerId, Summary: d.Summary),
+        MessageHeld h => new("held", Held: h.Held),
+        HeldReleased r => new("released", Released: r.Released),
         _ => throw new ArgumentOutOfRangeException(nameof(trafficEvent)),
     };
 
@@ -213,6 +216,8 @@ internal sealed record RelayedEvent(string Kind, SessionInfo? Session = null, Re
         "closed" when Session is not null => new SessionClosed(Session),
         "updated" when Session is not null => new SessionUpdated(Session),
         "decoded" when Summary is not null => new MessageDecoded(Seq, SessionId, ListenerId, Summary),
+        "held" when Held is not null => new MessageHeld(Held),
+        "released" when Released is not null => new HeldReleased(Released),
         _ => null,
     };
 }

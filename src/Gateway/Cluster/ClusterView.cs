@@ -15,10 +15,10 @@ namespace Gateway.Cluster;
 /// (or that has no owner left) fails with a 503 problem naming the node; it never hangs.
 /// </summary>
 internal sealed class ClusterView(ClusterNode node, IGrainFactory grains, IClusterMembershipService membership, NpgsqlDataSource database,
-    SessionHistory history, IOptions<GatewayOptions> options, IServiceProvider services)
+    SessionHistory history, IOptions<GatewayOptions> options, ClusterEvents events)
 {
-    /// <summary>Sessions of dead nodes, closed "node lost" (resolved late: the events need this view's node, not the other way round).</summary>
-    private IEnumerable<SessionInfo> Lost => services.GetService<ClusterEvents>()?.Lost ?? [];
+    /// <summary>Sessions of dead nodes, closed "node lost" here.</summary>
+    private IEnumerable<SessionInfo> Lost => events.Lost;
 
     private readonly TimeSpan _timeout = TimeSpan.FromSeconds(options.Value.Cluster.CallTimeoutSeconds);
     private readonly string _clusterId = options.Value.Cluster.ClusterId;
@@ -60,6 +60,28 @@ internal sealed class ClusterView(ClusterNode node, IGrainFactory grains, IClust
 
     public async Task<Listeners.ListenerInfo[]> ListenersAsync(string nodeId) =>
         JsonSerializer.Deserialize<Listeners.ListenerInfo[]>(Check(await CallAsync(nodeId, g => g.Listeners())).Json!, ClusterJson.Options)!;
+
+    /// <summary>Every active node's held messages, oldest first.</summary>
+    public async Task<IReadOnlyList<Intercept.HeldInfo>> HeldAsync()
+    {
+        var lists = await Task.WhenAll(ActiveNodes().Select(async id =>
+            JsonSerializer.Deserialize<List<Intercept.HeldInfo>>(Check(await CallAsync(id, g => g.Held(0))).Json!, ClusterJson.Options)!));
+        return lists.SelectMany(l => l).OrderBy(h => h.At).ThenBy(h => h.Id).ToList();
+    }
+
+    /// <summary>One message another node holds, whole.</summary>
+    public async Task<Intercept.HeldInfo> HeldAsync(long heldId)
+    {
+        var owner = await OwnerOfAsync(heldId);
+        return JsonSerializer.Deserialize<Intercept.HeldInfo>(Check(await CallAsync(owner, g => g.Held(heldId))).Json!, ClusterJson.Options)!;
+    }
+
+    public async Task<Intercept.HeldReleasedInfo> DecideHeldAsync(long heldId, bool forward, string? data, string? encoding, Actor actor)
+    {
+        var owner = await OwnerOfAsync(heldId);
+        return JsonSerializer.Deserialize<Intercept.HeldReleasedInfo>(
+            Check(await CallAsync(owner, g => g.DecideHeld(heldId, forward, data, encoding, Remote(actor)))).Json!, ClusterJson.Options)!;
+    }
 
     /// <summary>A broadcast to a listener's sessions on every active node: the totals of all.</summary>
     public async Task<BroadcastResult> BroadcastAsync(string listenerId, string? data, string? encoding, Actor actor)
@@ -213,7 +235,7 @@ internal sealed class ClusterView(ClusterNode node, IGrainFactory grains, IClust
             await RefreshNamesAsync();
             if (!_names.TryGetValue(number, out name))
             {
-                throw CommandException.NotFound($"Session {sessionId} does not exist (no node of this cluster issues its number).");
+                throw CommandException.NotFound($"{sessionId} does not exist (no node of this cluster issues its number).");
             }
         }
 

@@ -51,6 +51,12 @@ public interface INodeGrain : IGrainWithStringKey
     /// <summary>Replays one of this node's sessions from its store (the request's JSON); answers the new outbound session.</summary>
     Task<NodeReply> Replay(long id, string requestJson, RemoteActor actor);
 
+    /// <summary>The messages this node holds (previews), or one whole (<paramref name="id"/> above 0).</summary>
+    Task<NodeReply> Held(long id);
+
+    /// <summary>Forwards (optionally replaced) or drops a message this node holds.</summary>
+    Task<NodeReply> DecideHeld(long id, bool forward, string? data, string? encoding, RemoteActor actor);
+
     /// <summary>Injects into one of this node's sessions.</summary>
     Task<NodeReply> Send(long id, string? data, string? encoding, string? target, RemoteActor actor);
 
@@ -111,9 +117,16 @@ public sealed class NodeUnavailableException : Exception
 [Reentrant]
 internal sealed class NodeGrain(DataPlane plane, SessionHistory history, SessionCommands commands, Listeners.ListenerManager listeners, ClusterListeners clusterListeners,
     Capture.Export.PcapngExporter pcapng, Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
-    Decoding.DecoderChoices decoders, Capture.Replayer replayer)
+    Decoding.DecoderChoices decoders, Capture.Replayer replayer, Intercept.InterceptCommands intercept)
     : Grain, INodeGrain
 {
+    public Task<NodeReply> Held(long id) => Answer(() => Task.FromResult(NodeReply.Ok(id > 0
+        ? JsonSerializer.Serialize(plane.Held.Get(id), ClusterJson.Options)
+        : JsonSerializer.Serialize(plane.Held.List(), ClusterJson.Options))));
+
+    public Task<NodeReply> DecideHeld(long id, bool forward, string? data, string? encoding, RemoteActor actor) => Answer(() =>
+        Task.FromResult(NodeReply.Ok(JsonSerializer.Serialize(forward ? intercept.Forward(id, data, encoding, ActorOf(actor)) : intercept.Drop(id, ActorOf(actor)), ClusterJson.Options))));
+
     public Task<NodeReply> Broadcast(string listenerId, string? data, string? encoding, RemoteActor actor) => Answer(() =>
         Task.FromResult(NodeReply.Ok(JsonSerializer.Serialize(commands.Broadcast(listenerId, data, encoding, ActorOf(actor)), ClusterJson.Options))));
 

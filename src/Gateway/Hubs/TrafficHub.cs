@@ -76,12 +76,12 @@ internal sealed class TrafficHub(TrafficBroadcaster broadcaster, SessionCommands
 
     /// <summary>Forwards a held message; <paramref name="data"/> null forwards it unchanged.</summary>
     [Authorize(Policy = Roles.Operator)]
-    public Intercept.HeldReleasedInfo ForwardHeld(long heldId, string? data, string? encoding) =>
-        intercept.Forward(heldId, data, encoding, Actor);
+    public Task<Intercept.HeldReleasedInfo> ForwardHeld(long heldId, string? data, string? encoding) =>
+        intercept.ForwardAsync(heldId, data, encoding, Actor);
 
     /// <summary>Drops a held message.</summary>
     [Authorize(Policy = Roles.Operator)]
-    public Intercept.HeldReleasedInfo DropHeld(long heldId) => intercept.Drop(heldId, Actor);
+    public Task<Intercept.HeldReleasedInfo> DropHeld(long heldId) => intercept.DropAsync(heldId, Actor);
 
     /// <summary>A captured message as its protocol reads it (as <c>GET /api/sessions/{id}/messages/{seq}/decoded</c>); decoder null: the session's or its listener's.</summary>
     public Task<Decoding.DecodedMessage> Decode(long sessionId, long seq, string? decoder) =>

@@ -9,8 +9,12 @@ namespace Gateway.Intercept;
 /// relay direction (a TCP relay's hold lane, bounded by <c>Gateway:Intercept:MaxHeldPerSession</c>; a UDP
 /// relay's datagram queue), so order is kept and memory stays bounded.
 /// </summary>
-internal sealed class HeldMessages(TrafficEventBus bus, TimeProvider time, Microsoft.Extensions.Options.IOptions<Configuration.GatewayOptions> options)
+internal sealed class HeldMessages(TrafficEventBus bus, TimeProvider time, Microsoft.Extensions.Options.IOptions<Configuration.GatewayOptions> options,
+    Cluster.ClusterNode? node = null)
 {
+    /// <summary>Ids are issued like session ids: in a cluster, unique across its nodes (the owner is the id mod 64).</summary>
+    private readonly Cluster.ClusterNode _node = node ?? Cluster.ClusterNode.Single;
+
     /// <summary>The bytes relays may keep waiting, per session and gateway-wide.</summary>
     public HoldBudget Budget { get; } = new(options.Value.Intercept.MaxHeldBytesPerSession, options.Value.Intercept.MaxHeldBytes);
 
@@ -29,7 +33,7 @@ internal sealed class HeldMessages(TrafficEventBus bus, TimeProvider time, Micro
     /// <summary>Registers and announces a held message; its <see cref="HeldMessage.Decision"/> completes when it is decided.</summary>
     public HeldMessage Hold(Session session, Direction direction, byte[] payload)
     {
-        var held = new HeldMessage(Interlocked.Increment(ref _nextId), session, direction, time.GetUtcNow(), payload, options.Value.Intercept.PreviewBytes);
+        var held = new HeldMessage(_node.IdOf(Interlocked.Increment(ref _nextId)), session, direction, time.GetUtcNow(), payload, options.Value.Intercept.PreviewBytes);
         _held[held.Id] = held;
         bus.Publish(new MessageHeld(held.Info));
         return held;

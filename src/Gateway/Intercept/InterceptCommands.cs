@@ -10,9 +10,24 @@ namespace Gateway.Intercept;
 /// Interception as a shortcut: <c>PUT /api/listeners/{id}/intercept</c> manages one hold rule (id
 /// <c>intercept</c>, first in the list), and held messages are decided here. Refusals are <see cref="CommandException"/>s.
 /// </summary>
-internal sealed class InterceptCommands(RuleCommands rules, DataPlane plane, AuditLog audit)
+internal sealed class InterceptCommands(RuleCommands rules, DataPlane plane, AuditLog audit, IServiceProvider services)
 {
     public const string RuleId = "intercept";
+
+    /// <summary>In a cluster, the way to messages other nodes hold (resolved when first needed, as for session commands).</summary>
+    private Cluster.ClusterView? Cluster => plane.Node.InCluster ? services.GetService<Cluster.ClusterView>() : null;
+
+    /// <summary><see cref="Forward"/> for a message held by any node of the cluster.</summary>
+    public async Task<HeldReleasedInfo> ForwardAsync(long heldId, string? data, string? encoding, Actor actor) =>
+        Cluster is { } cluster && cluster.IsRemote(heldId)
+            ? await cluster.DecideHeldAsync(heldId, forward: true, data, encoding, actor).ConfigureAwait(false)
+            : Forward(heldId, data, encoding, actor);
+
+    /// <summary><see cref="Drop"/> for a message held by any node of the cluster.</summary>
+    public async Task<HeldReleasedInfo> DropAsync(long heldId, Actor actor) =>
+        Cluster is { } cluster && cluster.IsRemote(heldId)
+            ? await cluster.DecideHeldAsync(heldId, forward: false, null, null, actor).ConfigureAwait(false)
+            : Drop(heldId, actor);
 
     public InterceptInfo Get(string listenerId)
     {

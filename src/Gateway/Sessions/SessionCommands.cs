@@ -12,7 +12,7 @@ namespace Gateway.Sessions;
 internal sealed class SessionCommands(DataPlane plane, ListenerManager listeners, Connections.OutboundGuard guard, AuditLog audit, IMeterFactory meters,
     IServiceProvider services)
 {
-    /// <summary>In a cluster, the way to sessions other nodes own (resolved late: the cluster's services need these commands too).</summary>
+    /// <summary>In a cluster, the way to sessions other nodes own (resolved when first needed, so that building these commands does not build Orleans' client early).</summary>
     private Cluster.ClusterView? Cluster => plane.Node.InCluster ? services.GetService<Cluster.ClusterView>() : null;
 
     /// <summary><see cref="Broadcast"/>; in a cluster, to the listener's sessions on every node.</summary>

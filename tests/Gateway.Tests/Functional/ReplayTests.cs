@@ -38,7 +38,8 @@ public sealed class ReplayTests
     public async Task ReplayOriginal_KeepsTheRecordedGaps_ScaledBySpeed(double speed)
     {
         await using var app = await GatewayApp.StartAsync();
-        var recorded = await RecordAsync(app, ["a", "b", "c"], gapMs: 400);
+        // Gaps long enough that a scheduling stall of a busy machine (a few hundred ms) cannot make speed 2 look like speed 1.
+        var recorded = await RecordAsync(app, ["a", "b", "c"], gapMs: 800);
         var messages = (await app.AllMessagesAsync(recorded)).Where(m => m.Direction == "in").ToArray();
         var recordedGaps = messages.Zip(messages.Skip(1), (x, y) => (y.At - x.At).TotalMilliseconds).ToArray();
 
@@ -57,7 +58,7 @@ public sealed class ReplayTests
         for (var i = 0; i < gaps.Length; i++)
         {
             var want = recordedGaps[i] / speed;
-            Assert.InRange(gaps[i], want - 60, want + 150);
+            Assert.InRange(gaps[i], want - 60, want + 250);
         }
     }
 

@@ -263,6 +263,55 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
         Assert.Equal(command, await peer.ReceiveExactlyAsync(command.Length));
     }
 
+    [ClusterFact]
+    public async Task AMessageHeldOnOneNode_IsAnnouncedListedAndForwardedFromAnother()
+    {
+        using var echo = new EchoServer();
+        var port = ServerProcess.FreeTcpPort();
+        (await Cluster.Nodes[0].Http.PostAsJsonAsync("/api/listeners", new { name = "held", protocol = "tcp", port, upstream = $"127.0.0.1:{echo.Port}" }).Within()).EnsureSuccessStatusCode();
+        try
+        {
+            var (decider, holder) = (Cluster.Nodes[0], Cluster.Nodes[1]);
+            (await holder.Http.PutAsJsonAsync("/api/listeners/held/intercept", new { enabled = true, direction = "in" }).Within()).EnsureSuccessStatusCode();
+            await using var hub = new HubConnectionBuilder().WithUrl(new Uri(decider.Http.BaseAddress!, "hubs/traffic")).Build();
+            var announced = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var released = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
+            hub.On<JsonElement>("held", h => announced.TrySetResult(h));
+            hub.On<JsonElement>("heldReleased", r => released.TrySetResult(r));
+            await hub.StartAsync().Within();
+
+            using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            await Timeouts.Eventually(async () =>
+            {
+                try
+                {
+                    await client.ConnectAsync(IPAddress.Parse(holder.Address), port).Within();
+                    return (object)true;
+                }
+                catch (SocketException)
+                {
+                    return null;
+                }
+            }, "the listener on n2");
+            await client.SendAsync("hold me"u8.ToArray()).Within();
+
+            // Held on n2: announced on n1's hub, listed by n1, read whole, then forwarded (edited) from n1.
+            var held = await announced.Task.Within();
+            var id = held.GetProperty("id").GetInt64();
+            Assert.Contains((await decider.Http.GetFromJsonAsync<JsonElement[]>("/api/held").Within())!, h => h.GetProperty("id").GetInt64() == id);
+            Assert.Equal("hold me", Encoding.ASCII.GetString((await decider.Http.GetFromJsonAsync<JsonElement>($"/api/held/{id}").Within()).GetProperty("data").GetBytesFromBase64()));
+            var forwarded = await decider.Http.PostAsJsonAsync($"/api/held/{id}/forward", new { data = "edited on n1" }).Within();
+            Assert.True(forwarded.IsSuccessStatusCode, await forwarded.Content.ReadAsStringAsync());
+            Assert.Equal("edited on n1", Encoding.ASCII.GetString(await client.ReceiveExactlyAsync(12))); // echoed by the upstream
+            Assert.Equal("edited", (await released.Task.Within()).GetProperty("action").GetString()); // forwarded with a replacement
+            await ApiAssert.ProblemAsync(await decider.Http.PostAsync($"/api/held/{id}/drop", null).Within(), HttpStatusCode.NotFound, id.ToString());
+        }
+        finally
+        {
+            await Cluster.Nodes[0].Http.DeleteAsync("/api/listeners/held").Within();
+        }
+    }
+
     private static async Task<JsonElement> NextAsync(System.Threading.Channels.Channel<JsonElement> channel, Func<JsonElement, bool> wanted, string what)
     {
         using var timeout = new CancellationTokenSource(Timeouts.Default);
