@@ -45,7 +45,17 @@ internal static class ExportEndpoints
             {
                 if (context.RequestServices.GetService<Cluster.ClusterView>() is { } cluster && cluster.IsRemote(id))
                 {
-                    return Results.File(await cluster.ExportAsync(id, "json"), "application/json", $"session-{id}.json");
+                    try
+                    {
+                        return Results.File(await cluster.ExportAsync(id, "json"), "application/json", $"session-{id}.json");
+                    }
+                    catch (CommandException unavailable) when (unavailable.StatusCode == StatusCodes.Status503ServiceUnavailable && cluster.LostSession(id) is { } lost)
+                    {
+                        // Its node is gone: the shared history has what it shipped.
+                        var shared = context.RequestServices.GetRequiredService<Cluster.ClusterHistory>();
+                        return Results.Stream(stream => WriteJsonAsync(lost, shared.StreamSharedAsync(id, cancellationToken), json.Value.SerializerOptions, stream, cancellationToken),
+                            "application/json", $"session-{id}.json");
+                    }
                 }
 
                 var session = await history.GetSessionAsync(id, cancellationToken);
@@ -58,7 +68,11 @@ internal static class ExportEndpoints
         return api;
     }
 
-    internal static async Task WriteJsonAsync(SessionInfo session, SessionHistory history, JsonSerializerOptions options, Stream stream, CancellationToken cancellationToken)
+    internal static Task WriteJsonAsync(SessionInfo session, SessionHistory history, JsonSerializerOptions options, Stream stream, CancellationToken cancellationToken) =>
+        WriteJsonAsync(session, history.StreamAsync(new MessageQuery { SessionId = session.Id }, cancellationToken), options, stream, cancellationToken);
+
+    /// <summary>capture.json: {session, messages}, the messages streamed from wherever they are kept.</summary>
+    internal static async Task WriteJsonAsync(SessionInfo session, IAsyncEnumerable<Traffic.MessageInfo> messages, JsonSerializerOptions options, Stream stream, CancellationToken cancellationToken)
     {
         // Through a pipe: the serializer's own flushes only hand bytes to it, and only FlushAsync writes (Kestrel forbids synchronous writes).
         var pipe = System.IO.Pipelines.PipeWriter.Create(stream, new System.IO.Pipelines.StreamPipeWriterOptions(leaveOpen: true));
@@ -68,7 +82,7 @@ internal static class ExportEndpoints
         JsonSerializer.Serialize(json, session, options);
         json.WritePropertyName("messages");
         json.WriteStartArray();
-        await foreach (var message in history.StreamAsync(new MessageQuery { SessionId = session.Id }, cancellationToken))
+        await foreach (var message in messages.WithCancellation(cancellationToken))
         {
             JsonSerializer.Serialize(json, message, options);
             if (pipe.UnflushedBytes > 64 * 1024)

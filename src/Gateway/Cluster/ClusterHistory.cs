@@ -25,6 +25,27 @@ internal sealed class ClusterHistory(NpgsqlDataSource database, SessionHistory l
         return merged.Take(query.Limit).ToList();
     }
 
+    /// <summary>All a session's messages in the shared history, in seq order, a page at a time.</summary>
+    public async IAsyncEnumerable<MessageInfo> StreamSharedAsync(long sessionId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        long? after = null;
+        while (true)
+        {
+            var page = await FindSharedAsync(new MessageQuery { SessionId = sessionId, AfterSeq = after, Descending = false, Limit = SessionHistory.MaxPage }, cancellationToken);
+            foreach (var message in page)
+            {
+                yield return message;
+            }
+
+            if (page.Count < SessionHistory.MaxPage)
+            {
+                yield break;
+            }
+
+            after = page[^1].Seq;
+        }
+    }
+
     /// <summary>The shared history alone (a lost node's session's messages). A connection the pool kept from before a database restart is broken: one failure is tried again.</summary>
     public async Task<List<MessageInfo>> FindSharedAsync(MessageQuery query, CancellationToken cancellationToken)
     {

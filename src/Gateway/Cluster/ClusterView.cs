@@ -41,6 +41,9 @@ internal sealed class ClusterView(ClusterNode node, IGrainFactory grains, IClust
         Check(await CallAsync(owner, g => g.Close(sessionId, abort, Remote(actor))));
     }
 
+    /// <summary>The session, closed "node lost", when its node died; null otherwise.</summary>
+    public SessionInfo? LostSession(long sessionId) => Lost.LastOrDefault(s => s.Id == sessionId);
+
     public async Task<SessionInfo> GetSessionAsync(long sessionId)
     {
         if (Lost.LastOrDefault(s => s.Id == sessionId) is { } lost)

@@ -39,6 +39,13 @@ public sealed class ClusterFailureTests
         await using var haproxy = await ServerProcess.HaproxyAsync(folder, cluster.Nodes.Select(n => $"{n.Address}:{port}").ToArray());
         Assert.Contains("n3", await NodesBehindAsync(n1, haproxy.Port, 6)); // round robin reaches n3 while it lives
 
+        // What the doomed session said is in the shared history before the kill (found by a search on n1, which holds none of n3's).
+        var marker = $"last words {Guid.NewGuid():N}";
+        await doomed.SendAsync(System.Text.Encoding.ASCII.GetBytes(marker)).Within();
+        await Timeouts.Eventually(async () =>
+            (await n1.Http.GetFromJsonAsync<JsonElement[]>($"/api/messages?contains={Uri.EscapeDataString(marker)}").Within())!.Length == 1 ? (object)true : null,
+            "the marker shipped", TimeSpan.FromSeconds(20));
+
         n3.Process.KillHard();
         var sinceKill = Stopwatch.StartNew();
 
@@ -64,6 +71,13 @@ public sealed class ClusterFailureTests
         var listed = await n2.Http.GetFromJsonAsync<JsonElement[]>("/api/sessions?state=closed&sort=-id").Within();
         Assert.Contains(listed!, s => s.GetProperty("id").GetInt64() == doomedId && s.GetProperty("closeReason").GetString() == "node lost");
         Assert.True(sinceKill.Elapsed < TimeSpan.FromSeconds(20), $"its sessions were shown lost {sinceKill.Elapsed} after the kill");
+
+        // Its messages and its capture.json, from the shared history now that its node is gone.
+        var messages = await n1.Http.GetFromJsonAsync<JsonElement[]>($"/api/sessions/{doomedId}/messages").Within();
+        Assert.Contains(messages!, m => m.GetProperty("data").GetString() == Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(marker)));
+        var capture = await n2.Http.GetFromJsonAsync<JsonElement>($"/api/sessions/{doomedId}/capture.json").Within();
+        Assert.Equal("node lost", capture.GetProperty("session").GetProperty("closeReason").GetString());
+        Assert.Contains(capture.GetProperty("messages").EnumerateArray(), m => m.GetProperty("data").GetString() == Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(marker)));
 
         // New connections through the load balancer land on the live nodes.
         Assert.DoesNotContain("n3", await NodesBehindAsync(n1, haproxy.Port, 6));
