@@ -14,7 +14,16 @@ internal static class ExportEndpoints
             {
                 if (context.RequestServices.GetService<Cluster.ClusterView>() is { } cluster && cluster.IsRemote(id))
                 {
-                    return Results.File(await cluster.ExportAsync(id, "pcapng"), PcapngExporter.ContentType, $"session-{id}.pcapng");
+                    try
+                    {
+                        return Results.File(await cluster.ExportAsync(id, "pcapng"), PcapngExporter.ContentType, $"session-{id}.pcapng");
+                    }
+                    catch (CommandException unavailable) when (unavailable.StatusCode == StatusCodes.Status503ServiceUnavailable && cluster.LostSession(id) is { } lost)
+                    {
+                        var shared = context.RequestServices.GetRequiredService<Cluster.ClusterHistory>();
+                        return Results.Stream(stream => exporter.WriteSessionAsync(lost, shared.StreamSharedAsync(id, cancellationToken), stream, cancellationToken),
+                            PcapngExporter.ContentType, $"session-{id}.pcapng");
+                    }
                 }
 
                 await history.GetSessionAsync(id, cancellationToken); // 404 before the download starts

@@ -12,17 +12,21 @@ internal sealed class PcapngExporter(SessionHistory history)
     public async Task WriteSessionAsync(long sessionId, Stream output, CancellationToken cancellationToken)
     {
         var session = await history.GetSessionAsync(sessionId, cancellationToken).ConfigureAwait(false);
-        await WriteAsync([session], new MessageQuery { SessionId = sessionId }, output, cancellationToken).ConfigureAwait(false);
+        await WriteSessionAsync(session, history.StreamAsync(new MessageQuery { SessionId = sessionId }, cancellationToken), output, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>One session whose messages come from elsewhere (a cluster's shared history).</summary>
+    public Task WriteSessionAsync(Sessions.SessionInfo session, IAsyncEnumerable<Traffic.MessageInfo> messages, Stream output, CancellationToken cancellationToken) =>
+        WriteAsync([session], messages, output, cancellationToken);
 
     /// <summary>Every session that overlaps the range (of one listener, if given), with its messages inside the range.</summary>
     public async Task WriteRangeAsync(string? listenerId, DateTimeOffset? from, DateTimeOffset? to, Stream output, CancellationToken cancellationToken)
     {
         var sessions = await history.SessionsBetweenAsync(listenerId, from, to, cancellationToken).ConfigureAwait(false);
-        await WriteAsync(sessions, new MessageQuery { ListenerId = listenerId, From = from, To = to }, output, cancellationToken).ConfigureAwait(false);
+        await WriteAsync(sessions, history.StreamAsync(new MessageQuery { ListenerId = listenerId, From = from, To = to }, cancellationToken), output, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task WriteAsync(IReadOnlyList<Sessions.SessionInfo> sessions, MessageQuery query, Stream output, CancellationToken cancellationToken)
+    private static async Task WriteAsync(IReadOnlyList<Sessions.SessionInfo> sessions, IAsyncEnumerable<Traffic.MessageInfo> messages, Stream output, CancellationToken cancellationToken)
     {
         var writer = new PcapngWriter(output);
         await writer.WriteHeaderAsync(cancellationToken).ConfigureAwait(false);
@@ -30,7 +34,7 @@ internal sealed class PcapngExporter(SessionHistory history)
         var toOpen = new Queue<Conversation>(conversations.Values.OrderBy(c => c.Session.OpenedAt));
         var toClose = new Queue<Conversation>(conversations.Values.Where(c => c.Session.ClosedAt is not null).OrderBy(c => c.Session.ClosedAt));
 
-        await foreach (var message in history.StreamAsync(query, cancellationToken).ConfigureAwait(false))
+        await foreach (var message in messages.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             if (!conversations.TryGetValue(message.SessionId, out var conversation))
             {

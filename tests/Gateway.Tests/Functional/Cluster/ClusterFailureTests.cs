@@ -78,6 +78,8 @@ public sealed class ClusterFailureTests
         var capture = await n2.Http.GetFromJsonAsync<JsonElement>($"/api/sessions/{doomedId}/capture.json").Within();
         Assert.Equal("node lost", capture.GetProperty("session").GetProperty("closeReason").GetString());
         Assert.Contains(capture.GetProperty("messages").EnumerateArray(), m => m.GetProperty("data").GetString() == Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(marker)));
+        var pcapng = await n1.Http.GetByteArrayAsync($"/api/sessions/{doomedId}/capture.pcapng").Within();
+        Assert.True(pcapng.AsSpan().IndexOf(System.Text.Encoding.ASCII.GetBytes(marker)) > 0, "the pcapng of the lost session carries its last words");
 
         // New connections through the load balancer land on the live nodes.
         Assert.DoesNotContain("n3", await NodesBehindAsync(n1, haproxy.Port, 6));
