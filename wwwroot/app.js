@@ -28,6 +28,7 @@ const state = {
   sessions: new Map(),
   selected: null,              // session id
   lastSeq: 0,                  // newest seq rendered for the selected session
+  received: 0,                 // messages the view was given for it (live or from history): fewer than it has means a gap
   pending: [],                 // messages waiting for the next animation frame
   loading: false,              // history request in flight: live messages wait in `held`
   held: [],
@@ -251,6 +252,7 @@ async function select(id) {
     try { upsertSession(await api(`/api/sessions/${id}`)); } catch (err) { toast(err.message, true); }
   }
   state.lastSeq = 0;
+  state.received = 0;
   state.pending = [];
   state.held = [];
   $("session-decoder").value = "";
@@ -317,6 +319,7 @@ function enqueueMessages(messages) {
   for (const m of messages) {
     if (m.sessionId !== state.selected || m.seq <= state.lastSeq) continue;
     state.lastSeq = m.seq;
+    state.received++;
     state.pending.push(m);
   }
   if (state.pending.length > MAX_ROWS) state.pending.splice(0, state.pending.length - MAX_ROWS);
@@ -442,7 +445,34 @@ function cleanHubError(message) {
 }
 
 // ---------- polling for counters ----------
+// Messages the hub did not bring (a slow page's dropped events, or another node's while Redis was away) are
+// read back from the store: every few seconds, when the session has more messages than this view was given,
+// the view is loaded again from REST, once per count (a store that lost some to the writer does not loop).
+const GAP_CHECK_TICKS = 5;
+let gapTick = 0;
+let reloadedFor = -1;
+async function fillGaps() {
+  const id = state.selected;
+  if (id === null || state.loading) return;
+  try {
+    const s = await api(`/api/sessions/${id}`);
+    if (id !== state.selected) return;
+    upsertSession(s);
+    const total = s.messagesIn + s.messagesOut;
+    if (s.capture === "off" || state.received >= Math.min(total, MAX_ROWS) || reloadedFor === total) return;
+    reloadedFor = total;
+    state.lastSeq = 0;
+    state.received = 0;
+    state.pending = [];
+    state.held = [];
+    $("messages").replaceChildren();
+    timeline.clear();
+    await loadHistory();
+  } catch { /* the next check tries again */ }
+}
+
 async function poll() {
+  if (++gapTick % GAP_CHECK_TICKS === 0) fillGaps();
   try {
     const [listeners, stats] = await Promise.all([api("/api/listeners"), api("/api/stats"), list.refresh()]);
     state.listeners = new Map(listeners.map((l) => [l.id, l]));
