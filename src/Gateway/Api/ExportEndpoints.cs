@@ -34,7 +34,7 @@ internal static class ExportEndpoints
             .Produces(StatusCodes.Status200OK, contentType: PcapngExporter.ContentType)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        api.MapGet("/captures.pcapng", (string? listenerId, DateTimeOffset? from, DateTimeOffset? to, PcapngExporter exporter, CancellationToken cancellationToken) =>
+        api.MapGet("/captures.pcapng", async (string? listenerId, DateTimeOffset? from, DateTimeOffset? to, PcapngExporter exporter, HttpContext context, CancellationToken cancellationToken) =>
             {
                 if (from > to)
                 {
@@ -43,10 +43,19 @@ internal static class ExportEndpoints
 
                 var listener = string.IsNullOrWhiteSpace(listenerId) ? null : listenerId.Trim();
                 var name = listener is null ? "captures.pcapng" : $"captures-{listener}.pcapng";
+                if (context.RequestServices.GetService<Cluster.ClusterView>() is { } cluster)
+                {
+                    // Every node's, from the shared history (what the nodes have shipped: all but their last two seconds or so).
+                    var shared = context.RequestServices.GetRequiredService<Cluster.ClusterHistory>();
+                    var sessions = await shared.SessionsBetweenAsync(listener, from, to, cluster.LostSession, cancellationToken);
+                    return Results.Stream(stream => exporter.WriteSessionsAsync(sessions, shared.StreamRangeAsync(listener, from, to, cancellationToken), stream, cancellationToken),
+                        PcapngExporter.ContentType, name);
+                }
+
                 return Results.Stream(stream => exporter.WriteRangeAsync(listener, from, to, stream, cancellationToken), PcapngExporter.ContentType, name);
             })
             .WithTags("History")
-            .WithSummary("Every captured session (of one listener, between from and to) in one pcapng file.")
+            .WithSummary("Every captured session (of one listener, between from and to) in one pcapng file; in a cluster, every node's (the shared history).")
             .Produces(StatusCodes.Status200OK, contentType: PcapngExporter.ContentType)
             .ProducesProblem(StatusCodes.Status400BadRequest);
 

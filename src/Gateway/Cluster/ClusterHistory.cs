@@ -25,6 +25,98 @@ internal sealed class ClusterHistory(NpgsqlDataSource database, SessionHistory l
         return merged.Take(query.Limit).ToList();
     }
 
+    /// <summary>Every node's sessions (as last shipped; a lost node's as closed "node lost") that overlap the range, of one listener if given.</summary>
+    public async Task<List<Sessions.SessionInfo>> SessionsBetweenAsync(string? listenerId, DateTimeOffset? from, DateTimeOffset? to, Func<long, Sessions.SessionInfo?> lost, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand();
+        var where = new StringBuilder("TRUE");
+        if (listenerId is not null)
+        {
+            where.Append(" AND lower(listener_id) = lower(@listener)");
+            command.Parameters.AddWithValue("listener", listenerId);
+        }
+
+        if (to is { } until)
+        {
+            where.Append(" AND opened_at <= @to");
+            command.Parameters.AddWithValue("to", until);
+        }
+
+        if (from is { } since)
+        {
+            where.Append(" AND (info->>'closedAt' IS NULL OR (info->>'closedAt')::timestamptz >= @from)");
+            command.Parameters.AddWithValue("from", since);
+        }
+
+        command.CommandText = $"SELECT info::text FROM history_sessions WHERE {where} ORDER BY opened_at, id";
+        var sessions = new List<Sessions.SessionInfo>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var session = JsonSerializer.Deserialize<Sessions.SessionInfo>(reader.GetString(0), ClusterJson.Options)!;
+            sessions.Add(lost(session.Id) ?? session);
+        }
+
+        return sessions;
+    }
+
+    /// <summary>Every node's messages in the range (of one listener if given), in time order, a page at a time.</summary>
+    public async IAsyncEnumerable<MessageInfo> StreamRangeAsync(string? listenerId, DateTimeOffset? from, DateTimeOffset? to, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        (DateTimeOffset At, long Seq)? after = null;
+        while (true)
+        {
+            await using var command = database.CreateCommand();
+            var where = new StringBuilder("TRUE");
+            if (listenerId is not null)
+            {
+                where.Append(" AND lower(listener_id) = lower(@listener)");
+                command.Parameters.AddWithValue("listener", listenerId);
+            }
+
+            if (from is { } since)
+            {
+                where.Append(" AND at >= @from");
+                command.Parameters.AddWithValue("from", since);
+            }
+
+            if (to is { } until)
+            {
+                where.Append(" AND at <= @to");
+                command.Parameters.AddWithValue("to", until);
+            }
+
+            if (after is { } last)
+            {
+                where.Append(" AND (at, seq) > (@afterAt, @afterSeq)");
+                command.Parameters.AddWithValue("afterAt", last.At);
+                command.Parameters.AddWithValue("afterSeq", last.Seq);
+            }
+
+            command.CommandText = $"SELECT data, info::text FROM history_messages WHERE {where} ORDER BY at, seq LIMIT {SessionHistory.MaxPage}";
+            var page = new List<MessageInfo>();
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    page.Add(JsonSerializer.Deserialize<MessageInfo>(reader.GetString(1), ClusterJson.Options)! with { Data = reader.GetFieldValue<byte[]>(0) });
+                }
+            }
+
+            foreach (var message in page)
+            {
+                yield return message;
+            }
+
+            if (page.Count < SessionHistory.MaxPage)
+            {
+                yield break;
+            }
+
+            after = (page[^1].At, page[^1].Seq);
+        }
+    }
+
     /// <summary>All a session's messages in the shared history, in seq order, a page at a time.</summary>
     public async IAsyncEnumerable<MessageInfo> StreamSharedAsync(long sessionId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -26,6 +26,10 @@ internal sealed class PcapngExporter(SessionHistory history)
         await WriteAsync(sessions, history.StreamAsync(new MessageQuery { ListenerId = listenerId, From = from, To = to }, cancellationToken), output, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Sessions whose messages come from elsewhere (a cluster's shared history), the messages in time order.</summary>
+    public Task WriteSessionsAsync(IReadOnlyList<Sessions.SessionInfo> sessions, IAsyncEnumerable<Traffic.MessageInfo> messages, Stream output, CancellationToken cancellationToken) =>
+        WriteAsync(sessions, messages, output, cancellationToken);
+
     private static async Task WriteAsync(IReadOnlyList<Sessions.SessionInfo> sessions, IAsyncEnumerable<Traffic.MessageInfo> messages, Stream output, CancellationToken cancellationToken)
     {
         var writer = new PcapngWriter(output);

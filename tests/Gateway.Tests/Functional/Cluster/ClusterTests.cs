@@ -212,6 +212,13 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
                 Assert.Equal(["from n1", "from n2", "from n3"], found.Select(m => Encoding.ASCII.GetString(m.GetProperty("data").GetBytesFromBase64()).Trim()[(marker.Length + 1)..]).Order());
                 Assert.Equal(3, found.Select(m => m.GetProperty("seq").GetInt64()).Distinct().Count());
             }
+
+            // One pcapng of listener tcp, downloaded from one node, holds every node's conversation.
+            await Timeouts.Eventually(async () =>
+            {
+                var pcapng = await Cluster.Nodes[1].Http.GetByteArrayAsync("/api/captures.pcapng?listenerId=tcp").Within();
+                return Cluster.Nodes.All(n => pcapng.AsSpan().IndexOf(Encoding.ASCII.GetBytes($"{marker} from {n.Id}")) > 0) ? (object)true : null;
+            }, "the three conversations in one pcapng");
         }
         finally
         {
