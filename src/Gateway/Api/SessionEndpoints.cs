@@ -71,8 +71,10 @@ internal static class SessionEndpoints
             .Produces<SessionInfo[]>()
             .ProducesProblem(StatusCodes.Status400BadRequest);
 
-        group.MapPut("/{id:long}/annotations", (long id, AnnotationsRequest request, SessionHistory history, CancellationToken cancellationToken) =>
-                history.AnnotateAsync(id, null, request, cancellationToken))
+        group.MapPut("/{id:long}/annotations", (long id, AnnotationsRequest request, SessionHistory history, IServiceProvider services, CancellationToken cancellationToken) =>
+                services.GetService<Cluster.ClusterView>() is { } cluster && cluster.IsRemote(id)
+                    ? cluster.AnnotateAsync(id, null, request)
+                    : history.AnnotateAsync(id, null, request, cancellationToken))
             .WithSummary("Marks a session: {starred, tags: [...], note}, all replaced (an empty one removes them); returned as annotations on the session, "
                 + "kept in the capture store, searchable with ?tag=, in capture.json and as pcapng comments.")
             .Produces<Annotations>()
@@ -80,8 +82,10 @@ internal static class SessionEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ChangesState(Roles.Operator);
 
-        group.MapPut("/{id:long}/messages/{seq:long}/annotations", (long id, long seq, AnnotationsRequest request, SessionHistory history, CancellationToken cancellationToken) =>
-                history.AnnotateAsync(id, seq, request, cancellationToken))
+        group.MapPut("/{id:long}/messages/{seq:long}/annotations", (long id, long seq, AnnotationsRequest request, SessionHistory history, IServiceProvider services, CancellationToken cancellationToken) =>
+                services.GetService<Cluster.ClusterView>() is { } cluster && cluster.IsRemote(id)
+                    ? cluster.AnnotateAsync(id, seq, request)
+                    : history.AnnotateAsync(id, seq, request, cancellationToken))
             .WithSummary("Marks one captured message: {starred, tags: [...], note}, as for a session; returned as annotations on the message, searchable with /api/messages?tag=.")
             .Produces<Annotations>()
             .ProducesProblem(StatusCodes.Status400BadRequest)

@@ -64,6 +64,14 @@ internal sealed class ClusterView(ClusterNode node, IGrainFactory grains, IClust
     public async Task<Listeners.ListenerInfo[]> ListenersAsync(string nodeId) =>
         JsonSerializer.Deserialize<Listeners.ListenerInfo[]>(Check(await CallAsync(nodeId, g => g.Listeners())).Json!, ClusterJson.Options)!;
 
+    /// <summary>Marks another node's session or message, in that node's store (where its history is).</summary>
+    public async Task<Capture.Annotations?> AnnotateAsync(long sessionId, long? seq, Capture.AnnotationsRequest request)
+    {
+        var owner = await OwnerOfAsync(sessionId);
+        var json = JsonSerializer.Serialize(request, ClusterJson.Options);
+        return JsonSerializer.Deserialize<Capture.Annotations?>(Check(await CallAsync(owner, g => g.Annotate(sessionId, seq ?? 0, json))).Json!, ClusterJson.Options);
+    }
+
     /// <summary>Every active node's held messages, oldest first.</summary>
     public async Task<IReadOnlyList<Intercept.HeldInfo>> HeldAsync()
     {

@@ -57,6 +57,9 @@ public interface INodeGrain : IGrainWithStringKey
     /// <summary>Forwards (optionally replaced) or drops a message this node holds.</summary>
     Task<NodeReply> DecideHeld(long id, bool forward, string? data, string? encoding, RemoteActor actor);
 
+    /// <summary>Marks one of this node's sessions (<paramref name="seq"/> 0) or one of its messages (the request's JSON).</summary>
+    Task<NodeReply> Annotate(long id, long seq, string requestJson);
+
     /// <summary>Injects into one of this node's sessions.</summary>
     Task<NodeReply> Send(long id, string? data, string? encoding, string? target, RemoteActor actor);
 
@@ -120,6 +123,13 @@ internal sealed class NodeGrain(DataPlane plane, SessionHistory history, Session
     Decoding.DecoderChoices decoders, Capture.Replayer replayer, Intercept.InterceptCommands intercept)
     : Grain, INodeGrain
 {
+    public Task<NodeReply> Annotate(long id, long seq, string requestJson) => Answer(async () =>
+    {
+        var request = JsonSerializer.Deserialize<Capture.AnnotationsRequest>(requestJson, ClusterJson.Options)!;
+        var saved = await history.AnnotateAsync(id, seq == 0 ? null : seq, request, CancellationToken.None);
+        return NodeReply.Ok(JsonSerializer.Serialize(saved, ClusterJson.Options));
+    });
+
     public Task<NodeReply> Held(long id) => Answer(() => Task.FromResult(NodeReply.Ok(id > 0
         ? JsonSerializer.Serialize(plane.Held.Get(id), ClusterJson.Options)
         : JsonSerializer.Serialize(plane.Held.List(), ClusterJson.Options))));

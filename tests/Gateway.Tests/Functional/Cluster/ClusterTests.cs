@@ -93,6 +93,12 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
         Assert.Equal(new byte[] { 0x0a, 0x0d, 0x0d, 0x0a }, pcapng[..4]);
         Assert.True(pcapng.AsSpan().IndexOf("hello from a client of n2"u8) > 0, "the payload is in the pcapng");
 
+        // Marked on n1: kept by its node, seen from n3, found by tag from n1.
+        (await Cluster.Nodes[0].Http.PutAsJsonAsync($"/api/sessions/{id}/annotations", new { starred = true, tags = new[] { "cross-node" }, note = "seen from n1" }).Within()).EnsureSuccessStatusCode();
+        var marked = await Cluster.Nodes[2].Http.GetFromJsonAsync<JsonElement>($"/api/sessions/{id}").Within();
+        Assert.Equal("seen from n1", marked.GetProperty("annotations").GetProperty("note").GetString());
+        Assert.Contains((await Cluster.Nodes[0].Http.GetFromJsonAsync<JsonElement[]>("/api/sessions?tag=cross-node").Within())!, s => s.GetProperty("id").GetInt64() == id);
+
         // A refusal on the owner reads the same from another node.
         await ApiAssert.ProblemAsync(await Cluster.Nodes[0].Http.PostAsJsonAsync($"/api/sessions/{id}/send", new { data = "zz", encoding = "hex" }).Within(), HttpStatusCode.BadRequest, "hex");
 
