@@ -25,6 +25,30 @@ internal sealed class ClusterHistory(NpgsqlDataSource database, SessionHistory l
         return merged.Take(query.Limit).ToList();
     }
 
+    /// <summary>Sessions shipped by nodes that are not active now (the newest <see cref="SessionHistory.MaxSessionPage"/>), those left open read as closed "node lost".</summary>
+    public async Task<List<Sessions.SessionInfo>> SessionsOfGoneNodesAsync(IReadOnlyCollection<string> activeNodes, long? id, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand(
+            $"SELECT info::text FROM history_sessions WHERE NOT (node = ANY(@active)){(id is null ? "" : " AND id = @id")} ORDER BY id DESC LIMIT {SessionHistory.MaxSessionPage}");
+        command.Parameters.AddWithValue("active", activeNodes.ToArray());
+        if (id is { } one)
+        {
+            command.Parameters.AddWithValue("id", one);
+        }
+
+        var sessions = new List<Sessions.SessionInfo>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var session = JsonSerializer.Deserialize<Sessions.SessionInfo>(reader.GetString(0), ClusterJson.Options)!;
+            sessions.Add(session.State == Sessions.SessionState.Open
+                ? session with { State = Sessions.SessionState.Closed, CloseReason = ClusterEvents.NodeLost }
+                : session);
+        }
+
+        return sessions;
+    }
+
     /// <summary>Every node's sessions (as last shipped; a lost node's as closed "node lost") that overlap the range, of one listener if given.</summary>
     public async Task<List<Sessions.SessionInfo>> SessionsBetweenAsync(string? listenerId, DateTimeOffset? from, DateTimeOffset? to, Func<long, Sessions.SessionInfo?> lost, CancellationToken cancellationToken)
     {

@@ -15,7 +15,7 @@ namespace Gateway.Cluster;
 /// (or that has no owner left) fails with a 503 problem naming the node; it never hangs.
 /// </summary>
 internal sealed class ClusterView(ClusterNode node, IGrainFactory grains, IClusterMembershipService membership, NpgsqlDataSource database,
-    SessionHistory history, IOptions<GatewayOptions> options, ClusterEvents events)
+    SessionHistory history, IOptions<GatewayOptions> options, ClusterEvents events, ClusterHistory shared)
 {
     /// <summary>Sessions of dead nodes, closed "node lost" here.</summary>
     private IEnumerable<SessionInfo> Lost => events.Lost;
@@ -52,7 +52,23 @@ internal sealed class ClusterView(ClusterNode node, IGrainFactory grains, IClust
         }
 
         var owner = await OwnerOfAsync(sessionId);
-        return JsonSerializer.Deserialize<SessionInfo>(Check(await CallAsync(owner, g => g.Session(sessionId))).Json!, ClusterJson.Options)!;
+        NodeReply reply;
+        try
+        {
+            reply = await CallAsync(owner, g => g.Session(sessionId));
+        }
+        catch (CommandException unavailable) when (unavailable.StatusCode == StatusCodes.Status503ServiceUnavailable)
+        {
+            // Its node is gone: what it shipped says what the session was.
+            if ((await shared.SessionsOfGoneNodesAsync(ActiveNodes().ToList(), sessionId, CancellationToken.None)).FirstOrDefault() is { } shipped)
+            {
+                return shipped;
+            }
+
+            throw;
+        }
+
+        return JsonSerializer.Deserialize<SessionInfo>(Check(reply).Json!, ClusterJson.Options)!;
     }
 
     public async Task AddListenerAsync(string nodeId, Api.CreateListenerRequest request, Actor actor) =>
@@ -169,8 +185,11 @@ internal sealed class ClusterView(ClusterNode node, IGrainFactory grains, IClust
         var all = pages.SelectMany(p => p.Page).ToList();
         if (query.Closed)
         {
+            // Sessions of nodes that are gone: as this node saw them lost, else as their node last shipped them.
             var listed = all.Select(s => s.Id).ToHashSet();
-            all.AddRange(Lost.Where(s => !listed.Contains(s.Id) && query.Matches(s) && query.IsAfterCursor(s)));
+            var lost = Lost.ToList();
+            var gone = lost.Concat((await shared.SessionsOfGoneNodesAsync(ActiveNodes().ToList(), null, cancellationToken)).Where(s => !lost.Any(l => l.Id == s.Id)));
+            all.AddRange(gone.Where(s => listed.Add(s.Id) && query.Matches(s) && query.IsAfterCursor(s)));
         }
 
         all.Sort((a, b) => sort.Compare(sort.KeyOf(a), a.Id, sort.KeyOf(b), b.Id));

@@ -39,6 +39,15 @@ public sealed class ClusterFailureTests
         await using var haproxy = await ServerProcess.HaproxyAsync(folder, cluster.Nodes.Select(n => $"{n.Address}:{port}").ToArray());
         Assert.Contains("n3", await NodesBehindAsync(n1, haproxy.Port, 6)); // round robin reaches n3 while it lives
 
+        // A session of n3's that ended before the kill, shipped closed.
+        long endedId;
+        using (var brief = await ConnectAsync(n3))
+        {
+            endedId = await SessionIdAsync(n1, brief);
+        }
+
+        await Timeouts.Eventually(async () => await SharedStateAsync(cluster, endedId) == "closed" ? (object)true : null, "the ended session shipped closed", TimeSpan.FromSeconds(20));
+
         // What the doomed session said is in the shared history before the kill (found by a search on n1, which holds none of n3's).
         var marker = $"last words {Guid.NewGuid():N}";
         await doomed.SendAsync(System.Text.Encoding.ASCII.GetBytes(marker)).Within();
@@ -71,6 +80,12 @@ public sealed class ClusterFailureTests
         var listed = await n2.Http.GetFromJsonAsync<JsonElement[]>("/api/sessions?state=closed&sort=-id").Within();
         Assert.Contains(listed!, s => s.GetProperty("id").GetInt64() == doomedId && s.GetProperty("closeReason").GetString() == "node lost");
         Assert.True(sinceKill.Elapsed < TimeSpan.FromSeconds(20), $"its sessions were shown lost {sinceKill.Elapsed} after the kill");
+
+        // The session that had ended: still listed and found, as it ended, from the shared history.
+        var endedInfo = await n1.Http.GetFromJsonAsync<JsonElement>($"/api/sessions/{endedId}").Within();
+        Assert.Equal("closed", endedInfo.GetProperty("state").GetString());
+        Assert.NotEqual("node lost", endedInfo.GetProperty("closeReason").GetString());
+        Assert.Contains((await n2.Http.GetFromJsonAsync<JsonElement[]>("/api/sessions?state=closed&sort=-id").Within())!, s => s.GetProperty("id").GetInt64() == endedId);
 
         // Its messages and its capture.json, from the shared history now that its node is gone.
         var messages = await n1.Http.GetFromJsonAsync<JsonElement[]>($"/api/sessions/{doomedId}/messages").Within();
@@ -127,6 +142,16 @@ public sealed class ClusterFailureTests
             return seqs.Count >= local.Count ? seqs : null;
         }, "the spool shipped", TimeSpan.FromSeconds(30));
         Assert.Equal(local, shipped); // every message, once, the same seqs as its node's store
+    }
+
+    /// <summary>A session's state in PostgreSQL's shared history, straight from the database (null before it is shipped).</summary>
+    private static async Task<string?> SharedStateAsync(GatewayCluster cluster, long sessionId)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(cluster.Postgres.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("SELECT state FROM history_sessions WHERE id = @id", connection);
+        command.Parameters.AddWithValue("id", sessionId);
+        return await command.ExecuteScalarAsync() as string;
     }
 
     /// <summary>What PostgreSQL's shared history holds of a session, straight from the database.</summary>
