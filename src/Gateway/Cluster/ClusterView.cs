@@ -188,7 +188,7 @@ internal sealed class ClusterView(ClusterNode node, IGrainFactory grains, IClust
             // Sessions of nodes that are gone: as this node saw them lost, else as their node last shipped them.
             var listed = all.Select(s => s.Id).ToHashSet();
             var lost = Lost.ToList();
-            var gone = lost.Concat((await shared.SessionsOfGoneNodesAsync(ActiveNodes().ToList(), null, cancellationToken)).Where(s => !lost.Any(l => l.Id == s.Id)));
+            var gone = lost.Concat((await GoneNodesSessionsAsync(cancellationToken)).Where(s => !lost.Any(l => l.Id == s.Id)));
             all.AddRange(gone.Where(s => listed.Add(s.Id) && query.Matches(s) && query.IsAfterCursor(s)));
         }
 
@@ -200,6 +200,34 @@ internal sealed class ClusterView(ClusterNode node, IGrainFactory grains, IClust
 
         var merged = all.GetRange(0, Math.Min(query.Limit, all.Count));
         return (merged, new SessionCursor(sort.KeyOf(merged[^1]), merged[^1].Id).Encode(sort));
+    }
+
+    private static readonly TimeSpan GoneSessionsFor = TimeSpan.FromSeconds(5);
+    private (DateTime At, string Active, List<SessionInfo> Sessions)? _gone;
+
+    /// <summary>
+    /// Sessions shipped by nodes that are gone, for lists: read again at most every few seconds (dashboards poll the
+    /// list every second), and left out, rather than failing the list, while PostgreSQL is away.
+    /// </summary>
+    private async Task<List<SessionInfo>> GoneNodesSessionsAsync(CancellationToken cancellationToken)
+    {
+        var active = ActiveNodes().Order(StringComparer.Ordinal).ToList();
+        var key = string.Join(',', active);
+        if (_gone is { } cached && cached.Active == key && DateTime.UtcNow - cached.At < GoneSessionsFor)
+        {
+            return cached.Sessions;
+        }
+
+        try
+        {
+            var sessions = await shared.SessionsOfGoneNodesAsync(active, null, cancellationToken);
+            _gone = (DateTime.UtcNow, key, sessions);
+            return sessions;
+        }
+        catch (NpgsqlException)
+        {
+            return _gone?.Sessions ?? [];
+        }
     }
 
     /// <summary>Every node that ever joined: its state in the membership, its open sessions when it answers.</summary>

@@ -41,8 +41,13 @@ internal sealed class HistoryShipper(ClusterNode node, NpgsqlDataSource database
                 try
                 {
                     mark ??= await ReadMarkAsync(stoppingToken);
-                    // Messages a little older than now: the capture writer may still be writing a lower seq than one already written.
-                    var messages = await history.FindAsync(new MessageQuery { AfterSeq = mark, To = DateTimeOffset.UtcNow - Settle, Descending = false, Limit = Batch }, stoppingToken);
+                    // In seq order, and only up to the first message younger than the settling time: the capture writer may still be
+                    // writing a lower seq than one already written. (Not a time filter in the query: it could pass over a lower seq
+                    // whose time is a hair later, and that one would never ship.)
+                    var cutoff = DateTimeOffset.UtcNow - Settle;
+                    var read = await history.FindAsync(new MessageQuery { AfterSeq = mark, Descending = false, Limit = Batch }, stoppingToken);
+                    var settled = read.FindIndex(m => m.At > cutoff);
+                    var messages = settled < 0 ? read : read.GetRange(0, settled);
                     var closed = new List<long>();
                     while (closed.Count < Batch && _closed.TryDequeue(out var id))
                     {
@@ -71,7 +76,7 @@ internal sealed class HistoryShipper(ClusterNode node, NpgsqlDataSource database
 
                     mark = await ShipAsync(messages, sessions, mark.Value, stoppingToken);
                     Interlocked.Exchange(ref _shipped, mark.Value);
-                    if (messages.Count < Batch)
+                    if (messages.Count < read.Count || read.Count < Batch)
                     {
                         await Task.Delay(Idle, stoppingToken);
                     }
