@@ -1,9 +1,9 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Gateway.Capture;
 
-/// <summary>The optional conditions of a query, each with its parameter, joined into one WHERE clause.</summary>
-internal sealed class SqlFilter(SqliteCommand command)
+/// <summary>The optional conditions of a query, each with its parameter, joined into one WHERE clause (SQLite's capture store and the cluster's PostgreSQL alike).</summary>
+internal sealed class SqlFilter(DbCommand command)
 {
     private readonly List<string> _conditions = [];
 
@@ -13,7 +13,10 @@ internal sealed class SqlFilter(SqliteCommand command)
         _conditions.Add(condition);
         if (name is not null)
         {
-            command.Parameters.AddWithValue(name, value);
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value ?? DBNull.Value;
+            command.Parameters.Add(parameter);
         }
     }
 

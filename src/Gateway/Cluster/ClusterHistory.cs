@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Gateway.Capture;
 using Gateway.Traffic;
@@ -53,26 +52,10 @@ internal sealed class ClusterHistory(NpgsqlDataSource database, SessionHistory l
     public async Task<List<Sessions.SessionInfo>> SessionsBetweenAsync(string? listenerId, DateTimeOffset? from, DateTimeOffset? to, Func<long, Sessions.SessionInfo?> lost, CancellationToken cancellationToken)
     {
         await using var command = database.CreateCommand();
-        var where = new StringBuilder("TRUE");
-        if (listenerId is not null)
-        {
-            where.Append(" AND lower(listener_id) = lower(@listener)");
-            command.Parameters.AddWithValue("listener", listenerId);
-        }
-
-        if (to is { } until)
-        {
-            where.Append(" AND opened_at <= @to");
-            command.Parameters.AddWithValue("to", until);
-        }
-
-        if (from is { } since)
-        {
-            where.Append(" AND (info->>'closedAt' IS NULL OR (info->>'closedAt')::timestamptz >= @from)");
-            command.Parameters.AddWithValue("from", since);
-        }
-
-        command.CommandText = $"SELECT info::text FROM history_sessions WHERE {where} ORDER BY opened_at, id";
+        var where = new SqlFilter(command);
+        AddListener(where, listenerId);
+        AddTimes(where, "(info->>'closedAt' IS NULL OR (info->>'closedAt')::timestamptz >= @from)", from, "opened_at <= @to", to);
+        command.CommandText = $"SELECT info::text FROM history_sessions{where} ORDER BY opened_at, id";
         var sessions = new List<Sessions.SessionInfo>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -91,33 +74,16 @@ internal sealed class ClusterHistory(NpgsqlDataSource database, SessionHistory l
         while (true)
         {
             await using var command = database.CreateCommand();
-            var where = new StringBuilder("TRUE");
-            if (listenerId is not null)
-            {
-                where.Append(" AND lower(listener_id) = lower(@listener)");
-                command.Parameters.AddWithValue("listener", listenerId);
-            }
-
-            if (from is { } since)
-            {
-                where.Append(" AND at >= @from");
-                command.Parameters.AddWithValue("from", since);
-            }
-
-            if (to is { } until)
-            {
-                where.Append(" AND at <= @to");
-                command.Parameters.AddWithValue("to", until);
-            }
-
+            var where = new SqlFilter(command);
+            AddListener(where, listenerId);
+            AddTimes(where, "at >= @from", from, "at <= @to", to);
             if (after is { } last)
             {
-                where.Append(" AND (at, seq) > (@afterAt, @afterSeq)");
-                command.Parameters.AddWithValue("afterAt", last.At);
+                where.Add("(at, seq) > (@afterAt, @afterSeq)", "afterAt", last.At);
                 command.Parameters.AddWithValue("afterSeq", last.Seq);
             }
 
-            command.CommandText = $"SELECT data, info::text FROM history_messages WHERE {where} ORDER BY at, seq LIMIT {SessionHistory.MaxPage}";
+            command.CommandText = $"SELECT data, info::text FROM history_messages{where} ORDER BY at, seq LIMIT {SessionHistory.MaxPage}";
             var page = new List<MessageInfo>();
             await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
             {
@@ -178,64 +144,45 @@ internal sealed class ClusterHistory(NpgsqlDataSource database, SessionHistory l
     private async Task<List<MessageInfo>> FindSharedOnceAsync(MessageQuery query, CancellationToken cancellationToken)
     {
         await using var command = database.CreateCommand();
-        var where = new StringBuilder("TRUE");
-        void Add(string clause, string name, object value)
-        {
-            where.Append(" AND ").Append(clause);
-            command.Parameters.AddWithValue(name, value);
-        }
-
+        var where = new SqlFilter(command);
         if (query.SessionId is { } session)
         {
-            Add("session_id = @session", "session", session);
+            where.Add("session_id = @session", "session", session);
         }
 
-        if (query.ListenerId is { } listener)
-        {
-            Add("lower(listener_id) = lower(@listener)", "listener", listener);
-        }
-
+        AddListener(where, query.ListenerId);
         if (query.Direction is { } direction)
         {
-            Add("direction = @direction", "direction", direction.ToString().ToLowerInvariant());
+            where.Add("direction = @direction", "direction", direction.ToString().ToLowerInvariant());
         }
 
         for (var i = 0; i < query.Patterns.Count; i++)
         {
-            Add($"position(@pattern{i} in data) > 0", $"pattern{i}", query.Patterns[i]);
+            where.Add($"position(@pattern{i} in data) > 0", $"pattern{i}", query.Patterns[i]);
         }
 
         if (query.Tag is { } tag)
         {
-            Add("@tag = ANY(tags)", "tag", tag);
+            where.Add("@tag = ANY(tags)", "tag", tag);
         }
 
         if (query.Summary is { } summary)
         {
-            Add("strpos(lower(summary), lower(@summary)) > 0", "summary", summary);
+            where.Add("strpos(lower(summary), lower(@summary)) > 0", "summary", summary);
         }
 
-        if (query.From is { } from)
-        {
-            Add("at >= @from", "from", from);
-        }
-
-        if (query.To is { } to)
-        {
-            Add("at <= @to", "to", to);
-        }
-
+        AddTimes(where, "at >= @from", query.From, "at <= @to", query.To);
         if (query.AfterSeq is { } after)
         {
-            Add("seq > @after", "after", after);
+            where.Add("seq > @after", "after", after);
         }
 
         if (query.BeforeSeq is { } before)
         {
-            Add("seq < @before", "before", before);
+            where.Add("seq < @before", "before", before);
         }
 
-        command.CommandText = $"SELECT data, info::text FROM history_messages WHERE {where} ORDER BY seq {(query.Descending ? "DESC" : "ASC")} LIMIT @limit";
+        command.CommandText = $"SELECT data, info::text FROM history_messages{where} ORDER BY seq {(query.Descending ? "DESC" : "ASC")} LIMIT @limit";
         command.Parameters.AddWithValue("limit", query.Limit);
         var found = new List<MessageInfo>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -246,5 +193,26 @@ internal sealed class ClusterHistory(NpgsqlDataSource database, SessionHistory l
         }
 
         return found;
+    }
+
+    private static void AddListener(SqlFilter where, string? listenerId)
+    {
+        if (listenerId is not null)
+        {
+            where.Add("lower(listener_id) = lower(@listener)", "listener", listenerId);
+        }
+    }
+
+    private static void AddTimes(SqlFilter where, string fromCondition, DateTimeOffset? from, string toCondition, DateTimeOffset? to)
+    {
+        if (from is { } since)
+        {
+            where.Add(fromCondition, "from", since);
+        }
+
+        if (to is { } until)
+        {
+            where.Add(toCondition, "to", until);
+        }
     }
 }
