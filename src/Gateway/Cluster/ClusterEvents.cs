@@ -117,6 +117,7 @@ internal sealed class ClusterEvents : BackgroundService, ITrafficObserver
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var subscriber = _redis.GetSubscriber();
+        // Subscribed once; StackExchange.Redis subscribes again by itself when the connection comes back.
         await subscriber.SubscribeAsync(_channel, (_, value) => Receive(value)).ConfigureAwait(false);
         var batch = new List<RelayedEvent>(MaxBatch);
         try
@@ -132,8 +133,9 @@ internal sealed class ClusterEvents : BackgroundService, ITrafficObserver
                 {
                     await subscriber.PublishAsync(_channel, JsonSerializer.SerializeToUtf8Bytes(new RelayedBatch(_node.Id!, batch), ClusterJson.Options)).ConfigureAwait(false);
                 }
-                catch (RedisException ex)
+                catch (Exception ex) when (ex is not OperationCanceledException)
                 {
+                    // Redis away or slow (a RedisTimeoutException is no RedisException): these events are lost and counted; the node goes on.
                     Interlocked.Add(ref _publishFailures, batch.Count);
                     ClusterLog.PublishFailed(_logger, batch.Count, ex.Message);
                 }
@@ -148,7 +150,14 @@ internal sealed class ClusterEvents : BackgroundService, ITrafficObserver
         finally
         {
             _bus.Unsubscribe(this);
-            await subscriber.UnsubscribeAsync(_channel).ConfigureAwait(false);
+            try
+            {
+                await subscriber.UnsubscribeAsync(_channel).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                // Stopping while Redis is away: nothing to unsubscribe from.
+            }
         }
     }
 
@@ -159,7 +168,7 @@ internal sealed class ClusterEvents : BackgroundService, ITrafficObserver
         {
             batch = JsonSerializer.Deserialize<RelayedBatch>((byte[])value!, ClusterJson.Options);
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidCastException)
         {
             return; // not one of ours
         }
@@ -239,4 +248,7 @@ internal static partial class ClusterLog
 
     [LoggerMessage(EventId = 9004, Level = LogLevel.Warning, Message = "Cluster: shipping history to PostgreSQL paused ({Reason}); it resumes after the last committed message")]
     public static partial void ShippingPaused(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 9005, Level = LogLevel.Warning, Message = "Cluster: following the membership failed once ({Reason}); it goes on")]
+    public static partial void WatchFailed(ILogger logger, string reason);
 }

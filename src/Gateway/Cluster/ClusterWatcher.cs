@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Gateway.Sessions;
 
 namespace Gateway.Cluster;
@@ -20,14 +19,22 @@ internal sealed class ClusterWatcher(IClusterMembershipService membership, Clust
         {
             await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(stoppingToken))
             {
-                await view.RefreshNamesAsync().ConfigureAwait(false); // a node that joined: its number
-                foreach (var member in snapshot.Members.Values.Where(m => m.Status == SiloStatus.Dead && handled.Add(m.SiloAddress)))
+                try
                 {
-                    if (member.Name != node.Id && !snapshot.Members.Values.Any(m => m.Name == member.Name && m.Status == SiloStatus.Active))
+                    await view.RefreshNamesAsync().ConfigureAwait(false); // a node that joined: its number
+                    foreach (var member in snapshot.Members.Values.Where(m => m.Status == SiloStatus.Dead && handled.Add(m.SiloAddress)))
                     {
-                        ClusterLog.NodeLost(logger, member.Name);
-                        events.MarkLost(member.Name, DateTimeOffset.UtcNow);
+                        if (member.Name != node.Id && !snapshot.Members.Values.Any(m => m.Name == member.Name && m.Status == SiloStatus.Active))
+                        {
+                            ClusterLog.NodeLost(logger, member.Name);
+                            events.MarkLost(member.Name, DateTimeOffset.UtcNow);
+                        }
                     }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // One snapshot's handling failed: the next one is handled anyway (a background failure must not stop the node).
+                    ClusterLog.WatchFailed(logger, ex.Message);
                 }
             }
         }
@@ -53,7 +60,7 @@ internal sealed class ClusterWatcher(IClusterMembershipService membership, Clust
         {
             await listeners.ApplyStoredAsync(stoppingToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is Npgsql.NpgsqlException or OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
             ClusterLog.ListenerNotBound(logger, "(stored ones)", node.Id!, ex.Message);
         }
@@ -64,9 +71,10 @@ internal sealed class ClusterWatcher(IClusterMembershipService membership, Clust
             var (sessions, _) = await view.QuerySessionsAsync(open, $"?state=open&sort=id&limit={Capture.SessionHistory.MaxSessionPage}", stoppingToken).ConfigureAwait(false);
             events.Learn(sessions);
         }
-        catch (Exception ex) when (ex is CommandException or OperationCanceledException or JsonException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // The events will tell of the sessions that change from now on.
+            ClusterLog.WatchFailed(logger, ex.Message);
         }
     }
 }

@@ -81,8 +81,9 @@ internal sealed class HistoryShipper(ClusterNode node, NpgsqlDataSource database
                         await Task.Delay(Idle, stoppingToken);
                     }
                 }
-                catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException && !stoppingToken.IsCancellationRequested)
+                catch (Exception ex) when (ex is not OperationCanceledException)
                 {
+                    // PostgreSQL away (or anything else in one round): never the end of the node; the next round starts from the committed mark.
                     ClusterLog.ShippingPaused(logger, ex.Message);
                     mark = null; // read again: the last batch may or may not have been committed
                     await Task.Delay(AfterFailure, stoppingToken);

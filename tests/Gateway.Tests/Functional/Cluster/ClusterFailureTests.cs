@@ -192,6 +192,7 @@ public sealed class ClusterFailureTests
         });
 
         await Timeouts.Eventually(async () => await n1.Http.GetStringAsync("/healthz").Within() == "Healthy" ? (object)true : null, "n1 healthy again", TimeSpan.FromSeconds(30));
+        Assert.All(cluster.Nodes, n => Assert.False(n.Process.HasExited, $"{n.Id} stopped during the outage:\n{string.Join('\n', n.Process.Lines.TakeLast(20))}"));
 
         // Live events from n2 reach a hub client on n1 again.
         await using var hub = new HubConnectionBuilder().WithUrl(new Uri(n1.Http.BaseAddress!, "hubs/traffic")).Build();
@@ -235,6 +236,7 @@ public sealed class ClusterFailureTests
         }
 
         await cluster.Postgres.StartAsync();
+        Assert.All(cluster.Nodes, n => Assert.False(n.Process.HasExited, $"{n.Id} stopped during the outage:\n{string.Join('\n', n.Process.Lines.TakeLast(20))}"));
         await Timeouts.Eventually(async () =>
         {
             var nodes = await n3.Http.GetFromJsonAsync<JsonElement[]>("/api/nodes").Within();
