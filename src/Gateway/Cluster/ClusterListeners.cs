@@ -18,8 +18,7 @@ internal sealed class ClusterListeners(ClusterNode node, NpgsqlDataSource databa
     /// <summary>Stores the listener for the cluster, then has every active node bind it; answers this node's.</summary>
     public async Task<ListenerInfo> CreateAsync(CreateListenerRequest request, Actor actor)
     {
-        var name = request.Name?.Trim() ?? "";
-        _ = request.ToOptions(); // the request's own checks come with the local bind below
+        var name = request.Name?.Trim() ?? ""; // checked with the rest of the request by the local bind below
         await using (var insert = database.CreateCommand("INSERT INTO gateway_listeners (name, request, created_at) VALUES (@name, @request::jsonb, now()) ON CONFLICT (name) DO NOTHING"))
         {
             insert.Parameters.AddWithValue("name", name);
