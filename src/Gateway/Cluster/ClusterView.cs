@@ -188,7 +188,8 @@ internal sealed class ClusterView(ClusterNode node, IGrainFactory grains, IClust
             // Sessions of nodes that are gone: as this node saw them lost, else as their node last shipped them.
             var listed = all.Select(s => s.Id).ToHashSet();
             var lost = Lost.ToList();
-            var gone = lost.Concat((await GoneNodesSessionsAsync(cancellationToken)).Where(s => !lost.Any(l => l.Id == s.Id)));
+            var lostIds = lost.Select(s => s.Id).ToHashSet();
+            var gone = lost.Concat((await GoneNodesSessionsAsync(cancellationToken)).Where(s => !lostIds.Contains(s.Id)));
             all.AddRange(gone.Where(s => listed.Add(s.Id) && query.Matches(s) && query.IsAfterCursor(s)));
         }
 
