@@ -1,6 +1,6 @@
 // Socket Gateway dashboard: REST for state and commands' fallbacks, the SignalR hub for live events.
 // No build step. Everything is rendered with textContent (never innerHTML) because payloads are hostile.
-import { api, apiKey, post, put } from "./js/api.js";
+import { api, apiKey, put } from "./js/api.js";
 import { whoAmI, wireKeyDialog } from "./js/auth.js";
 import { bytes, decodeBase64 } from "./js/format.js";
 import { wireForms } from "./js/forms.js";
@@ -8,6 +8,7 @@ import { initHeld, loadHeld, onHeld, onReleased } from "./js/held.js";
 import { showSessionTools, wireDownloads, wireReplay, wireSearch } from "./js/history.js";
 import { renderListenerCards } from "./js/listeners.js";
 import { createSessionList } from "./js/sessions.js";
+import { wireComposer } from "./js/composer.js";
 import { buildMessage, fillPayload, showSummary, updateMessageMarks } from "./js/messages.js";
 import { toggleDecoded } from "./js/decoded.js";
 import { showDiff, showMessageDiff } from "./js/diff.js";
@@ -77,6 +78,7 @@ function upsertSession(s) {
   list.upsert(s);
   if (s.id === state.selected) renderSessionHead();
 }
+const { composerTo } = wireComposer({ state, toast, upsertSession, select: (id) => select(id) });
 
 // ---------- marks: star, tags and a note on the selected session (PUT /api/sessions/{id}/annotations) ----------
 function showMarks(s) {
@@ -373,75 +375,12 @@ function setView(view) {
 }
 
 // ---------- commands ----------
-async function send(e) {
-  e.preventDefault();
-  let data = $("composer-text").value;
-  const encoding = $("composer-encoding").value;
-  if ($("composer-newline").checked) {
-    data += encoding === "hex" ? " 0a" : encoding === "base64" ? "" : "\n";
-  }
-  if (!data) return;
-  try {
-    const to = $("composer-to").value;
-    let id = state.selected, target = $("composer-target").value, opened = null;
-    if (to === "session") {
-      id = Number($("composer-dest").value.replace(/^#/, ""));
-      if (!Number.isInteger(id) || id < 1) throw new Error("Give the number of an open session to send to, e.g. 12.");
-      target = "client";
-    } else if (to === "new") {
-      opened = await post("/api/connections", connectionTo($("composer-dest").value));
-      id = opened.id;
-      target = "client";
-    }
-    const sent = state.hub && state.hub.state === signalR.HubConnectionState.Connected
-      ? await state.hub.invoke("Send", id, data, encoding, target)
-      : (await post(`/api/sessions/${id}/send`, { data, encoding, target })).bytes;
-    $("composer-result").textContent = id === state.selected ? `sent ${sent} bytes` : `sent ${sent} bytes to session ${id}`;
-    $("composer-text").value = "";
-    if (opened) {
-      // The new connection is where its answer will show: open it, and send there from now on.
-      $("composer-to").value = "";
-      composerTo();
-      upsertSession(opened);
-      await select(opened.id);
-      toast(`Connected to ${opened.remote} (session ${opened.id}) and sent ${sent} bytes.`);
-    }
-  } catch (err) {
-    $("composer-result").textContent = "";
-    toast(cleanHubError(err.message), true);
-  }
-}
-/** "host:port" (TCP), "udp://host:port", "tcp://host:port" or "unix:/path" → POST /api/connections' body. */
-function connectionTo(text) {
-  const t = text.trim();
-  if (t.startsWith("unix:")) return { protocol: "unix", path: t.slice(5) };
-  const m = /^(?:(tcp|udp):\/\/)?(\[[^\]]+\]|[^:\s]+):(\d{1,5})$/.exec(t);
-  if (!m) throw new Error(`'${t}' is not a place to connect to: give host:port, udp://host:port or unix:/path.`);
-  return { protocol: m[1] ?? "tcp", host: m[2].replace(/^\[|\]$/g, ""), port: Number(m[3]) };
-}
-// Where the composer sends: this session (open), another open session, or a new connection; the last two work
-// from a closed session too (a message from history, resent elsewhere).
-function composerTo() {
-  const to = $("composer-to").value;
-  const dest = $("composer-dest");
-  dest.hidden = to === "";
-  dest.placeholder = to === "session" ? "session #, e.g. 12" : "host:port, udp://host:port, unix:/path";
-  const s = state.sessions.get(state.selected);
-  $("composer-target").hidden = to !== "" || s?.kind !== "relay";
-  $("composer-send").disabled = to === "" && s?.state !== "open";
-}
-$("composer-to").addEventListener("change", () => { composerTo(); if (!$("composer-dest").hidden) $("composer-dest").focus(); });
 async function closeSelected(abort) {
   const id = state.selected;
   try {
     await api(`/api/sessions/${id}${abort ? "?abort=true" : ""}`, { method: "DELETE" });
     toast(abort ? `Session ${id} reset` : `Session ${id} closed`);
   } catch (err) { toast(err.message, true); }
-}
-// SignalR wraps server errors as "An unexpected error occurred invoking 'X' on the server. HubException: ...".
-function cleanHubError(message) {
-  const i = message.indexOf("HubException: ");
-  return i >= 0 ? message.slice(i + "HubException: ".length) : message;
 }
 
 // ---------- polling for counters ----------
@@ -592,10 +531,6 @@ $("messages").addEventListener("click", openDecoded);
 $("messages").addEventListener("keydown", (e) => { if ((e.key === "Enter" || e.key === " ") && e.target.matches(".msg > .summary")) { e.preventDefault(); openDecoded(e); } });
 $("view-text").addEventListener("click", () => setView("text"));
 $("view-hex").addEventListener("click", () => setView("hex"));
-$("composer").addEventListener("submit", send);
-$("composer-text").addEventListener("keydown", (e) => {
-  if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) $("composer").requestSubmit();
-});
 $("close-session").addEventListener("click", () => closeSelected(false));
 initHeld($("held"), toast);
 initCaDownload($("ca-download"), $("ca-fingerprint"), toast);

@@ -46,7 +46,7 @@ internal sealed class ClusterView(ClusterNode node, IGrainFactory grains, IClust
 
     public async Task<SessionInfo> GetSessionAsync(long sessionId)
     {
-        if (Lost.LastOrDefault(s => s.Id == sessionId) is { } lost)
+        if (LostSession(sessionId) is { } lost)
         {
             return lost;
         }
