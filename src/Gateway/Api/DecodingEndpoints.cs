@@ -1,5 +1,6 @@
 using System.Text;
 using Gateway.Capture;
+using Gateway.Cluster;
 using Gateway.Decoding;
 using Gateway.Security;
 using Gateway.Sessions;
@@ -76,7 +77,8 @@ internal static class DecodingEndpoints
             .WithSummary("Chooses how a listener's messages are read from now on ({decoder: one of GET /api/decoders or null for none; decodeAs for wireshark}); sessions with their own choice keep it.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ChangesState(Roles.Operator);
+            .ChangesState(Roles.Operator)
+            .SharedInCluster();
 
         api.MapGet("/listeners/{id}/layout", (string id, SessionCommands commands) =>
                 commands.GetListener(id).Layout is { } layout
@@ -107,7 +109,8 @@ internal static class DecodingEndpoints
             .Accepts<string>("application/yaml", "text/plain", "application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ChangesState(Roles.Operator);
+            .ChangesState(Roles.Operator)
+            .SharedInCluster();
 
         api.MapDelete("/listeners/{id}/layout", (string id, HttpContext context, SessionCommands commands, AuditLog audit, TrafficEventBus bus) =>
             {
@@ -120,7 +123,8 @@ internal static class DecodingEndpoints
             .WithTags("Decoding")
             .WithSummary("Removes the listener's layout.")
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ChangesState(Roles.Operator);
+            .ChangesState(Roles.Operator)
+            .SharedInCluster();
         return api;
     }
 

@@ -1,3 +1,4 @@
+using Gateway.Cluster;
 using Gateway.Faults;
 using Gateway.Security;
 
@@ -21,7 +22,8 @@ internal static class FaultEndpoints
             .WithSummary("Adds a fault: {type, direction, toxicity, ...the type's fields}, e.g. {\"type\":\"latency\",\"ms\":300}.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ChangesState(Roles.Admin);
+            .ChangesState(Roles.Admin)
+            .SharedInCluster();
 
         group.MapDelete("/{faultId}", (string id, string faultId, FaultCommands faults, HttpContext context) =>
             {
@@ -30,7 +32,8 @@ internal static class FaultEndpoints
             })
             .WithSummary("Removes a fault.")
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ChangesState(Roles.Admin);
+            .ChangesState(Roles.Admin)
+            .SharedInCluster();
         return api;
     }
 }

@@ -1,3 +1,4 @@
+using Gateway.Cluster;
 using Gateway.Intercept;
 using Gateway.Security;
 
@@ -18,7 +19,8 @@ internal static class InterceptEndpoints
             .WithSummary("Turns interception on ({enabled: true, direction, match | matchHex}) or off (held messages are released).")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ChangesState(Roles.Admin);
+            .ChangesState(Roles.Admin)
+            .SharedInCluster();
 
         api.MapGet("/held", async (HeldMessages held, IServiceProvider services) =>
                 services.GetService<Cluster.ClusterView>() is { } cluster ? await cluster.HeldAsync() : held.List())

@@ -1,3 +1,4 @@
+using Gateway.Cluster;
 using Gateway.Pipeline;
 using Gateway.Security;
 
@@ -24,14 +25,16 @@ internal static class RuleEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .ChangesState(Roles.Operator);
+            .ChangesState(Roles.Operator)
+            .SharedInCluster();
 
         group.MapPut("/", (string id, RuleSpec[] list, RuleCommands rules, HttpContext context) => rules.ReplaceAll(id, list, Actors.Of(context)))
             .WithSummary("Replaces the whole ordered list (reorder, edit, enable/disable); rules keep their hit counts when they keep their ids.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .ChangesState(Roles.Operator);
+            .ChangesState(Roles.Operator)
+            .SharedInCluster();
 
         group.MapDelete("/{ruleId}", (string id, string ruleId, RuleCommands rules, HttpContext context) =>
             {
@@ -40,7 +43,8 @@ internal static class RuleEndpoints
             })
             .WithSummary("Removes a rule.")
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ChangesState(Roles.Operator);
+            .ChangesState(Roles.Operator)
+            .SharedInCluster();
         return api;
     }
 }

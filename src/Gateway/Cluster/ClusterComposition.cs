@@ -65,6 +65,7 @@ internal static partial class ClusterComposition
         builder.Services.AddSingleton<ClusterEvents>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterEvents>());
         builder.Services.AddHostedService<ClusterWatcher>();
+        builder.Services.AddHostedService<ClusterListenerSync>();
         builder.Services.AddSingleton<HistoryShipper>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<HistoryShipper>());
         builder.Services.AddSingleton<ClusterHistory>();

@@ -246,6 +246,15 @@ internal static partial class ClusterLog
     [LoggerMessage(EventId = 9003, Level = LogLevel.Warning, Message = "Cluster: listener {Listener} is not bound on node {Node}: {Reason}")]
     public static partial void ListenerNotBound(ILogger logger, string listener, string node, string reason);
 
+    [LoggerMessage(EventId = 9006, Level = LogLevel.Warning, Message = "Cluster: the settings of listener {Listener} hold on this node but are not shared yet ({Reason}); they are when PostgreSQL answers")]
+    public static partial void SettingsNotShared(ILogger logger, string listener, string reason);
+
+    [LoggerMessage(EventId = 9007, Level = LogLevel.Warning, Message = "Cluster: the shared settings of listener {Listener} are not applied on node {Node}: {Reason}")]
+    public static partial void SettingsNotApplied(ILogger logger, string listener, string node, string reason);
+
+    [LoggerMessage(EventId = 9008, Level = LogLevel.Warning, Message = "Cluster: reading the cluster's listeners failed ({Reason}); tried again every 2 s")]
+    public static partial void ReconcileFailed(ILogger logger, string reason);
+
     [LoggerMessage(EventId = 9004, Level = LogLevel.Warning, Message = "Cluster: shipping history to PostgreSQL paused ({Reason}); it resumes after the last committed message")]
     public static partial void ShippingPaused(ILogger logger, string reason);
 

@@ -61,6 +61,13 @@ internal static class ClusterSchema
             name text PRIMARY KEY,
             request jsonb NOT NULL,
             created_at timestamptz NOT NULL);
+        CREATE SEQUENCE IF NOT EXISTS gateway_settings_version;
+        CREATE TABLE IF NOT EXISTS gateway_listener_settings (
+            name text PRIMARY KEY,
+            settings jsonb NOT NULL,
+            version bigint NOT NULL,
+            node text NOT NULL,
+            changed_at timestamptz NOT NULL);
         CREATE TABLE IF NOT EXISTS gateway_nodes (
             id text PRIMARY KEY,
             number integer NOT NULL UNIQUE,

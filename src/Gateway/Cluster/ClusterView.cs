@@ -77,6 +77,9 @@ internal sealed class ClusterView(ClusterNode node, IGrainFactory grains, IClust
     public async Task RemoveListenerAsync(string nodeId, string id, Actor actor) =>
         Check(await CallAsync(nodeId, g => g.RemoveListener(id, Remote(actor))));
 
+    public async Task ApplyListenerSettingsAsync(string nodeId, string listenerId, string settingsJson, long version) =>
+        Check(await CallAsync(nodeId, g => g.ApplyListenerSettings(listenerId, settingsJson, version)));
+
     public async Task<Listeners.ListenerInfo[]> ListenersAsync(string nodeId) =>
         JsonSerializer.Deserialize<Listeners.ListenerInfo[]>(Check(await CallAsync(nodeId, g => g.Listeners())).Json!, ClusterJson.Options)!;
 

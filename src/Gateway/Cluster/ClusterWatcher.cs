@@ -7,7 +7,7 @@ namespace Gateway.Cluster;
 /// its sessions are closed here with reason <c>node lost</c>. At start, it learns the sessions the other
 /// nodes already have open, so that a node that joins late can tell the same story.
 /// </summary>
-internal sealed class ClusterWatcher(IClusterMembershipService membership, ClusterEvents events, ClusterView view, ClusterListeners listeners, ClusterNode node,
+internal sealed class ClusterWatcher(IClusterMembershipService membership, ClusterEvents events, ClusterView view, ClusterNode node,
     ILogger<ClusterWatcher> logger)
     : BackgroundService
 {
@@ -54,15 +54,6 @@ internal sealed class ClusterWatcher(IClusterMembershipService membership, Clust
             {
                 break;
             }
-        }
-
-        try
-        {
-            await listeners.ApplyStoredAsync(stoppingToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            ClusterLog.ListenerNotBound(logger, "(stored ones)", node.Id!, ex.Message);
         }
 
         try

@@ -42,6 +42,9 @@ public interface INodeGrain : IGrainWithStringKey
     /// <summary>Stops a cluster listener here.</summary>
     Task<NodeReply> RemoveListener(string id, RemoteActor actor);
 
+    /// <summary>Applies a listener's shared settings (stored as <paramref name="version"/>) when newer than this node's.</summary>
+    Task<NodeReply> ApplyListenerSettings(string listenerId, string settingsJson, long version);
+
     /// <summary>Sends to every open session of this node's listener (<see cref="NodeReply.Json"/>: {sessions, bytes}).</summary>
     Task<NodeReply> Broadcast(string listenerId, string? data, string? encoding, RemoteActor actor);
 
@@ -197,8 +200,11 @@ internal sealed class NodeGrain(DataPlane plane, SessionHistory history, Session
     });
 
     public Task<NodeReply> RemoveListener(string id, RemoteActor actor) => Answer(async () =>
+        await clusterListeners.RemoveHereAsync(id, ActorOf(actor)) ? NodeReply.Ok() : throw CommandException.NotFound($"Listener '{id}' does not exist."));
+
+    public Task<NodeReply> ApplyListenerSettings(string listenerId, string settingsJson, long version) => Answer(async () =>
     {
-        await listeners.RemoveAsync(id, ActorOf(actor));
+        await clusterListeners.ApplySettingsHereAsync(listenerId, settingsJson, version);
         return NodeReply.Ok();
     });
 

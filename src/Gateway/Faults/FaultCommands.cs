@@ -14,8 +14,20 @@ internal sealed class FaultCommands(ListenerManager listeners, AuditLog audit)
     public FaultInfo Add(string listenerId, FaultRequest request, Actor actor)
     {
         var listener = Relay(listenerId);
-        var fault = FaultRules.Parse($"f{Interlocked.Increment(ref _nextId)}", request, listener.Protocol);
-        listener.UpdatePolicy(p => p with { Faults = p.Faults.Add(fault) });
+        var fault = FaultRules.Parse("", request, listener.Protocol);
+        listener.UpdatePolicy(p =>
+        {
+            // An id no fault of the listener has: in a cluster, its faults may have come from another node's counter.
+            string id;
+            do
+            {
+                id = $"f{Interlocked.Increment(ref _nextId)}";
+            }
+            while (p.Faults.Any(f => f.Id == id));
+
+            fault = fault with { Id = id };
+            return p with { Faults = p.Faults.Add(fault) };
+        });
 
         audit.Record(actor, "fault.add", $"listener {listener.Id}", detail: $"{fault.Id}: {fault.Name}, direction {fault.Direction}, toxicity {fault.Toxicity}");
         return fault;
@@ -31,6 +43,19 @@ internal sealed class FaultCommands(ListenerManager listeners, AuditLog audit)
         });
 
         audit.Record(actor, "fault.remove", $"listener {listener.Id}", detail: faultId);
+    }
+
+    /// <summary>Puts <paramref name="faults"/> (already checked, with their ids) in place of the listener's: the cluster's copy of another node's.</summary>
+    public void ReplaceAll(string listenerId, IReadOnlyList<FaultInfo> faults, Actor actor)
+    {
+        var listener = listeners.Find(listenerId) ?? throw CommandException.NotFound($"Listener '{listenerId}' does not exist.");
+        if (faults.Count > 0)
+        {
+            Relay(listenerId);
+        }
+
+        listener.UpdatePolicy(p => p with { Faults = [.. faults] });
+        audit.Record(actor, "fault.replace", $"listener {listener.Id}", detail: $"{faults.Count} faults: {string.Join(", ", faults.Select(f => f.Id))}");
     }
 
     private GatewayListener Relay(string listenerId)

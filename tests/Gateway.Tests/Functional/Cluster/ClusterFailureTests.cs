@@ -133,6 +133,14 @@ public sealed class ClusterFailureTests
         }
 
         var before = await SharedSeqsAsync(cluster, id);
+
+        // While n3 is away: a cluster listener is made on n1 and given a rule on n2.
+        using var echo = new EchoServer();
+        var port = ServerProcess.FreeTcpPort();
+        (await cluster.Nodes[0].Http.PostAsJsonAsync("/api/listeners", new { name = "late", protocol = "tcp", port, upstream = $"127.0.0.1:{echo.Port}" }).Within()).EnsureSuccessStatusCode();
+        (await cluster.Nodes[1].Http.PostAsJsonAsync("/api/listeners/late/rules",
+            new { match = new { text = "PING" }, action = new { type = "reply", data = "PONG" } }).Within()).EnsureSuccessStatusCode();
+
         await n3.RestartAsync();
         var local = (await n3.Http.GetFromJsonAsync<JsonElement[]>($"/api/sessions/{id}/messages").Within())!.Select(m => m.GetProperty("seq").GetInt64()).ToList();
         Assert.True(before.Count < local.Count, $"{before.Count} of {local.Count} were shipped before the kill: the test wants some left in the spool");
@@ -142,6 +150,15 @@ public sealed class ClusterFailureTests
             return seqs.Count >= local.Count ? seqs : null;
         }, "the spool shipped", TimeSpan.FromSeconds(30));
         Assert.Equal(local, shipped); // every message, once, the same seqs as its node's store
+
+        // Back, n3 binds what the cluster made without it, with the settings it was given.
+        await Timeouts.Eventually(async () =>
+            (await n3.Http.GetAsync("/api/listeners/late/rules").Within()) is { IsSuccessStatusCode: true } rules
+                && (await rules.Content.ReadFromJsonAsync<JsonElement[]>())!.Length == 1 ? (object)true : null, "the listener and its rule on n3");
+        using var late = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await late.ConnectAsync(IPAddress.Parse(n3.Address), port).Within();
+        await late.SendAsync("PING"u8.ToArray()).Within();
+        Assert.Equal("PONG", System.Text.Encoding.ASCII.GetString(await late.ReceiveExactlyAsync(4)));
     }
 
     /// <summary>A session's state in PostgreSQL's shared history, straight from the database (null before it is shipped).</summary>

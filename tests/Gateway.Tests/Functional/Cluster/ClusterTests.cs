@@ -194,6 +194,73 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
     }
 
     [ClusterFact]
+    public async Task AClusterListenersSettings_ChangedOnAnyNode_HoldOnEveryNode_BeforeTheAnswer()
+    {
+        using var echo = new EchoServer();
+        var port = ServerProcess.FreeTcpPort();
+        (await Cluster.Nodes[0].Http.PostAsJsonAsync("/api/listeners", new { name = "ruled", protocol = "tcp", port, upstream = $"127.0.0.1:{echo.Port}" }).Within()).EnsureSuccessStatusCode();
+        try
+        {
+            // A rule added on n2: every node's socket answers by it as soon as the POST has answered.
+            var added = await Cluster.Nodes[1].Http.PostAsJsonAsync("/api/listeners/ruled/rules",
+                new { match = new { regex = "^PING(.*)\r\n" }, action = new { type = "reply", data = "PONG$1\r\n" } }).Within();
+            Assert.Equal(HttpStatusCode.Created, added.StatusCode);
+            var ruleId = (await added.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+            var clients = new List<Socket>();
+            try
+            {
+                foreach (var node in Cluster.Nodes)
+                {
+                    var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                    clients.Add(client);
+                    await client.ConnectAsync(IPAddress.Parse(node.Address), port).Within();
+                    await client.SendAsync(Encoding.ASCII.GetBytes($"PING {node.Id}\r\n")).Within();
+                    Assert.Equal($"PONG {node.Id}\r\n", Encoding.ASCII.GetString(await client.ReceiveExactlyAsync(9)));
+                    Assert.Equal(ruleId, (await node.Http.GetFromJsonAsync<JsonElement[]>("/api/listeners/ruled/rules").Within())!.Single().GetProperty("id").GetString());
+                }
+
+                // The whole list replaced on n3 (the old rule gone), a fault and a decoder chosen there, a layout set on n1: all seen on every node.
+                (await Cluster.Nodes[2].Http.PutAsJsonAsync("/api/listeners/ruled/rules",
+                    new[] { new { match = new { regex = "^PING(.*)\r\n" }, action = new { type = "reply", data = "PANG$1\r\n" } } }).Within()).EnsureSuccessStatusCode();
+                (await Cluster.Nodes[2].Http.PostAsJsonAsync("/api/listeners/ruled/faults", new { type = "latency", ms = 1 }).Within()).EnsureSuccessStatusCode();
+                (await Cluster.Nodes[2].Http.PutAsJsonAsync("/api/listeners/ruled/decoder", new { decoder = "resp" }).Within()).EnsureSuccessStatusCode();
+                using var layout = new StringContent("meta:\n  id: ping\nseq:\n  - id: word\n    size: 4\n", Encoding.UTF8, "application/yaml");
+                (await Cluster.Nodes[0].Http.PutAsync("/api/listeners/ruled/layout", layout).Within()).EnsureSuccessStatusCode();
+                for (var i = 0; i < Cluster.Nodes.Count; i++)
+                {
+                    var node = Cluster.Nodes[i];
+                    await clients[i].SendAsync(Encoding.ASCII.GetBytes($"PING {node.Id}\r\n")).Within();
+                    Assert.Equal($"PANG {node.Id}\r\n", Encoding.ASCII.GetString(await clients[i].ReceiveExactlyAsync(9)));
+                    Assert.Equal(1, (await node.Http.GetFromJsonAsync<JsonElement[]>("/api/listeners/ruled/faults").Within())!.Single().GetProperty("ms").GetInt32());
+                    Assert.Equal("resp", (await node.Http.GetFromJsonAsync<JsonElement>("/api/listeners/ruled").Within()).GetProperty("decoder").GetString());
+                    Assert.StartsWith("meta:", await node.Http.GetStringAsync("/api/listeners/ruled/layout").Within());
+                }
+
+                // A second fault, from another node's counter: its own id still.
+                (await Cluster.Nodes[0].Http.PostAsJsonAsync("/api/listeners/ruled/faults", new { type = "latency", ms = 2 }).Within()).EnsureSuccessStatusCode();
+                var faults = (await Cluster.Nodes[1].Http.GetFromJsonAsync<JsonElement[]>("/api/listeners/ruled/faults").Within())!;
+                Assert.Equal(2, faults.Select(f => f.GetProperty("id").GetString()).Distinct().Count());
+
+                // A bad rule on one node changes nothing anywhere.
+                await ApiAssert.ProblemAsync(await Cluster.Nodes[1].Http.PostAsJsonAsync("/api/listeners/ruled/rules",
+                    new { match = new { regex = "(" }, action = new { type = "reply", data = "x" } }).Within(), HttpStatusCode.BadRequest, "regex");
+                foreach (var node in Cluster.Nodes)
+                {
+                    Assert.Single((await node.Http.GetFromJsonAsync<JsonElement[]>("/api/listeners/ruled/rules").Within())!);
+                }
+            }
+            finally
+            {
+                clients.ForEach(c => c.Dispose());
+            }
+        }
+        finally
+        {
+            await Cluster.Nodes[0].Http.DeleteAsync("/api/listeners/ruled").Within();
+        }
+    }
+
+    [ClusterFact]
     public async Task EveryNodesMessages_AreFoundBySearchOnAnyNode_FromTheSharedHistory()
     {
         var marker = $"shared-{Guid.NewGuid():N}";
