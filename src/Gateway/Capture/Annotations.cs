@@ -49,5 +49,8 @@ public sealed partial record Annotations(bool Starred, IReadOnlyList<string> Tag
     private static partial Regex TagPattern();
 }
 
+/// <summary>One place (a session: seq 0, or a message) whose marks changed, with its marks now (null: removed).</summary>
+internal sealed record AnnotationChange(long Change, long SessionId, long Seq, Annotations? Annotations);
+
 /// <summary>A session's or a message's marks as written: <c>{starred, tags: [...], note}</c> (all replaced; an empty one removes them).</summary>
 public sealed record AnnotationsRequest(bool? Starred, IReadOnlyList<string?>? Tags, string? Note);

@@ -45,6 +45,12 @@ internal interface ICaptureStore : IAsyncDisposable
     /// <summary>Sets (or, when empty, removes) the annotations of a session (<paramref name="seq"/> 0) or of one of its messages.</summary>
     Task SetAnnotationsAsync(long sessionId, long seq, Annotations annotations, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// What was marked or unmarked after change <paramref name="afterChange"/>, in change order, at most
+    /// <paramref name="limit"/>: each place once, with its annotations now (null: removed). For the cluster's shared history.
+    /// </summary>
+    Task<List<AnnotationChange>> AnnotationChangesAsync(long afterChange, int limit, CancellationToken cancellationToken);
+
     /// <summary>The annotations of these sessions (themselves, not their messages), by id; sessions without any are absent.</summary>
     Task<Dictionary<long, Annotations>> SessionAnnotationsAsync(IReadOnlyCollection<long> sessionIds, CancellationToken cancellationToken);
 

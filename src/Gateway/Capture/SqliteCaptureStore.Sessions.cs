@@ -109,7 +109,9 @@ internal sealed partial class SqliteCaptureStore
     {
         // Its own connection: the capture writer's is its thread's alone. SQLite serialises the two writers (busy timeout).
         await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         if (annotations.IsEmpty)
         {
             command.CommandText = "DELETE FROM annotations WHERE session_id = $session AND seq = $seq";
@@ -126,6 +128,38 @@ internal sealed partial class SqliteCaptureStore
         command.Parameters.AddWithValue("$session", sessionId);
         command.Parameters.AddWithValue("$seq", seq);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+
+        // Noted with the change, in its transaction: a cluster node ships marks from this list, removals included.
+        command.Parameters.Clear();
+        command.CommandText = """
+            INSERT OR REPLACE INTO annotation_changes (session_id, seq, change)
+            VALUES ($session, $seq, COALESCE((SELECT MAX(change) FROM annotation_changes), 0) + 1)
+            """;
+        command.Parameters.AddWithValue("$session", sessionId);
+        command.Parameters.AddWithValue("$seq", seq);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<List<AnnotationChange>> AnnotationChangesAsync(long afterChange, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT c.change, c.session_id, c.seq, a.starred, a.tags, a.note
+            FROM annotation_changes c LEFT JOIN annotations a ON a.session_id = c.session_id AND a.seq = c.seq
+            WHERE c.change > $after ORDER BY c.change LIMIT $limit
+            """;
+        command.Parameters.AddWithValue("$after", afterChange);
+        command.Parameters.AddWithValue("$limit", limit);
+        var changes = new List<AnnotationChange>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            changes.Add(new AnnotationChange(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), SqliteCommands.ReadAnnotations(reader, 3)));
+        }
+
+        return changes;
     }
 
     public async Task<Dictionary<long, Annotations>> SessionAnnotationsAsync(IReadOnlyCollection<long> sessionIds, CancellationToken cancellationToken)

@@ -192,6 +192,7 @@ internal sealed partial class SqliteCaptureStore : ICaptureStore
             removed += await ScalarAsync($"SELECT COALESCE(SUM({SqliteCommands.KeptLength} + {MessageOverhead}), 0) FROM messages WHERE seq <= {lastSeq}", transaction, cancellationToken).ConfigureAwait(false);
             await ExecuteAsync($"DELETE FROM messages WHERE seq <= {lastSeq}", cancellationToken, transaction).ConfigureAwait(false);
             await ExecuteAsync($"DELETE FROM annotations WHERE seq BETWEEN 1 AND {lastSeq}", cancellationToken, transaction).ConfigureAwait(false);
+            await ExecuteAsync($"DELETE FROM annotation_changes WHERE seq BETWEEN 1 AND {lastSeq}", cancellationToken, transaction).ConfigureAwait(false);
         }
 
         // Closed sessions with nothing left go by age and, once messages were pruned, when they ended before

@@ -85,6 +85,15 @@ internal static class SqliteSchema
             updated_at INTEGER NOT NULL,
             PRIMARY KEY (session_id, seq));
         """,
+        """
+        CREATE TABLE annotation_changes (
+            session_id INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            change INTEGER NOT NULL,
+            PRIMARY KEY (session_id, seq));
+        CREATE INDEX annotation_changes_change ON annotation_changes (change);
+        INSERT INTO annotation_changes (session_id, seq, change) SELECT session_id, seq, row_number() OVER (ORDER BY updated_at) FROM annotations;
+        """,
     ];
 
     public static int Version => Migrations.Length;

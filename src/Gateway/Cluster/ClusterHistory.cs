@@ -163,7 +163,8 @@ internal sealed class ClusterHistory(NpgsqlDataSource database, SessionHistory l
 
         if (query.Tag is { } tag)
         {
-            where.Add("@tag = ANY(tags)", "tag", tag);
+            // A rule's tag, or a person's (marks are in the message's info).
+            where.Add("(@tag = ANY(tags) OR COALESCE(info->'annotations'->'tags', '[]'::jsonb) @> jsonb_build_array(@tag::text))", "tag", tag);
         }
 
         if (query.Summary is { } summary)

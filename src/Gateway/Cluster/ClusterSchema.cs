@@ -57,6 +57,7 @@ internal static class ClusterSchema
         CREATE TABLE IF NOT EXISTS history_marks (
             node text PRIMARY KEY,
             shipped_seq bigint NOT NULL);
+        ALTER TABLE history_marks ADD COLUMN IF NOT EXISTS shipped_change bigint NOT NULL DEFAULT 0;
         CREATE TABLE IF NOT EXISTS gateway_listeners (
             name text PRIMARY KEY,
             request jsonb NOT NULL,

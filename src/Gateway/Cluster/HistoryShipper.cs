@@ -12,6 +12,9 @@ namespace Gateway.Cluster;
 /// batches, each in one transaction with this node's high-water mark: a batch is in PostgreSQL with its mark
 /// or not at all, so after a crash, or an outage of PostgreSQL, shipping resumes after the last committed
 /// message, with no gap and no duplicate. Sessions go with their messages, and again when they close.
+/// Marks (annotations) go with what they mark; those changed later follow from the store's list of changes,
+/// after their own high-water mark, committed in the same transaction: read before the messages and sessions
+/// of a round and applied after them, so a row shipped in that round never carries older marks than it keeps.
 /// </summary>
 internal sealed class HistoryShipper(ClusterNode node, NpgsqlDataSource database, SessionHistory history, TrafficEventBus bus, ILogger<HistoryShipper> logger)
     : BackgroundService
@@ -35,17 +38,18 @@ internal sealed class HistoryShipper(ClusterNode node, NpgsqlDataSource database
         bus.Subscribe(_closes);
         try
         {
-            long? mark = null;
+            (long Seq, long Change)? mark = null;
             while (!stoppingToken.IsCancellationRequested)
             {
                 try
                 {
                     mark ??= await ReadMarkAsync(stoppingToken);
+                    var changes = await history.AnnotationChangesAsync(mark.Value.Change, Batch, stoppingToken); // first: see the summary
                     // In seq order, and only up to the first message younger than the settling time: the capture writer may still be
                     // writing a lower seq than one already written. (Not a time filter in the query: it could pass over a lower seq
                     // whose time is a hair later, and that one would never ship.)
                     var cutoff = DateTimeOffset.UtcNow - Settle;
-                    var read = await history.FindAsync(new MessageQuery { AfterSeq = mark, Descending = false, Limit = Batch }, stoppingToken);
+                    var read = await history.FindAsync(new MessageQuery { AfterSeq = mark.Value.Seq, Descending = false, Limit = Batch }, stoppingToken);
                     var settled = read.FindIndex(m => m.At > cutoff);
                     var messages = settled < 0 ? read : read.GetRange(0, settled);
                     var closed = new List<long>();
@@ -54,7 +58,7 @@ internal sealed class HistoryShipper(ClusterNode node, NpgsqlDataSource database
                         closed.Add(id);
                     }
 
-                    if (messages.Count == 0 && closed.Count == 0)
+                    if (messages.Count == 0 && closed.Count == 0 && changes.Count == 0)
                     {
                         await Task.Delay(Idle, stoppingToken);
                         continue;
@@ -74,8 +78,8 @@ internal sealed class HistoryShipper(ClusterNode node, NpgsqlDataSource database
                         }
                     }
 
-                    mark = await ShipAsync(messages, sessions, mark.Value, stoppingToken);
-                    Interlocked.Exchange(ref _shipped, mark.Value);
+                    mark = await ShipAsync(messages, sessions, changes, mark.Value, stoppingToken);
+                    Interlocked.Exchange(ref _shipped, mark.Value.Seq);
                     if (messages.Count < read.Count || read.Count < Batch)
                     {
                         await Task.Delay(Idle, stoppingToken);
@@ -100,14 +104,16 @@ internal sealed class HistoryShipper(ClusterNode node, NpgsqlDataSource database
         }
     }
 
-    private async Task<long> ReadMarkAsync(CancellationToken cancellationToken)
+    private async Task<(long Seq, long Change)> ReadMarkAsync(CancellationToken cancellationToken)
     {
-        await using var command = database.CreateCommand("SELECT shipped_seq FROM history_marks WHERE node = @node");
+        await using var command = database.CreateCommand("SELECT shipped_seq, shipped_change FROM history_marks WHERE node = @node");
         command.Parameters.AddWithValue("node", node.Id!);
-        return await command.ExecuteScalarAsync(cancellationToken) is long seq ? seq : 0;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? (reader.GetInt64(0), reader.GetInt64(1)) : (0, 0);
     }
 
-    private async Task<long> ShipAsync(List<MessageInfo> messages, List<SessionInfo> sessions, long mark, CancellationToken cancellationToken)
+    private async Task<(long Seq, long Change)> ShipAsync(List<MessageInfo> messages, List<SessionInfo> sessions, List<AnnotationChange> changes, (long Seq, long Change) mark,
+        CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -150,14 +156,30 @@ internal sealed class HistoryShipper(ClusterNode node, NpgsqlDataSource database
                 await import.CompleteAsync(cancellationToken);
             }
 
-            mark = messages[^1].Seq;
+            mark.Seq = messages[^1].Seq;
         }
 
-        await using (var commit = new NpgsqlCommand(
-            "INSERT INTO history_marks (node, shipped_seq) VALUES (@node, @seq) ON CONFLICT (node) DO UPDATE SET shipped_seq = EXCLUDED.shipped_seq", connection, transaction))
+        foreach (var change in changes)
+        {
+            // A row not shipped yet takes its marks as they are when it ships (read after this change was).
+            await using var marks = new NpgsqlCommand(change.Seq == 0
+                ? "UPDATE history_sessions SET info = jsonb_set(info, '{annotations}', @marks::jsonb) WHERE id = @session"
+                : "UPDATE history_messages SET info = jsonb_set(info, '{annotations}', @marks::jsonb) WHERE seq = @seq AND session_id = @session", connection, transaction);
+            marks.Parameters.AddWithValue("marks", JsonSerializer.Serialize(change.Annotations, ClusterJson.Options));
+            marks.Parameters.AddWithValue("session", change.SessionId);
+            marks.Parameters.AddWithValue("seq", change.Seq);
+            await marks.ExecuteNonQueryAsync(cancellationToken);
+            mark.Change = change.Change;
+        }
+
+        await using (var commit = new NpgsqlCommand("""
+            INSERT INTO history_marks (node, shipped_seq, shipped_change) VALUES (@node, @seq, @change)
+            ON CONFLICT (node) DO UPDATE SET shipped_seq = EXCLUDED.shipped_seq, shipped_change = EXCLUDED.shipped_change
+            """, connection, transaction))
         {
             commit.Parameters.AddWithValue("node", node.Id!);
-            commit.Parameters.AddWithValue("seq", mark);
+            commit.Parameters.AddWithValue("seq", mark.Seq);
+            commit.Parameters.AddWithValue("change", mark.Change);
             await commit.ExecuteNonQueryAsync(cancellationToken);
         }
 

@@ -55,6 +55,12 @@ public sealed class ClusterFailureTests
             (await n1.Http.GetFromJsonAsync<JsonElement[]>($"/api/messages?contains={Uri.EscapeDataString(marker)}").Within())!.Length == 1 ? (object)true : null,
             "the marker shipped", TimeSpan.FromSeconds(20));
 
+        // Marks put on n3's history from n1 after it shipped (the message, and the session that ended): shipped too.
+        var lastWords = (await n1.Http.GetFromJsonAsync<JsonElement[]>($"/api/messages?contains={Uri.EscapeDataString(marker)}").Within())!.Single().GetProperty("seq").GetInt64();
+        (await n1.Http.PutAsJsonAsync($"/api/sessions/{doomedId}/messages/{lastWords}/annotations", new { tags = new[] { "evidence" }, note = "said before the kill" }).Within()).EnsureSuccessStatusCode();
+        (await n1.Http.PutAsJsonAsync($"/api/sessions/{endedId}/annotations", new { starred = true, tags = new[] { "brief" } }).Within()).EnsureSuccessStatusCode();
+        await Timeouts.Eventually(async () => await SharedNoteAsync(cluster, lastWords) == "said before the kill" ? (object)true : null, "the message's marks shipped", TimeSpan.FromSeconds(20));
+
         n3.Process.KillHard();
         var sinceKill = Stopwatch.StartNew();
 
@@ -86,6 +92,8 @@ public sealed class ClusterFailureTests
         Assert.Equal("closed", endedInfo.GetProperty("state").GetString());
         Assert.NotEqual("node lost", endedInfo.GetProperty("closeReason").GetString());
         Assert.Contains((await n2.Http.GetFromJsonAsync<JsonElement[]>("/api/sessions?state=closed&sort=-id").Within())!, s => s.GetProperty("id").GetInt64() == endedId);
+        Assert.Equal("brief", endedInfo.GetProperty("annotations").GetProperty("tags").EnumerateArray().Single().GetString());
+        Assert.True(endedInfo.GetProperty("annotations").GetProperty("starred").GetBoolean());
 
         // Its messages and its capture.json, from the shared history now that its node is gone.
         var messages = await n1.Http.GetFromJsonAsync<JsonElement[]>($"/api/sessions/{doomedId}/messages").Within();
@@ -93,6 +101,9 @@ public sealed class ClusterFailureTests
         var capture = await n2.Http.GetFromJsonAsync<JsonElement>($"/api/sessions/{doomedId}/capture.json").Within();
         Assert.Equal("node lost", capture.GetProperty("session").GetProperty("closeReason").GetString());
         Assert.Contains(capture.GetProperty("messages").EnumerateArray(), m => m.GetProperty("data").GetString() == Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(marker)));
+        var marked = Assert.Single(messages!, m => m.GetProperty("seq").GetInt64() == lastWords);
+        Assert.Equal("said before the kill", marked.GetProperty("annotations").GetProperty("note").GetString());
+        Assert.Equal(lastWords, (await n2.Http.GetFromJsonAsync<JsonElement[]>("/api/messages?tag=evidence").Within())!.Single().GetProperty("seq").GetInt64());
         var pcapng = await n1.Http.GetByteArrayAsync($"/api/sessions/{doomedId}/capture.pcapng").Within();
         Assert.True(pcapng.AsSpan().IndexOf(System.Text.Encoding.ASCII.GetBytes(marker)) > 0, "the pcapng of the lost session carries its last words");
 
@@ -168,6 +179,16 @@ public sealed class ClusterFailureTests
         await connection.OpenAsync();
         await using var command = new Npgsql.NpgsqlCommand("SELECT state FROM history_sessions WHERE id = @id", connection);
         command.Parameters.AddWithValue("id", sessionId);
+        return await command.ExecuteScalarAsync() as string;
+    }
+
+    /// <summary>The note marked on a message in PostgreSQL's shared history, straight from the database.</summary>
+    private static async Task<string?> SharedNoteAsync(GatewayCluster cluster, long seq)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(cluster.Postgres.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("SELECT info->'annotations'->>'note' FROM history_messages WHERE seq = @seq", connection);
+        command.Parameters.AddWithValue("seq", seq);
         return await command.ExecuteScalarAsync() as string;
     }
 

@@ -144,6 +144,27 @@ public sealed class SqliteCaptureStoreTests : IDisposable
         Assert.Equal(left.Count, Directory.GetFiles(store.SegmentFolder).Length); // the pruned messages' segments are gone
     }
 
+    [Fact]
+    public async Task AnnotationChanges_ListEachPlaceOnce_InTheOrderOfItsLastChange_RemovalsIncluded()
+    {
+        await using var store = new SqliteCaptureStore($"Data Source={File}", "/");
+        await store.OpenAsync(CancellationToken.None).Within();
+        var starred = new Annotations(true, ["a"], null);
+        await store.SetAnnotationsAsync(7, 0, starred, CancellationToken.None).Within();
+        await store.SetAnnotationsAsync(7, 3, new Annotations(false, [], "first"), CancellationToken.None).Within();
+        await store.SetAnnotationsAsync(8, 0, starred, CancellationToken.None).Within();
+        await store.SetAnnotationsAsync(7, 3, new Annotations(false, [], "second"), CancellationToken.None).Within(); // the same place again: moves to the end
+        await store.SetAnnotationsAsync(8, 0, new Annotations(false, [], null), CancellationToken.None).Within(); // removed
+
+        var all = await store.AnnotationChangesAsync(0, 100, CancellationToken.None).Within();
+        Assert.Equal(["7/0 a", "7/3 second", "8/0 removed"], all.Select(c => $"{c.SessionId}/{c.Seq} {(c.Annotations is { } a ? a.Note ?? string.Join(",", a.Tags) : "removed")}"));
+        Assert.True(all.Zip(all.Skip(1)).All(p => p.First.Change < p.Second.Change));
+
+        // After a mark: only what changed later, within the limit.
+        Assert.Equal([all[2].Change], (await store.AnnotationChangesAsync(all[1].Change, 100, CancellationToken.None).Within()).Select(c => c.Change));
+        Assert.Single(await store.AnnotationChangesAsync(0, 1, CancellationToken.None).Within());
+    }
+
     private static SessionOpened Session(long id, DateTimeOffset at) => new(new SessionInfo(id, "tcp", SessionKind.Accepted, ListenerProtocol.Tcp, FramingMode.Raw, null,
         "127.0.0.1:5", "127.0.0.1:6", null, SessionState.Open, at, null, null, 0, 0, 0, 0));
 
