@@ -95,8 +95,15 @@ internal static partial class ClusterComposition
                 o.DeathVoteExpirationTimeout = TimeSpan.FromSeconds(30);
             });
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(settings.CallTimeoutSeconds));
-            silo.Services.AddPlacementDirector<NodePlacement, NodePlacementDirector>();
+            silo.AddNodePlacement();
         });
+    }
+
+    /// <summary>Grains marked <see cref="NodePlacementAttribute"/> live on the node their key names.</summary>
+    public static ISiloBuilder AddNodePlacement(this ISiloBuilder silo)
+    {
+        silo.Services.AddPlacementDirector<NodePlacement, NodePlacementDirector>();
+        return silo;
     }
 
     private static NpgsqlDataSource ConnectPostgres(string connectionString, string nodeId, string address, out int number)
