@@ -56,7 +56,8 @@ internal static class GatewayComposition
         services.AddSingleton<ICaptureStore>(sp => new SqliteCaptureStore(
             sp.GetRequiredService<IConfiguration>().GetConnectionString("Capture") ?? DefaultCaptureDatabase,
             sp.GetRequiredService<IHostEnvironment>().ContentRootPath,
-            string.Equals(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<GatewayOptions>>().Value.Capture.Durability, "power", StringComparison.OrdinalIgnoreCase)));
+            string.Equals(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<GatewayOptions>>().Value.Capture.Durability, "power", StringComparison.OrdinalIgnoreCase),
+            node: sp.GetService<Cluster.ClusterNode>()?.Id));
         services.AddSingleton<CaptureWriter>();
         services.AddSingleton<SessionHistory>();
         services.AddSingleton<Capture.Export.PcapngExporter>();

@@ -13,7 +13,7 @@ internal sealed partial class SqliteCaptureStore
         command.CommandText = SqliteCommands.SelectSessions + " WHERE id = $id";
         command.Parameters.AddWithValue("$id", id);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? SqliteCommands.ReadSession(reader) : null;
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? SqliteCommands.ReadSession(reader, _node) : null;
     }
 
     public async Task<List<SessionInfo>> ListSessionsAsync(string? listenerId, bool closedOnly, long? afterId, int limit, CancellationToken cancellationToken)
@@ -40,7 +40,7 @@ internal sealed partial class SqliteCaptureStore
             + (afterId is null ? " ORDER BY id DESC" : " ORDER BY id")
             + " LIMIT $limit";
         command.Parameters.AddWithValue("$limit", limit);
-        var sessions = await ReadAllAsync(command, SqliteCommands.ReadSession, cancellationToken).ConfigureAwait(false);
+        var sessions = await ReadAllAsync(command, r => SqliteCommands.ReadSession(r, _node), cancellationToken).ConfigureAwait(false);
         sessions.Sort((a, b) => a.Id.CompareTo(b.Id));
         return sessions;
     }
@@ -86,7 +86,7 @@ internal sealed partial class SqliteCaptureStore
 
         command.CommandText = SqliteCommands.SelectSessions + where + $" ORDER BY {sort.Column} {direction}, id {direction} LIMIT $limit";
         command.Parameters.AddWithValue("$limit", query.Limit + 1);
-        return await ReadAllAsync(command, SqliteCommands.ReadSession, cancellationToken).ConfigureAwait(false);
+        return await ReadAllAsync(command, r => SqliteCommands.ReadSession(r, _node), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<HashSet<long>> SessionsWithSummaryAsync(string text, CancellationToken cancellationToken)
@@ -204,6 +204,6 @@ internal sealed partial class SqliteCaptureStore
         }
 
         command.CommandText = SqliteCommands.SelectSessions + where + " ORDER BY id";
-        return await ReadAllAsync(command, SqliteCommands.ReadSession, cancellationToken).ConfigureAwait(false);
+        return await ReadAllAsync(command, r => SqliteCommands.ReadSession(r, _node), cancellationToken).ConfigureAwait(false);
     }
 }

@@ -40,8 +40,12 @@ internal sealed partial class SqliteCaptureStore : ICaptureStore
 
     private readonly long _segmentBytes;
 
-    public SqliteCaptureStore(string connectionString, string contentRoot, bool powerSafe = false, long segmentBytes = CaptureSegments.SegmentBytes)
+    /// <summary>In a cluster, this node: every row of its store is its own (the <c>node</c> of what it reads).</summary>
+    private readonly string? _node;
+
+    public SqliteCaptureStore(string connectionString, string contentRoot, bool powerSafe = false, long segmentBytes = CaptureSegments.SegmentBytes, string? node = null)
     {
+        _node = node;
         _powerSafe = powerSafe;
         _segmentBytes = segmentBytes;
         var builder = new SqliteConnectionStringBuilder(connectionString);
@@ -251,7 +255,7 @@ internal sealed partial class SqliteCaptureStore : ICaptureStore
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            var message = SqliteCommands.ReadMessage(reader);
+            var message = SqliteCommands.ReadMessage(reader, _node);
             if (messages.Count > 0 && bytes + message.Data.Length > query.MaxBytes)
             {
                 break;

@@ -163,7 +163,7 @@ internal static class SqliteCommands
         r.GetInt64(0), FromMicros(r.GetInt64(1)), r.GetString(2), r.GetString(3), r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5),
         r.GetString(6), r.GetString(7), r.IsDBNull(8) ? null : r.GetInt64(8), r.IsDBNull(9) ? null : r.GetString(9));
 
-    public static SessionInfo ReadSession(SqliteDataReader r) => new(
+    public static SessionInfo ReadSession(SqliteDataReader r, string? node) => new(
         r.GetInt64(0),
         r.IsDBNull(1) ? null : r.GetString(1),
         Parse<SessionKind>(r.GetString(2)),
@@ -184,10 +184,11 @@ internal static class SqliteCommands
         r.GetInt64(16),
         r.GetInt64(17),
         Parse<Capture.CaptureMode>(r.GetString(9)),
-        ReadAnnotations(r, 19));
+        ReadAnnotations(r, 19),
+        node);
 
     /// <summary>A message row; one captured as metadata only has no payload and reads as <c>truncated</c> with empty data.</summary>
-    public static MessageInfo ReadMessage(SqliteDataReader r)
+    public static MessageInfo ReadMessage(SqliteDataReader r, string? node)
     {
         var size = r.GetInt32(5);
         var data = r.IsDBNull(6) ? [] : (byte[])r.GetValue(6);
@@ -204,7 +205,8 @@ internal static class SqliteCommands
             r.IsDBNull(8) ? null : r.GetString(8).Split(','),
             r.IsDBNull(9) ? null : r.GetString(9).Trim(',').Split(','),
             r.IsDBNull(10) ? null : r.GetString(10),
-            ReadAnnotations(r, 11));
+            ReadAnnotations(r, 11),
+            node);
     }
 
     public static SqliteCommand FindMessages(SqliteConnection connection, MessageQuery query)

@@ -14,7 +14,7 @@ namespace Gateway.Traffic;
 /// <param name="Tags">Labels given by tag rules; null when none.</param>
 /// <param name="Summary">Its decoder's one-line summary (stored messages of sessions with a decoder); null when none.</param>
 /// <param name="Annotations">What a person marked on it; null when nothing.</param>
-/// <param name="Node">In a cluster, the node that owns its session (live events); null otherwise.</param>
+/// <param name="Node">In a cluster, the node that owns its session; null otherwise.</param>
 public sealed record MessageInfo(
     long Seq,
     long SessionId,

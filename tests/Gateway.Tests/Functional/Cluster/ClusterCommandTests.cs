@@ -59,6 +59,32 @@ public sealed class ClusterCommandTests(ClusterFixture fixture) : IClassFixture<
     }
 
     [ClusterFact]
+    public async Task AbortThroughTheHubOfOneNode_ResetsAnotherNodesClient()
+    {
+        var owner = Cluster.Nodes[2];
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(IPAddress.Parse(owner.Address), owner.TcpPort).Within();
+        var remote = client.LocalEndPoint!.ToString();
+        var id = (long)await Timeouts.Eventually<object>(async () =>
+            (await Cluster.Nodes[0].Http.GetFromJsonAsync<JsonElement[]>("/api/sessions").Within())!
+                .Where(s => s.GetProperty("remote").GetString() == remote).Select(s => (object)s.GetProperty("id").GetInt64()).FirstOrDefault(), "the session on n3");
+
+        await using var hub = new HubConnectionBuilder().WithUrl(new Uri(Cluster.Nodes[0].Http.BaseAddress!, "hubs/traffic")).Build();
+        await hub.StartAsync().Within();
+        await hub.InvokeAsync("Abort", id).Within();
+
+        // A reset, not a FIN: the client's next read fails.
+        var reset = await Assert.ThrowsAsync<SocketException>(async () => await client.ReceiveAsync(new byte[16]).Within());
+        Assert.Equal(SocketError.ConnectionReset, reset.SocketErrorCode);
+        var closed = await Timeouts.Eventually(async () =>
+            (await Cluster.Nodes[1].Http.GetFromJsonAsync<JsonElement>($"/api/sessions/{id}").Within()) is var s && s.GetProperty("state").GetString() == "closed" ? (object)s : null, "closed on n2's view");
+        Assert.Equal("n3", ((JsonElement)closed).GetProperty("node").GetString());
+
+        // Again, for a session that is closed now: its owner's refusal comes back as a hub error, not a hang.
+        await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() => hub.InvokeAsync("Abort", id).Within());
+    }
+
+    [ClusterFact]
     public async Task AMessageHeldOnOneNode_IsAnnouncedListedAndForwardedFromAnother()
     {
         using var echo = new EchoServer();
