@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using System.Threading.Channels;
 using Gateway.Tests.Infrastructure;
 using Microsoft.AspNetCore.SignalR.Client;
 
@@ -56,6 +57,80 @@ public sealed class ClusterCommandTests(ClusterFixture fixture) : IClassFixture<
         using var peer = await accepted.Within();
         var command = "*2\r\n$3\r\nGET\r\n$5\r\nkey:7\r\n"u8.ToArray();
         Assert.Equal(command, await peer.ReceiveExactlyAsync(command.Length));
+    }
+
+    [ClusterFact]
+    public async Task CrossNodeInjectAndClose_TheUpstreamGetsTheExactBytes_AndBothDashboardsSeeThemTaggedWithTheOwner()
+    {
+        var (asker, owner) = (Cluster.Nodes[0], Cluster.Nodes[1]);
+        using var upstream = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        upstream.Start();
+        var port = ServerProcess.FreeTcpPort();
+        (await asker.Http.PostAsJsonAsync("/api/listeners", new { name = "inject", protocol = "tcp", port, upstream = $"127.0.0.1:{((IPEndPoint)upstream.LocalEndpoint).Port}" }).Within()).EnsureSuccessStatusCode();
+        try
+        {
+            // A dashboard's hub on the node asked and one on the owner.
+            var dashboards = new List<(HubConnection Hub, Channel<JsonElement> Opened, Channel<JsonElement> Traffic, Channel<JsonElement> Closed)>();
+            foreach (var node in new[] { asker, owner })
+            {
+                var hub = new HubConnectionBuilder().WithUrl(new Uri(node.Http.BaseAddress!, "hubs/traffic")).Build();
+                var (opened, traffic, closed) = (Channel.CreateUnbounded<JsonElement>(), Channel.CreateUnbounded<JsonElement>(), Channel.CreateUnbounded<JsonElement>());
+                hub.On<JsonElement>("sessionOpened", s => opened.Writer.TryWrite(s));
+                hub.On<JsonElement>("sessionClosed", s => closed.Writer.TryWrite(s));
+                hub.On<JsonElement[]>("traffic", batch => Array.ForEach(batch, m => traffic.Writer.TryWrite(m)));
+                await hub.StartAsync().Within();
+                await hub.InvokeAsync("Watch", "*").Within();
+                dashboards.Add((hub, opened, traffic, closed));
+            }
+
+            try
+            {
+                using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                await client.ConnectAsync(IPAddress.Parse(owner.Address), port).Within();
+                using var server = await upstream.AcceptSocketAsync().Within();
+                var remote = client.LocalEndPoint!.ToString();
+                long id = 0;
+                foreach (var dashboard in dashboards)
+                {
+                    var session = await dashboard.Opened.NextAsync(s => s.GetProperty("remote").GetString() == remote, "sessionOpened of the owner's session");
+                    Assert.Equal("n2", session.GetProperty("node").GetString());
+                    id = session.GetProperty("id").GetInt64();
+                }
+
+                // Injected toward the upstream from n1: the server reads the exact bytes; both dashboards see them, tagged n2.
+                byte[] bytes = [0x00, 0x01, 0x0d, 0x0a, 0xff, 0x7f];
+                var sent = await asker.Http.PostAsJsonAsync($"/api/sessions/{id}/send", new { data = "00 01 0d 0a ff 7f", encoding = "hex", target = "upstream" }).Within();
+                Assert.Equal(HttpStatusCode.Accepted, sent.StatusCode);
+                Assert.Equal(bytes, await server.ReceiveExactlyAsync(bytes.Length));
+                foreach (var dashboard in dashboards)
+                {
+                    var message = await dashboard.Traffic.NextAsync(m => m.GetProperty("sessionId").GetInt64() == id, "the injected message");
+                    Assert.Equal(bytes, message.GetProperty("data").GetBytesFromBase64());
+                    Assert.Equal("n2", message.GetProperty("node").GetString());
+                }
+
+                // Closed from n1: both legs end; both dashboards see it closed, tagged n2.
+                Assert.Equal(HttpStatusCode.NoContent, (await asker.Http.DeleteAsync($"/api/sessions/{id}").Within()).StatusCode);
+                Assert.Empty(await client.ReceiveToEndAsync());
+                Assert.Empty(await server.ReceiveToEndAsync());
+                foreach (var dashboard in dashboards)
+                {
+                    var closed = await dashboard.Closed.NextAsync(s => s.GetProperty("id").GetInt64() == id, "sessionClosed of the owner's session");
+                    Assert.Equal(("closed", "n2"), (closed.GetProperty("state").GetString(), closed.GetProperty("node").GetString()));
+                }
+            }
+            finally
+            {
+                foreach (var dashboard in dashboards)
+                {
+                    await dashboard.Hub.DisposeAsync();
+                }
+            }
+        }
+        finally
+        {
+            await asker.Http.DeleteAsync("/api/listeners/inject").Within();
+        }
     }
 
     [ClusterFact]

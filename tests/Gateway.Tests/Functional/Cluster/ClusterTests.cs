@@ -129,16 +129,16 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
         {
             await client.ConnectAsync(IPAddress.Parse(owner.Address), owner.TcpPort).Within();
             var remote = client.LocalEndPoint!.ToString();
-            var session = await NextAsync(opened, s => s.GetProperty("remote").GetString() == remote, "sessionOpened from n3");
+            var session = await opened.NextAsync(s => s.GetProperty("remote").GetString() == remote, "sessionOpened from n3");
             Assert.Equal("n3", session.GetProperty("node").GetString());
             id = session.GetProperty("id").GetInt64();
             await client.SendAsync("reading=21.5\n"u8.ToArray()).Within();
-            var message = await NextAsync(traffic, m => m.GetProperty("sessionId").GetInt64() == id, "its message");
+            var message = await traffic.NextAsync(m => m.GetProperty("sessionId").GetInt64() == id, "its message");
             Assert.Equal("reading=21.5\n", Encoding.ASCII.GetString(message.GetProperty("data").GetBytesFromBase64()));
             Assert.Equal("n3", message.GetProperty("node").GetString());
         }
 
-        Assert.Equal("closed", (await NextAsync(closed, s => s.GetProperty("id").GetInt64() == id, "sessionClosed from n3")).GetProperty("state").GetString());
+        Assert.Equal("closed", (await closed.NextAsync(s => s.GetProperty("id").GetInt64() == id, "sessionClosed from n3")).GetProperty("state").GetString());
 
         // Its captured messages, asked of the node the dashboard is on.
         var stored = await Timeouts.Eventually(async () =>
@@ -296,26 +296,6 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
         finally
         {
             clients.ForEach(c => c.Dispose());
-        }
-    }
-
-    private static async Task<JsonElement> NextAsync(System.Threading.Channels.Channel<JsonElement> channel, Func<JsonElement, bool> wanted, string what)
-    {
-        using var timeout = new CancellationTokenSource(Timeouts.Default);
-        try
-        {
-            while (true)
-            {
-                var item = await channel.Reader.ReadAsync(timeout.Token);
-                if (wanted(item))
-                {
-                    return item;
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            throw new TimeoutException($"No {what}.");
         }
     }
 
