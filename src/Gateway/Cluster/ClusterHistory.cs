@@ -19,7 +19,7 @@ internal sealed class ClusterHistory(NpgsqlDataSource database, SessionHistory l
     {
         var shared = await FindSharedAsync(query, cancellationToken);
         var mine = await local.FindAsync(query, cancellationToken);
-        var merged = shared.Concat(mine).DistinctBy(m => m.Seq);
+        var merged = mine.Concat(shared).DistinctBy(m => m.Seq); // this node's own copy first: its marks are newer than what it shipped
         merged = query.Descending ? merged.OrderByDescending(m => m.Seq) : merged.OrderBy(m => m.Seq);
         return merged.Take(query.Limit).ToList();
     }
