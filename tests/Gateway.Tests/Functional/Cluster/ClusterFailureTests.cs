@@ -267,6 +267,14 @@ public sealed class ClusterFailureTests
         await Timeouts.Eventually(async () =>
             (await n3.Http.GetFromJsonAsync<JsonElement[]>($"/api/sessions/{id}/messages").Within())!.Any(m => m.GetProperty("data").GetString() == Convert.ToBase64String("still captured"u8.ToArray())) ? (object)true : null,
             "captured on its node");
+        // A rule given meanwhile holds on the node asked at once, and reaches the others when the database is back.
+        (await n1.Http.PostAsJsonAsync("/api/listeners/tcp/rules", new { match = new { text = "PING" }, action = new { type = "reply", data = "PONG" } }).Within()).EnsureSuccessStatusCode();
+        using (var asked = await ConnectAsync(n1))
+        {
+            await asked.SendAsync("PING"u8.ToArray()).Within();
+            Assert.Equal("PONG", System.Text.Encoding.ASCII.GetString(await asked.ReceiveExactlyAsync(4)));
+        }
+
         var left = TimeSpan.FromSeconds(5) - stopped.Elapsed;
         if (left > TimeSpan.Zero)
         {
@@ -282,6 +290,10 @@ public sealed class ClusterFailureTests
         }, "three active nodes after the outage", TimeSpan.FromSeconds(30));
         Assert.Equal(HttpStatusCode.Accepted, (await n1.Http.PostAsJsonAsync($"/api/sessions/{id}/send", new { data = "back\n" }).Within()).StatusCode);
         Assert.Equal("back\n", System.Text.Encoding.ASCII.GetString(await client.ReceiveExactlyAsync(5)));
+
+        await Timeouts.Eventually(async () =>
+            (await n3.Http.GetFromJsonAsync<JsonElement[]>("/api/listeners/tcp/rules").Within())!.Length == 1 ? (object)true : null,
+            "the rule given during the outage, on n3", TimeSpan.FromSeconds(30));
 
         // Shipping resumed: what n3 captured while the database was away is in the shared history, searched on n1.
         await Timeouts.Eventually(async () =>
