@@ -23,8 +23,17 @@ internal sealed class HistoryShipper(ClusterNode node, NpgsqlDataSource database
     private static readonly TimeSpan Idle = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan AfterFailure = TimeSpan.FromSeconds(2);
 
-    /// <summary>How old a message must be before it ships: well past the capture writer's flush interval, so that no lower seq is still on its way to the store.</summary>
+    /// <summary>
+    /// How much older than a flush of the capture writer a message must be to ship. Seqs are taken under each
+    /// session's own lock, so a lower seq can reach the writer a moment after a higher one (the other session's
+    /// lock is held for that moment); a flush commits everything published before it was asked for, so a
+    /// message this much older than the flush has every lower seq in the store before it, whatever the
+    /// writer's own speed.
+    /// </summary>
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(2);
+
+    /// <summary>At most this often a round asks the writer to flush (each flush commits its open batch early).</summary>
+    private static readonly TimeSpan FlushEvery = TimeSpan.FromMilliseconds(500);
     private readonly System.Collections.Concurrent.ConcurrentQueue<long> _closed = new();
     private readonly Closes _closes = new();
     private long _shipped;
@@ -39,16 +48,26 @@ internal sealed class HistoryShipper(ClusterNode node, NpgsqlDataSource database
         try
         {
             (long Seq, long Change)? mark = null;
+            var flushed = DateTimeOffset.MinValue;
+            var lastFlush = System.Diagnostics.Stopwatch.StartNew();
+            var everFlushed = false;
             while (!stoppingToken.IsCancellationRequested)
             {
                 try
                 {
                     mark ??= await ReadMarkAsync(stoppingToken);
                     var changes = await history.AnnotationChangesAsync(mark.Value.Change, Batch, stoppingToken); // first: see the summary
-                    // In seq order, and only up to the first message younger than the settling time: the capture writer may still be
-                    // writing a lower seq than one already written. (Not a time filter in the query: it could pass over a lower seq
-                    // whose time is a hair later, and that one would never ship.)
-                    var cutoff = DateTimeOffset.UtcNow - Settle;
+                    if (!everFlushed || lastFlush.Elapsed >= FlushEvery)
+                    {
+                        flushed = await history.SettleAsync(stoppingToken); // before the read: what it commits is read below
+                        lastFlush.Restart();
+                        everFlushed = true;
+                    }
+
+                    // In seq order, and only up to the first message not settled by that flush: a lower seq than one already written
+                    // may still be on its way to the store. (Not a time filter in the query: it could pass over a lower seq whose
+                    // time is a hair later, and that one would never ship.)
+                    var cutoff = flushed - Settle;
                     var read = await history.FindAsync(new MessageQuery { AfterSeq = mark.Value.Seq, Descending = false, Limit = Batch }, stoppingToken);
                     var settled = read.FindIndex(m => m.At > cutoff);
                     var messages = settled < 0 ? read : read.GetRange(0, settled);
