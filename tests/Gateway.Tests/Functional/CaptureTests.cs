@@ -3,12 +3,54 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Tests.Functional;
 
 /// <summary>The capture store over real sockets: history across restarts, accounting, back-pressure, retention, capture modes.</summary>
 public sealed class CaptureTests
 {
+    [Fact]
+    public async Task Settle_CommitsEverythingRecordedBeforeIt_WithoutWaitingForTheFlushInterval()
+    {
+        // A flush interval of ten minutes: nothing reaches the store by itself during this test.
+        await using var app = await GatewayApp.StartAsync(new Dictionary<string, string?> { ["Gateway:Capture:FlushIntervalMs"] = "600000" });
+        var plane = app.Services.GetRequiredService<Gateway.Sessions.DataPlane>();
+        var store = app.Services.GetRequiredService<Gateway.Capture.ICaptureStore>();
+        var clients = new List<Socket>();
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                var client = await app.ConnectTcpAsync();
+                clients.Add(client);
+                for (var j = 0; j < 4; j++)
+                {
+                    await client.SendTextAsync($"client {i} line {j}\n");
+                    await Task.Delay(20); // separate reads, separate messages
+                }
+            }
+
+            var recorded = await Timeouts.Eventually(() =>
+            {
+                var sessions = plane.Sessions.Open.Select(s => s.Snapshot()).ToList();
+                var bytes = sessions.Sum(s => s.BytesIn);
+                return Task.FromResult(bytes == 3 * 4 * "client 0 line 0\n".Length ? (object)sessions.Sum(s => s.MessagesIn) : null);
+            }, "every line read");
+            Assert.Empty(await store.FindMessagesAsync(new Gateway.Capture.MessageQuery { Descending = false }, CancellationToken.None).Within()); // not committed yet
+
+            var settledAt = await app.Services.GetRequiredService<Gateway.Capture.SessionHistory>().SettleAsync(CancellationToken.None).Within();
+
+            var stored = await store.FindMessagesAsync(new Gateway.Capture.MessageQuery { Descending = false }, CancellationToken.None).Within();
+            Assert.Equal((long)recorded, stored.Count);
+            Assert.All(stored, m => Assert.True(m.At <= settledAt, $"seq {m.Seq} at {m.At:O} after the settle's {settledAt:O}"));
+        }
+        finally
+        {
+            clients.ForEach(c => c.Dispose());
+        }
+    }
+
     [Fact]
     public async Task Restart_SameDatabase_SessionsAndFullPayloadsKept_SeqAndIdsContinue()
     {
