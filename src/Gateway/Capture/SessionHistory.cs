@@ -161,17 +161,6 @@ internal sealed class SessionHistory(DataPlane plane, ICaptureStore store, Captu
     }
 
     /// <summary>Searches every captured message; see <see cref="MessageQuery"/>.</summary>
-    /// <summary>
-    /// Has the capture writer commit everything recorded so far, and answers when "so far" was: every message
-    /// recorded (published by its session) before the returned time is in the store now, or was lost.
-    /// </summary>
-    public async Task<DateTimeOffset> SettleAsync(CancellationToken cancellationToken)
-    {
-        var asked = plane.Now;
-        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-        return asked;
-    }
-
     /// <summary>Marks changed after <paramref name="afterChange"/> (the cluster's shipper reads them).</summary>
     public Task<List<AnnotationChange>> AnnotationChangesAsync(long afterChange, int limit, CancellationToken cancellationToken) =>
         store.AnnotationChangesAsync(afterChange, limit, cancellationToken);

@@ -23,17 +23,8 @@ internal sealed class HistoryShipper(ClusterNode node, NpgsqlDataSource database
     private static readonly TimeSpan Idle = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan AfterFailure = TimeSpan.FromSeconds(2);
 
-    /// <summary>
-    /// How much older than a flush of the capture writer a message must be to ship. Seqs are taken under each
-    /// session's own lock, so a lower seq can reach the writer a moment after a higher one (the other session's
-    /// lock is held for that moment); a flush commits everything published before it was asked for, so a
-    /// message this much older than the flush has every lower seq in the store before it, whatever the
-    /// writer's own speed.
-    /// </summary>
+    /// <summary>How old a message must be before it ships: well past the capture writer's flush interval, so that no lower seq is still on its way to the store.</summary>
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(2);
-
-    /// <summary>At most this often a round asks the writer to flush (each flush commits its open batch early).</summary>
-    private static readonly TimeSpan FlushEvery = TimeSpan.FromMilliseconds(500);
     private readonly System.Collections.Concurrent.ConcurrentQueue<long> _closed = new();
     private readonly Closes _closes = new();
     private long _shipped;
@@ -48,26 +39,18 @@ internal sealed class HistoryShipper(ClusterNode node, NpgsqlDataSource database
         try
         {
             (long Seq, long Change)? mark = null;
-            var flushed = DateTimeOffset.MinValue;
-            var lastFlush = System.Diagnostics.Stopwatch.StartNew();
-            var everFlushed = false;
             while (!stoppingToken.IsCancellationRequested)
             {
                 try
                 {
                     mark ??= await ReadMarkAsync(stoppingToken);
                     var changes = await history.AnnotationChangesAsync(mark.Value.Change, Batch, stoppingToken); // first: see the summary
-                    if (!everFlushed || lastFlush.Elapsed >= FlushEvery)
-                    {
-                        flushed = await history.SettleAsync(stoppingToken); // before the read: what it commits is read below
-                        lastFlush.Restart();
-                        everFlushed = true;
-                    }
-
-                    // In seq order, and only up to the first message not settled by that flush: a lower seq than one already written
-                    // may still be on its way to the store. (Not a time filter in the query: it could pass over a lower seq whose
-                    // time is a hair later, and that one would never ship.)
-                    var cutoff = flushed - Settle;
+                    // In seq order, and only up to the first message older than the cutoff: seqs are taken under each session's own
+                    // lock, so a lower seq can reach the capture writer a moment after a higher one. The cutoff is taken before the read,
+                    // and the read flushes the writer first (all it was given is committed, however far behind it was), so every seq
+                    // below a message older than the cutoff is in what is read. (Not a time filter in the query: it could pass over a
+                    // lower seq whose time is a hair later, and that one would never ship.)
+                    var cutoff = DateTimeOffset.UtcNow - Settle;
                     var read = await history.FindAsync(new MessageQuery { AfterSeq = mark.Value.Seq, Descending = false, Limit = Batch }, stoppingToken);
                     var settled = read.FindIndex(m => m.At > cutoff);
                     var messages = settled < 0 ? read : read.GetRange(0, settled);
