@@ -41,6 +41,17 @@ internal static partial class ClusterComposition
             throw new InvalidOperationException($"Gateway:Cluster:SiloPort must be between 1 and 65535 (was {settings.SiloPort}).");
         }
 
+        if (settings.CallTimeoutSeconds is <= 0 or > 300)
+        {
+            throw new InvalidOperationException($"Gateway:Cluster:CallTimeoutSeconds must be above 0 and at most 300 (was {settings.CallTimeoutSeconds}).");
+        }
+
+        if (settings.EventQueueCapacity < 1 || settings.EventQueueBytes < 1)
+        {
+            throw new InvalidOperationException(
+                $"Gateway:Cluster:EventQueueCapacity and EventQueueBytes must be positive (were {settings.EventQueueCapacity} and {settings.EventQueueBytes}).");
+        }
+
         var postgres = builder.Configuration.GetConnectionString("Cluster");
         var redis = builder.Configuration.GetConnectionString("Redis");
         if (string.IsNullOrWhiteSpace(postgres) || string.IsNullOrWhiteSpace(redis))

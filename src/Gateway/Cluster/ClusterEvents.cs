@@ -47,7 +47,7 @@ internal sealed class ClusterEvents : BackgroundService, ITrafficObserver
         _logger = logger;
         _previewBytes = options.Value.Watch.MaxPreviewBytes;
         _channel = RedisChannel.Literal($"socket-gateway:{options.Value.Cluster.ClusterId}:events");
-        _queue = new ObserverSubscription("cluster", 16_384, 32L * 1024 * 1024);
+        _queue = new ObserverSubscription("cluster", options.Value.Cluster.EventQueueCapacity, options.Value.Cluster.EventQueueBytes);
         bus.Subscribe(this);
     }
 

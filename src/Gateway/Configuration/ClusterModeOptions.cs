@@ -23,4 +23,10 @@ public sealed class ClusterModeOptions
 
     /// <summary>The Orleans cluster id: nodes with the same one, on the same database, are one cluster.</summary>
     public string ClusterId { get; set; } = "socket-gateway";
+
+    /// <summary>This node's live events waiting to go to the others through Redis; past it (Redis slow or away) they are dropped and counted.</summary>
+    public int EventQueueCapacity { get; set; } = 16_384;
+
+    /// <summary>The payload bytes those events may hold (message previews).</summary>
+    public long EventQueueBytes { get; set; } = 32L * 1024 * 1024;
 }

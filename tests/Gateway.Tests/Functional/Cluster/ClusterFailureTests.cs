@@ -335,6 +335,11 @@ public sealed class ClusterFailureTests
             "--ConnectionStrings:Cluster=Host=127.0.0.1", "--ConnectionStrings:Redis=127.0.0.1:1"]);
         Assert.Equal(1, await badName.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         Assert.Contains(badName.Lines, l => l.Contains("Gateway:Cluster:NodeId 'no spaces please' is not a node name", StringComparison.Ordinal));
+
+        using var badQueue = GatewayProcess.Start([.. GatewayProcess.FreePorts, "--Gateway:Cluster:Enabled=true", "--Gateway:Cluster:NodeId=n1",
+            "--Gateway:Cluster:EventQueueCapacity=0", "--ConnectionStrings:Cluster=Host=127.0.0.1", "--ConnectionStrings:Redis=127.0.0.1:1"]);
+        Assert.Equal(1, await badQueue.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains(badQueue.Lines, l => l.Contains("Gateway:Cluster:EventQueueCapacity and EventQueueBytes must be positive", StringComparison.Ordinal));
     }
 
     /// <summary>Opens <paramref name="count"/> connections through the balancer and returns the nodes their sessions opened on.</summary>
