@@ -7,6 +7,7 @@ import { wireForms } from "./js/forms.js";
 import { initHeld, loadHeld, onHeld, onReleased } from "./js/held.js";
 import { showSessionTools, wireDownloads, wireReplay, wireSearch } from "./js/history.js";
 import { renderListenerCards } from "./js/listeners.js";
+import { renderNodes } from "./js/nodes.js";
 import { createSessionList } from "./js/sessions.js";
 import { wireComposer } from "./js/composer.js";
 import { buildMessage, fillPayload, showSummary, updateMessageMarks } from "./js/messages.js";
@@ -388,6 +389,7 @@ async function closeSelected(abort) {
 // read back from the store: every few seconds, when the session has more messages than this view was given,
 // the view is loaded again from REST, once per count (a store that lost some to the writer does not loop).
 const GAP_CHECK_TICKS = 5;
+const NODE_CHECK_TICKS = 2; // the cluster's nodes: every other poll (each asks every node)
 let gapTick = 0;
 let reloadedFor = -1;
 async function fillGaps() {
@@ -412,6 +414,7 @@ async function fillGaps() {
 
 async function poll() {
   if (++gapTick % GAP_CHECK_TICKS === 0) fillGaps();
+  if (gapTick % NODE_CHECK_TICKS === 1) api("/api/nodes").then((nodes) => renderNodes(nodes, $("nodes")), () => {});
   try {
     const [listeners, stats] = await Promise.all([api("/api/listeners"), api("/api/stats"), list.refresh()]);
     state.listeners = new Map(listeners.map((l) => [l.id, l]));

@@ -16,11 +16,11 @@ public sealed class ClusterChromiumFactAttribute : FactAttribute
     public ClusterChromiumFactAttribute() => Skip = ChromiumFactAttribute.SkipReason ?? GatewayCluster.SkipReason;
 }
 
-/// <summary>The dashboard on one node of a real cluster, following another node's session through a Redis outage.</summary>
+/// <summary>The dashboard on one node of a real cluster: its nodes and sockets, another node's session through a Redis outage, a node lost.</summary>
 public sealed class ClusterDashboardTests(ITestOutputHelper output)
 {
     [ClusterChromiumFact]
-    public async Task ADashboardOnOneNode_FillsWhatRedisLostFromRest_AndGoesOnLive()
+    public async Task ADashboardOnOneNode_ShowsTheNodes_FillsWhatRedisLostFromRest_AndShowsANodeLost()
     {
         await using var cluster = await GatewayCluster.StartAsync();
         var (n1, n2) = (cluster.Nodes[0], cluster.Nodes[1]);
@@ -32,6 +32,11 @@ public sealed class ClusterDashboardTests(ITestOutputHelper output)
             page.Console += (_, message) => output.WriteLine($"browser {message.Type}: {message.Text}");
             await page.GotoAsync(n1.Http.BaseAddress!.ToString());
             await Expect(page.Locator("#status")).ToHaveAttributeAsync("data-state", "connected", new() { Timeout = 10_000 });
+
+            // The cluster in the top bar, and each node's socket of the listener "tcp".
+            await Expect(page.Locator("#nodes .node-chip[data-state=active]")).ToHaveCountAsync(3, new() { Timeout = 10_000 });
+            await Expect(page.Locator("#nodes")).ToContainTextAsync("n2 · ");
+            await Expect(page.Locator("#listeners [data-listener-id=tcp] .listener-nodes")).ToHaveTextAsync("n1 listening · n2 listening · n3 listening");
 
             // n2's session, opened in n1's dashboard.
             using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
@@ -71,6 +76,11 @@ public sealed class ClusterDashboardTests(ITestOutputHelper output)
             await Timeouts.Eventually(async () => await n1.Http.GetStringAsync("/healthz").Within() == "Healthy" ? (object)true : null, "n1 healthy", TimeSpan.FromSeconds(30));
             await client.SendAsync("after the outage\n"u8.ToArray()).Within();
             await Expect(page.Locator("#messages")).ToContainTextAsync("after the outage", new() { Timeout = 15_000 });
+
+            // A node killed: its chip says so, and its socket of "tcp" is no longer listed.
+            cluster.Nodes[2].Process.KillHard();
+            await Expect(page.Locator("#nodes .node-chip[data-node=n3]")).ToHaveAttributeAsync("data-state", "lost", new() { Timeout = 25_000 });
+            await Expect(page.Locator("#listeners [data-listener-id=tcp] .listener-nodes")).ToHaveTextAsync("n1 listening · n2 listening", new() { Timeout = 10_000 });
         }
         finally
         {

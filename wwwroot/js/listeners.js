@@ -4,6 +4,7 @@ import { bytes } from "./format.js";
 import { buildFaultPanel } from "./faults.js";
 import { buildInterceptControls } from "./held.js";
 import { buildLayoutPanel } from "./layout.js";
+import { describeBindings } from "./nodes.js";
 import { buildRulePanel } from "./rules.js";
 
 export function renderListenerCards(listeners, host, context) {
@@ -32,6 +33,10 @@ export function renderListenerCards(listeners, host, context) {
     if (document.activeElement !== decodeAs) decodeAs.value = l.decodeAs ?? "";
     card.querySelector(".listener-stats").textContent =
       `${l.sessions} open · ${bytes(l.bytesIn)} in · ${bytes(l.bytesOut)} out` + (l.error ? ` · ${l.error}` : "");
+    const bound = card.querySelector(".listener-nodes");
+    bound.textContent = describeBindings(l);
+    bound.hidden = !bound.textContent;
+    bound.classList.toggle("warn", (l.nodes ?? []).some((b) => b.state !== "listening"));
     cards.push(card);
   }
   // Only when the set or order changed: moving a card out and back blurs whatever is focused in it, and
@@ -64,6 +69,8 @@ function buildListenerCard(id, listeners, host, { toast, encoding }) {
   head.append(left, actions);
   const tls = document.createElement("div"); tls.className = "listener-tls"; tls.hidden = true;
   const stats = document.createElement("div"); stats.className = "listener-stats";
+  const nodes = document.createElement("div"); nodes.className = "listener-nodes"; nodes.hidden = true;
+  nodes.title = "this listener's socket on each node of the cluster";
   const form = document.createElement("form"); form.className = "broadcast needs-operator";
   const input = document.createElement("input");
   input.placeholder = "broadcast to every open session (uses the composer's encoding)";
@@ -80,7 +87,7 @@ function buildListenerCard(id, listeners, host, { toast, encoding }) {
       input.value = "";
     } catch (err) { toast(err.message, true); }
   });
-  card.append(head, tls, stats, buildDecoderChooser(id, toast), form);
+  card.append(head, tls, stats, nodes, buildDecoderChooser(id, toast), form);
   const listener = listeners.get(id);
   card.append(buildRulePanel(id, !!listener?.upstream, toast));
   card.append(buildLayoutPanel(id, toast));
