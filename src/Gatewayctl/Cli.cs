@@ -40,6 +40,7 @@ internal static class Cli
         root.Subcommands.Add(Tail());
         root.Subcommands.Add(Sessions());
         root.Subcommands.Add(Listeners());
+        root.Subcommands.Add(Nodes());
         root.Subcommands.Add(Send());
         root.Subcommands.Add(Close());
         root.Subcommands.Add(Listen());
@@ -147,10 +148,14 @@ internal static class Cli
             }
 
             var sessions = await api.GetAsync("api/sessions" + (query.Count > 0 ? "?" + string.Join('&', query) : ""), cancellationToken);
-            Print(result, sessions, () => Format.Table(sessions,
+            (string, Func<JsonElement, string>)[] columns =
+            [
                 ("ID", s => Text(s, "id")), ("LISTENER", s => Text(s, "listenerId")), ("KIND", s => Text(s, "kind")),
                 ("PROTO", s => Text(s, "protocol")), ("REMOTE", s => Text(s, "remote")), ("STATE", s => Text(s, "state")),
-                ("IN", s => Text(s, "bytesIn")), ("OUT", s => Text(s, "bytesOut"))));
+                ("IN", s => Text(s, "bytesIn")), ("OUT", s => Text(s, "bytesOut")),
+            ];
+            var inCluster = sessions.EnumerateArray().Any(s => Text(s, "node").Length > 0);
+            Print(result, sessions, () => Format.Table(sessions, inCluster ? [.. columns, ("NODE", s => Text(s, "node"))] : columns));
             return ExitCodes.Ok;
         }));
         return command;
@@ -162,10 +167,33 @@ internal static class Cli
         command.SetAction((result, cancellationToken) => Run(result, async api =>
         {
             var listeners = await api.GetAsync("api/listeners", cancellationToken);
-            Print(result, listeners, () => Format.Table(listeners,
+            (string, Func<JsonElement, string>)[] columns =
+            [
                 ("ID", l => Text(l, "id")), ("PROTO", l => Text(l, "protocol")),
                 ("ADDRESS", l => Text(l, "path") is { Length: > 0 } path ? path : $"{Text(l, "address")}:{Text(l, "port")}"),
-                ("STATE", l => Text(l, "state")), ("OPEN", l => Text(l, "sessions")), ("UPSTREAM", l => Text(l, "upstream")), ("DECODER", l => Text(l, "decoder"))));
+                ("STATE", l => Text(l, "state")), ("OPEN", l => Text(l, "sessions")), ("UPSTREAM", l => Text(l, "upstream")), ("DECODER", l => Text(l, "decoder")),
+            ];
+
+            // In a cluster: each node's socket of it (node:state).
+            static string Bindings(JsonElement l) => l.TryGetProperty("nodes", out var nodes) && nodes.ValueKind == JsonValueKind.Array
+                ? string.Join(' ', nodes.EnumerateArray().Select(n => $"{Text(n, "node")}:{Text(n, "state")}"))
+                : "";
+            var inCluster = listeners.EnumerateArray().Any(l => Bindings(l).Length > 0);
+            Print(result, listeners, () => Format.Table(listeners, inCluster ? [.. columns, ("NODES", Bindings)] : columns));
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Nodes()
+    {
+        var command = new Command("nodes", "Lists the cluster's nodes (a gateway on its own is one node, local).");
+        command.SetAction((result, cancellationToken) => Run(result, async api =>
+        {
+            var nodes = await api.GetAsync("api/nodes", cancellationToken);
+            Print(result, nodes, () => Format.Table(nodes,
+                ("ID", n => Text(n, "id")), ("ADDRESS", n => Text(n, "address")), ("STATE", n => Text(n, "state")),
+                ("OPEN", n => Text(n, "sessionsOpen")), ("STARTED", n => Text(n, "startedAt")), ("LAST SEEN", n => Text(n, "lastSeen"))));
             return ExitCodes.Ok;
         }));
         return command;

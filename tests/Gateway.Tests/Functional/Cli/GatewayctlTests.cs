@@ -42,7 +42,11 @@ public sealed class GatewayctlTests
         Assert.True(code == 0, error);
         Assert.Equal(new byte[] { 0x00, 0x01, 0xff }, await client.ReceiveExactlyAsync(3));
 
+        (code, output, error) = await CliProcess.RunAsync(null, "--url", url, "nodes"); // a gateway on its own: one node, no NODE columns below
+        Assert.True(code == 0, error);
+        Assert.Equal(["local", "active"], output.Trim().Split('\n')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[..3].Where((_, i) => i != 1));
         (code, output, _) = await CliProcess.RunAsync(null, "--url", url, "sessions");
+        Assert.DoesNotContain("NODE", output.Split('\n')[0]);
         Assert.Equal(0, code);
         Assert.Matches($@"(?m)^{session.Id}\s+tcp\s+accepted\s+tcp\s+127\.0\.0\.1:\d+\s+open\s+5\s+8$", output);
         (code, output, _) = await CliProcess.RunAsync(null, "--url", url, "sessions", "--json");

@@ -55,6 +55,35 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
     }
 
     [ClusterFact]
+    public async Task Gatewayctl_OnOneNode_ListsTheNodes_AndEachSessionsAndSocketsNode()
+    {
+        var url = Cluster.Nodes[0].Http.BaseAddress!.ToString();
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(IPAddress.Parse(Cluster.Nodes[2].Address), Cluster.Nodes[2].TcpPort).Within();
+        var remote = client.LocalEndPoint!.ToString()!;
+        await Timeouts.Eventually(async () =>
+            (await Cluster.Nodes[0].Http.GetFromJsonAsync<JsonElement[]>("/api/sessions").Within())!.Any(s => s.GetProperty("remote").GetString() == remote) ? (object)true : null,
+            "n3's session listed on n1");
+
+        var (code, output, error) = await CliProcess.RunAsync(null, "--url", url, "nodes");
+        Assert.True(code == 0, error);
+        var rows = output.Trim().Split('\n');
+        Assert.StartsWith("ID", rows[0]);
+        Assert.Equal(["n1 127.0.0.11 active", "n2 127.0.0.12 active", "n3 127.0.0.13 active"],
+            rows[1..].Select(r => string.Join(' ', r.Split(' ', StringSplitOptions.RemoveEmptyEntries)[..3])));
+
+        (code, output, error) = await CliProcess.RunAsync(null, "--url", url, "sessions");
+        Assert.True(code == 0, error);
+        Assert.EndsWith("NODE", output.Split('\n')[0].TrimEnd());
+        Assert.Contains(output.Split('\n'), line => line.Contains(remote, StringComparison.Ordinal) && line.TrimEnd().EndsWith("n3", StringComparison.Ordinal));
+
+        (code, output, error) = await CliProcess.RunAsync(null, "--url", url, "listeners");
+        Assert.True(code == 0, error);
+        Assert.Contains(output.Split('\n'), line => line.StartsWith("tcp ", StringComparison.Ordinal)
+            && line.TrimEnd().EndsWith("n1:listening n2:listening n3:listening", StringComparison.Ordinal));
+    }
+
+    [ClusterFact]
     public async Task ASessionOnOneNode_IsListedEverywhere_AndInjectedIntoAndClosedFromTheOthers()
     {
         var owner = Cluster.Nodes[1];
