@@ -79,7 +79,7 @@ internal sealed class SessionHistory(DataPlane plane, ICaptureStore store, Captu
         var (open, closed) = SessionQuery.States(state, whenAbsent: "open");
         var count = CheckSessionLimit(limit ?? MaxPage);
         var byId = await GatherAsync(listenerId, open, closed,
-            () => store.ListSessionsAsync(listenerId, closedOnly: true, afterId, count, cancellationToken), cancellationToken).ConfigureAwait(false);
+            () => store.ListSessionsAsync(listenerId, closedOnly: true, afterId, count, cancellationToken), flushed: false, cancellationToken).ConfigureAwait(false);
         var ordered = byId.Values.Where(s => afterId is null || s.Id > afterId).OrderBy(s => s.Id);
         return await WithAnnotationsAsync(afterId is null ? ordered.TakeLast(count).ToList() : ordered.Take(count).ToList(), cancellationToken).ConfigureAwait(false);
     }
@@ -91,15 +91,17 @@ internal sealed class SessionHistory(DataPlane plane, ICaptureStore store, Captu
     public async Task<(List<SessionInfo> Page, string? NextCursor)> QuerySessionsAsync(SessionQuery query, CancellationToken cancellationToken)
     {
         CheckSessionLimit(query.Limit);
+        var flushed = false;
         if (query.Text is { } text)
         {
             // Sessions held in memory are matched against their messages' stored summaries here (the SQL matches stored rows itself).
             await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            flushed = true;
             query = query with { SummaryMatches = await store.SessionsWithSummaryAsync(text, cancellationToken).ConfigureAwait(false) };
         }
 
         var byId = await GatherAsync(query.ListenerId, query.Open, query.Closed,
-            () => store.QueryClosedSessionsAsync(query, cancellationToken), cancellationToken).ConfigureAwait(false);
+            () => store.QueryClosedSessionsAsync(query, cancellationToken), flushed, cancellationToken).ConfigureAwait(false);
         var sort = query.Sort;
         var candidates = await WithAnnotationsAsync(byId.Values.Where(s => (s.State == SessionState.Open ? query.Open : query.Closed) && query.IsAfterCursor(s)).ToList(), cancellationToken)
             .ConfigureAwait(false);
@@ -117,15 +119,20 @@ internal sealed class SessionHistory(DataPlane plane, ICaptureStore store, Captu
 
     /// <summary>
     /// Sessions by id from wherever they are: closed ones from the store (<paramref name="stored"/>, after a
-    /// flush) and from memory (listeners that capture nothing), open ones live; a live session wins over a
-    /// stored row of itself.
+    /// flush unless the caller just <paramref name="flushed"/>) and from memory (listeners that capture
+    /// nothing), open ones live; a live session wins over a stored row of itself.
     /// </summary>
-    private async Task<Dictionary<long, SessionInfo>> GatherAsync(string? listenerId, bool open, bool closed, Func<Task<List<SessionInfo>>> stored, CancellationToken cancellationToken)
+    private async Task<Dictionary<long, SessionInfo>> GatherAsync(string? listenerId, bool open, bool closed, Func<Task<List<SessionInfo>>> stored, bool flushed,
+        CancellationToken cancellationToken)
     {
         var byId = new Dictionary<long, SessionInfo>();
         if (closed)
         {
-            await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            if (!flushed)
+            {
+                await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             foreach (var session in await stored().ConfigureAwait(false))
             {
                 byId[session.Id] = session;
