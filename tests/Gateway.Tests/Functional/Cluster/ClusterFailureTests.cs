@@ -173,22 +173,19 @@ public sealed class ClusterFailureTests
     }
 
     /// <summary>A session's state in PostgreSQL's shared history, straight from the database (null before it is shipped).</summary>
-    private static async Task<string?> SharedStateAsync(GatewayCluster cluster, long sessionId)
-    {
-        await using var connection = new Npgsql.NpgsqlConnection(cluster.Postgres.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new Npgsql.NpgsqlCommand("SELECT state FROM history_sessions WHERE id = @id", connection);
-        command.Parameters.AddWithValue("id", sessionId);
-        return await command.ExecuteScalarAsync() as string;
-    }
+    private static Task<string?> SharedStateAsync(GatewayCluster cluster, long sessionId) =>
+        SharedTextAsync(cluster, "SELECT state FROM history_sessions WHERE id = @key", sessionId);
 
     /// <summary>The note marked on a message in PostgreSQL's shared history, straight from the database.</summary>
-    private static async Task<string?> SharedNoteAsync(GatewayCluster cluster, long seq)
+    private static Task<string?> SharedNoteAsync(GatewayCluster cluster, long seq) =>
+        SharedTextAsync(cluster, "SELECT info->'annotations'->>'note' FROM history_messages WHERE seq = @key", seq);
+
+    private static async Task<string?> SharedTextAsync(GatewayCluster cluster, string sql, long key)
     {
         await using var connection = new Npgsql.NpgsqlConnection(cluster.Postgres.ConnectionString);
         await connection.OpenAsync();
-        await using var command = new Npgsql.NpgsqlCommand("SELECT info->'annotations'->>'note' FROM history_messages WHERE seq = @seq", connection);
-        command.Parameters.AddWithValue("seq", seq);
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        command.Parameters.AddWithValue("key", key);
         return await command.ExecuteScalarAsync() as string;
     }
 
