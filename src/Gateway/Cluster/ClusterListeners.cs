@@ -146,15 +146,23 @@ internal sealed partial class ClusterListeners(ClusterNode node, NpgsqlDataSourc
     {
         var mine = listeners.Listeners.Select(l => l.Snapshot()).ToArray();
         var byNode = new Dictionary<string, ListenerInfo[]> { [node.Id!] = mine };
-        foreach (var id in Others())
+        // Asked together: a node that does not answer costs one call timeout, not one per node.
+        var others = await Task.WhenAll(Others().Select(async id =>
         {
             try
             {
-                byNode[id] = await view.ListenersAsync(id);
+                return (Id: id, Listeners: await view.ListenersAsync(id));
             }
             catch (CommandException)
             {
-                // Shown as not answering.
+                return (Id: id, Listeners: (ListenerInfo[]?)null); // left out: not answering
+            }
+        }));
+        foreach (var (id, theirs) in others)
+        {
+            if (theirs is not null)
+            {
+                byNode[id] = theirs;
             }
         }
 
