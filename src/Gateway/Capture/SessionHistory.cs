@@ -167,11 +167,11 @@ internal sealed class SessionHistory(DataPlane plane, ICaptureStore store, Captu
         return await FindAsync(new MessageQuery { SessionId = sessionId, AfterSeq = afterSeq, Limit = count }, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Searches every captured message; see <see cref="MessageQuery"/>.</summary>
     /// <summary>Marks changed after <paramref name="afterChange"/> (the cluster's shipper reads them).</summary>
     public Task<List<AnnotationChange>> AnnotationChangesAsync(long afterChange, int limit, CancellationToken cancellationToken) =>
         store.AnnotationChangesAsync(afterChange, limit, cancellationToken);
 
+    /// <summary>Searches every captured message; see <see cref="MessageQuery"/>.</summary>
     public async Task<List<MessageInfo>> FindAsync(MessageQuery query, CancellationToken cancellationToken)
     {
         CheckLimit(query.Limit);
