@@ -13,8 +13,8 @@ namespace Gateway.Cluster;
 /// or not at all, so after a crash, or an outage of PostgreSQL, shipping resumes after the last committed
 /// message, with no gap and no duplicate. Sessions go with their messages, and again when they close.
 /// Marks (annotations) go with what they mark; those changed later follow from the store's list of changes,
-/// after their own high-water mark, committed in the same transaction: read before the messages and sessions
-/// of a round and applied after them, so a row shipped in that round never carries older marks than it keeps.
+/// after their own high-water mark, committed in the same transaction. A round reads the changes before its
+/// messages and sessions and applies them first, so no row's marks in PostgreSQL ever go back to older ones.
 /// </summary>
 internal sealed class HistoryShipper(ClusterNode node, NpgsqlDataSource database, SessionHistory history, TrafficEventBus bus, ILogger<HistoryShipper> logger)
     : BackgroundService
@@ -119,6 +119,20 @@ internal sealed class HistoryShipper(ClusterNode node, NpgsqlDataSource database
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        // Marks first: rows shipped before get them as they were read; rows this round ships (below) were read after them, with newer ones.
+        foreach (var change in changes)
+        {
+            await using var marks = new NpgsqlCommand(change.Seq == 0
+                ? "UPDATE history_sessions SET info = jsonb_set(info, '{annotations}', @marks::jsonb) WHERE id = @session"
+                : "UPDATE history_messages SET info = jsonb_set(info, '{annotations}', @marks::jsonb) WHERE seq = @seq AND session_id = @session", connection, transaction);
+            marks.Parameters.AddWithValue("marks", JsonSerializer.Serialize(change.Annotations, ClusterJson.Options));
+            marks.Parameters.AddWithValue("session", change.SessionId);
+            marks.Parameters.AddWithValue("seq", change.Seq);
+            await marks.ExecuteNonQueryAsync(cancellationToken);
+            mark.Change = change.Change;
+        }
+
         foreach (var session in sessions)
         {
             await using var upsert = new NpgsqlCommand("""
@@ -159,19 +173,6 @@ internal sealed class HistoryShipper(ClusterNode node, NpgsqlDataSource database
             }
 
             mark.Seq = messages[^1].Seq;
-        }
-
-        foreach (var change in changes)
-        {
-            // A row not shipped yet takes its marks as they are when it ships (read after this change was).
-            await using var marks = new NpgsqlCommand(change.Seq == 0
-                ? "UPDATE history_sessions SET info = jsonb_set(info, '{annotations}', @marks::jsonb) WHERE id = @session"
-                : "UPDATE history_messages SET info = jsonb_set(info, '{annotations}', @marks::jsonb) WHERE seq = @seq AND session_id = @session", connection, transaction);
-            marks.Parameters.AddWithValue("marks", JsonSerializer.Serialize(change.Annotations, ClusterJson.Options));
-            marks.Parameters.AddWithValue("session", change.SessionId);
-            marks.Parameters.AddWithValue("seq", change.Seq);
-            await marks.ExecuteNonQueryAsync(cancellationToken);
-            mark.Change = change.Change;
         }
 
         await using (var commit = new NpgsqlCommand("""
