@@ -14,7 +14,7 @@ namespace Gateway.Cluster;
 /// <see cref="INodeGrain"/>. A call the owner does not answer within <c>Gateway:Cluster:CallTimeoutSeconds</c>
 /// (or that has no owner left) fails with a 503 problem naming the node; it never hangs.
 /// </summary>
-internal sealed class ClusterView(ClusterNode node, IGrainFactory grains, IClusterMembershipService membership, NpgsqlDataSource database,
+internal sealed partial class ClusterView(ClusterNode node, IGrainFactory grains, IClusterMembershipService membership, NpgsqlDataSource database,
     SessionHistory history, IOptions<GatewayOptions> options, ClusterEvents events, ClusterHistory shared)
 {
     /// <summary>Sessions of dead nodes, closed "node lost" here.</summary>
@@ -234,60 +234,6 @@ internal sealed class ClusterView(ClusterNode node, IGrainFactory grains, IClust
         }
     }
 
-    /// <summary>Every node that ever joined: its state in the membership, its open sessions when it answers.</summary>
-    public async Task<List<NodeInfo>> NodesAsync(CancellationToken cancellationToken)
-    {
-        List<NodeRow> rows;
-        try
-        {
-            rows = await ReadNodesAsync(cancellationToken);
-        }
-        catch (NpgsqlException) when (_lastRows.Count > 0)
-        {
-            rows = _lastRows; // PostgreSQL is away: the nodes as last read, their states from the membership this node holds
-        }
-
-        var members = membership.CurrentSnapshot.Members.Values.ToList();
-        // Asked together: a node that does not answer costs one call timeout, not one per node.
-        var nodes = await Task.WhenAll(rows.OrderBy(r => r.Id, StringComparer.Ordinal).Select(async row =>
-        {
-            var member = members.Where(m => m.Name == row.Id).OrderByDescending(m => m.SiloAddress.Generation).FirstOrDefault();
-            var state = member is null || member.Status == SiloStatus.Dead ? "lost" : member.Status.ToString().ToLowerInvariant();
-            int? open = null;
-            if (state == "active")
-            {
-                try
-                {
-                    open = (int)(await CallAsync(row.Id, g => g.Describe())).Value;
-                }
-                catch (CommandException)
-                {
-                    state = "unreachable";
-                }
-            }
-
-            return new NodeInfo(row.Id, row.Address, state, open ?? 0, row.StartedAt, row.LastSeen, row.Number);
-        }));
-        return [.. nodes];
-    }
-
-    /// <summary>The ids of the nodes whose silos are active now.</summary>
-    public IReadOnlyList<string> ActiveNodes() =>
-        membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.Name).Distinct().ToList();
-
-    /// <summary>Reads which node has which number again (when nodes join; a failure keeps what is known).</summary>
-    public async Task RefreshNamesAsync()
-    {
-        try
-        {
-            _names = (await ReadNodesAsync(CancellationToken.None)).ToDictionary(r => r.Number, r => r.Id);
-        }
-        catch (NpgsqlException)
-        {
-            // PostgreSQL is away: the names known so far still hold (numbers never change hands).
-        }
-    }
-
     private async Task<string> OwnerOfAsync(long sessionId)
     {
         var number = ClusterNode.OwnerOf(sessionId);
@@ -329,49 +275,4 @@ internal sealed class ClusterView(ClusterNode node, IGrainFactory grains, IClust
         reply.Status == StatusCodes.Status200OK ? reply : throw new CommandException(reply.Status, reply.Title ?? "Refused", reply.Detail ?? "Refused by the node that owns it.");
 
     private RemoteActor Remote(Actor actor) => new($"{actor.Via} on node {node.Id}", actor.KeyName, actor.Role, actor.RemoteIp);
-
-    private volatile List<NodeRow> _lastRows = [];
-
-    /// <summary>The registered nodes; a connection the pool kept from before a database restart is broken, so one failure is tried again.</summary>
-    private async Task<List<NodeRow>> ReadNodesAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            return _lastRows = await ReadNodesOnceAsync(cancellationToken);
-        }
-        catch (NpgsqlException)
-        {
-            return _lastRows = await ReadNodesOnceAsync(cancellationToken);
-        }
-    }
-
-    private async Task<List<NodeRow>> ReadNodesOnceAsync(CancellationToken cancellationToken)
-    {
-        await using var command = database.CreateCommand("""
-            SELECT n.id, n.number, n.address, n.started_at, GREATEST(n.last_seen, COALESCE(MAX(m.i_am_alive_time), n.last_seen))
-            FROM gateway_nodes n LEFT JOIN orleans_membership m ON m.silo_name = n.id AND m.deployment_id = @cluster
-            GROUP BY n.id, n.number, n.address, n.started_at, n.last_seen
-            """);
-        command.Parameters.AddWithValue("cluster", _clusterId);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var rows = new List<NodeRow>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            rows.Add(new NodeRow(reader.GetString(0), reader.GetInt32(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetFieldValue<DateTimeOffset>(4)));
-        }
-
-        return rows;
-    }
-
-    private sealed record NodeRow(string Id, int Number, string Address, DateTimeOffset StartedAt, DateTimeOffset LastSeen);
 }
-
-/// <summary>A node of the cluster (<c>GET /api/nodes</c>).</summary>
-/// <param name="Id">Its <c>Gateway:Cluster:NodeId</c>.</param>
-/// <param name="Address">The address it advertises.</param>
-/// <param name="State">active, joining, shuttingdown, stopping, lost (its silo is dead or gone) or unreachable (active, but not answering).</param>
-/// <param name="SessionsOpen">Its open sessions (0 when it does not answer).</param>
-/// <param name="StartedAt">When it last started.</param>
-/// <param name="LastSeen">Its last sign of life in the membership table.</param>
-/// <param name="Number">Its number in the cluster: the session ids it issues are this number modulo 64.</param>
-public sealed record NodeInfo(string Id, string Address, string State, int SessionsOpen, DateTimeOffset StartedAt, DateTimeOffset LastSeen, int Number);
