@@ -39,6 +39,7 @@ const state = {
   hub: null,
   renderQueued: false,
   layout: null,                // the selected session reads with its listener's Kaitai layout: Promise of its decoder
+  nodes: null,                 // in a cluster: {count, open} of the active nodes, as /api/nodes last said
 };
 
 // ---------- toasts & status ----------
@@ -350,13 +351,15 @@ async function fillGaps() {
 
 async function poll() {
   if (++gapTick % GAP_CHECK_TICKS === 0) fillGaps();
-  if (gapTick % NODE_CHECK_TICKS === 1) api("/api/nodes").then((nodes) => renderNodes(nodes, $("nodes")), () => {});
+  if (gapTick % NODE_CHECK_TICKS === 1) api("/api/nodes").then((nodes) => { state.nodes = renderNodes(nodes, $("nodes")); }, () => {});
   try {
     const [listeners, stats] = await Promise.all([api("/api/listeners"), api("/api/stats"), list.refresh()]);
     state.listeners = new Map(listeners.map((l) => [l.id, l]));
     renderListeners();
     if (state.selected !== null && state.sessions.has(state.selected)) renderSessionHead();
-    $("stat-open").textContent = stats.sessionsOpen;
+    // In a cluster, the open sessions of every node (as the nodes last said); this node's own in the title.
+    $("stat-open").textContent = state.nodes ? state.nodes.open : stats.sessionsOpen;
+    $("stat-open").parentElement.title = state.nodes ? `open on the ${state.nodes.count} nodes; ${stats.sessionsOpen} on this one` : "";
     $("stat-total").textContent = stats.sessionsTotal;
     $("stat-in").textContent = bytes(stats.bytesIn);
     $("stat-out").textContent = bytes(stats.bytesOut);

@@ -48,6 +48,7 @@ public sealed class ClusterDashboardTests(ITestOutputHelper output)
                     .Where(s => s.GetProperty("remote").GetString() == remote).Select(s => (object)s.GetProperty("id").GetInt64()).FirstOrDefault(), "n2's session");
             var row = page.Locator($"#sessions tr[data-session-id='{id}']");
             await Expect(row).ToContainTextAsync("n2", new() { Timeout = 10_000 });
+            await Expect(page.Locator("#stat-open")).Not.ToHaveTextAsync("0", new() { Timeout = 10_000 }); // n2's session counts in n1's header
             await row.ClickAsync();
             await Expect(page.Locator("#messages .msg.in")).ToHaveCountAsync(1, new() { Timeout = 10_000 });
 

@@ -2,11 +2,11 @@
 // node stands out. A gateway on its own lists itself as "local" and shows nothing here.
 import { time } from "./format.js";
 
-/** Draws the nodes into host (hidden for a single gateway). */
+/** Draws the nodes into host (hidden for a single gateway); returns {count, open} of the active ones, or null for a single gateway. */
 export function renderNodes(nodes, host) {
   const cluster = nodes.length > 1 || nodes.some((n) => n.id !== "local");
   host.hidden = !cluster;
-  if (!cluster) return;
+  if (!cluster) return null;
   host.replaceChildren(...nodes.map((n) => {
     const chip = document.createElement("span");
     chip.className = "node-chip";
@@ -16,6 +16,8 @@ export function renderNodes(nodes, host) {
     chip.title = `node ${n.id} at ${n.address}: ${n.state}, ${n.sessionsOpen} open sessions; started ${time(n.startedAt)}, last seen ${time(n.lastSeen)}`;
     return chip;
   }));
+  const active = nodes.filter((n) => n.state === "active");
+  return { count: active.length, open: active.reduce((sum, n) => sum + n.sessionsOpen, 0) };
 }
 
 /** A cluster listener's socket on each node, as one line: "n1 listening · n2 failed (why)"; empty on a single gateway. */
