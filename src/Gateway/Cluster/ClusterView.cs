@@ -80,22 +80,20 @@ internal sealed partial class ClusterView(ClusterNode node, IGrainFactory grains
     public async Task ApplyListenerSettingsAsync(string nodeId, string listenerId, string settingsJson, long version) =>
         Check(await CallAsync(nodeId, g => g.ApplyListenerSettings(listenerId, settingsJson, version)));
 
-    public async Task<Listeners.ListenerInfo[]> ListenersAsync(string nodeId) =>
-        JsonSerializer.Deserialize<Listeners.ListenerInfo[]>(Check(await CallAsync(nodeId, g => g.Listeners())).Json!, ClusterJson.Options)!;
+    public Task<Listeners.ListenerInfo[]> ListenersAsync(string nodeId) => AskAsync<Listeners.ListenerInfo[]>(nodeId, g => g.Listeners());
 
     /// <summary>Marks another node's session or message, in that node's store (where its history is).</summary>
     public async Task<Capture.Annotations?> AnnotateAsync(long sessionId, long? seq, Capture.AnnotationsRequest request)
     {
         var owner = await OwnerOfAsync(sessionId);
         var json = JsonSerializer.Serialize(request, ClusterJson.Options);
-        return JsonSerializer.Deserialize<Capture.Annotations?>(Check(await CallAsync(owner, g => g.Annotate(sessionId, seq ?? 0, json))).Json!, ClusterJson.Options);
+        return await AskAsync<Capture.Annotations?>(owner, g => g.Annotate(sessionId, seq ?? 0, json));
     }
 
     /// <summary>Every active node's held messages, oldest first.</summary>
     public async Task<IReadOnlyList<Intercept.HeldInfo>> HeldAsync()
     {
-        var lists = await Task.WhenAll(ActiveNodes().Select(async id =>
-            JsonSerializer.Deserialize<List<Intercept.HeldInfo>>(Check(await CallAsync(id, g => g.Held(0))).Json!, ClusterJson.Options)!));
+        var lists = await Task.WhenAll(ActiveNodes().Select(id => AskAsync<List<Intercept.HeldInfo>>(id, g => g.Held(0))));
         return lists.SelectMany(l => l).OrderBy(h => h.At).ThenBy(h => h.Id).ToList();
     }
 
@@ -103,28 +101,26 @@ internal sealed partial class ClusterView(ClusterNode node, IGrainFactory grains
     public async Task<Intercept.HeldInfo> HeldAsync(long heldId)
     {
         var owner = await OwnerOfAsync(heldId);
-        return JsonSerializer.Deserialize<Intercept.HeldInfo>(Check(await CallAsync(owner, g => g.Held(heldId))).Json!, ClusterJson.Options)!;
+        return await AskAsync<Intercept.HeldInfo>(owner, g => g.Held(heldId));
     }
 
     public async Task<Intercept.HeldReleasedInfo> DecideHeldAsync(long heldId, bool forward, string? data, string? encoding, Actor actor)
     {
         var owner = await OwnerOfAsync(heldId);
-        return JsonSerializer.Deserialize<Intercept.HeldReleasedInfo>(
-            Check(await CallAsync(owner, g => g.DecideHeld(heldId, forward, data, encoding, Remote(actor)))).Json!, ClusterJson.Options)!;
+        return await AskAsync<Intercept.HeldReleasedInfo>(owner, g => g.DecideHeld(heldId, forward, data, encoding, Remote(actor)));
     }
 
     /// <summary>A broadcast to a listener's sessions on every active node: the totals of all.</summary>
     public async Task<BroadcastResult> BroadcastAsync(string listenerId, string? data, string? encoding, Actor actor)
     {
-        var results = await Task.WhenAll(ActiveNodes().Select(async id =>
-            JsonSerializer.Deserialize<BroadcastResult>(Check(await CallAsync(id, g => g.Broadcast(listenerId, data, encoding, Remote(actor)))).Json!, ClusterJson.Options)!));
+        var results = await Task.WhenAll(ActiveNodes().Select(id => AskAsync<BroadcastResult>(id, g => g.Broadcast(listenerId, data, encoding, Remote(actor)))));
         return new BroadcastResult(results.Sum(r => r.Sessions), results.Sum(r => r.Bytes));
     }
 
     public async Task<Api.DecoderRequest> DecoderAsync(long sessionId, bool set, string? decoder, string? decodeAs)
     {
         var owner = await OwnerOfAsync(sessionId);
-        return JsonSerializer.Deserialize<Api.DecoderRequest>(Check(await CallAsync(owner, g => g.Decoder(sessionId, set, decoder, decodeAs))).Json!, ClusterJson.Options)!;
+        return await AskAsync<Api.DecoderRequest>(owner, g => g.Decoder(sessionId, set, decoder, decodeAs));
     }
 
     /// <summary>Replays another node's session on that node (its store holds the messages); the new outbound session is that node's.</summary>
@@ -132,23 +128,14 @@ internal sealed partial class ClusterView(ClusterNode node, IGrainFactory grains
     {
         var owner = await OwnerOfAsync(sessionId);
         var json = JsonSerializer.Serialize(request, ClusterJson.Options);
-        return JsonSerializer.Deserialize<SessionInfo>(Check(await CallAsync(owner, g => g.Replay(sessionId, json, Remote(actor)))).Json!, ClusterJson.Options)!;
+        return await AskAsync<SessionInfo>(owner, g => g.Replay(sessionId, json, Remote(actor)));
     }
 
     /// <summary>A session's capture.json or pcapng, made by its node.</summary>
     public async Task<byte[]> ExportAsync(long sessionId, string format)
     {
         var owner = await OwnerOfAsync(sessionId);
-        NodeExport export;
-        try
-        {
-            export = await grains.GetGrain<INodeGrain>(owner).Export(sessionId, format).WaitAsync(_timeout * 4);
-        }
-        catch (Exception ex) when (ex is not CommandException)
-        {
-            throw CommandException.Unavailable($"Node '{owner}', which owns it, is unavailable: its session's export needs it ({ex.GetBaseException().Message.Split(". ")[0]}).");
-        }
-
+        var export = await CallAsync(owner, g => g.Export(sessionId, format), _timeout * 4); // a whole export takes longer than a command
         Check(export.Reply);
         return export.Bytes!;
     }
@@ -156,13 +143,13 @@ internal sealed partial class ClusterView(ClusterNode node, IGrainFactory grains
     public async Task<List<MessageInfo>> FindMessagesAsync(long sessionId, string queryString)
     {
         var owner = await OwnerOfAsync(sessionId);
-        return JsonSerializer.Deserialize<List<MessageInfo>>(Check(await CallAsync(owner, g => g.FindMessages(queryString))).Json!, ClusterJson.Options)!;
+        return await AskAsync<List<MessageInfo>>(owner, g => g.FindMessages(queryString));
     }
 
     public async Task<List<MessageInfo>> SessionMessagesAsync(long sessionId, long? afterSeq, int? limit)
     {
         var owner = await OwnerOfAsync(sessionId);
-        return JsonSerializer.Deserialize<List<MessageInfo>>(Check(await CallAsync(owner, g => g.SessionMessages(sessionId, afterSeq, limit))).Json!, ClusterJson.Options)!;
+        return await AskAsync<List<MessageInfo>>(owner, g => g.SessionMessages(sessionId, afterSeq, limit));
     }
 
     /// <summary>
@@ -249,15 +236,21 @@ internal sealed partial class ClusterView(ClusterNode node, IGrainFactory grains
         return name;
     }
 
-    private async Task<NodeReply> CallAsync(string nodeId, Func<INodeGrain, Task<NodeReply>> call)
+    /// <summary>A node's answer, deserialized; its refusal thrown as the API's.</summary>
+    private async Task<T> AskAsync<T>(string nodeId, Func<INodeGrain, Task<NodeReply>> call) =>
+        JsonSerializer.Deserialize<T>(Check(await CallAsync(nodeId, call)).Json!, ClusterJson.Options)!;
+
+    /// <summary>Calls a node's grain; a node that does not answer within the timeout, or is gone, is a 503 naming it.</summary>
+    private async Task<T> CallAsync<T>(string nodeId, Func<INodeGrain, Task<T>> call, TimeSpan? timeout = null)
     {
+        var within = timeout ?? _timeout;
         try
         {
-            return await call(grains.GetGrain<INodeGrain>(nodeId)).WaitAsync(_timeout);
+            return await call(grains.GetGrain<INodeGrain>(nodeId)).WaitAsync(within);
         }
         catch (TimeoutException)
         {
-            throw CommandException.Unavailable($"Node '{nodeId}', which owns it, did not answer within {_timeout.TotalSeconds:0.#} s.");
+            throw CommandException.Unavailable($"Node '{nodeId}', which owns it, did not answer within {within.TotalSeconds:0.#} s.");
         }
         catch (Exception ex) when (ex is not CommandException)
         {

@@ -75,6 +75,9 @@ public interface INodeGrain : IGrainWithStringKey
 public sealed record NodeReply([property: Id(0)] int Status, [property: Id(1)] string? Title, [property: Id(2)] string? Detail, [property: Id(3)] string? Json, [property: Id(4)] long Value)
 {
     public static NodeReply Ok(string? json = null, long value = 0) => new(200, null, null, json, value);
+
+    /// <summary>200 with <paramref name="value"/> as the API's JSON.</summary>
+    public static NodeReply Of<T>(T value) => Ok(JsonSerializer.Serialize(value, ClusterJson.Options));
 }
 
 /// <summary>An export made by the session's node: the bytes, or the API's refusal.</summary>
@@ -130,18 +133,16 @@ internal sealed class NodeGrain(DataPlane plane, SessionHistory history, Session
     {
         var request = JsonSerializer.Deserialize<Capture.AnnotationsRequest>(requestJson, ClusterJson.Options)!;
         var saved = await history.AnnotateAsync(id, seq == 0 ? null : seq, request, CancellationToken.None);
-        return NodeReply.Ok(JsonSerializer.Serialize(saved, ClusterJson.Options));
+        return NodeReply.Of(saved);
     });
 
-    public Task<NodeReply> Held(long id) => Answer(() => Task.FromResult(NodeReply.Ok(id > 0
-        ? JsonSerializer.Serialize(plane.Held.Get(id), ClusterJson.Options)
-        : JsonSerializer.Serialize(plane.Held.List(), ClusterJson.Options))));
+    public Task<NodeReply> Held(long id) => Answer(() => Task.FromResult(id > 0 ? NodeReply.Of(plane.Held.Get(id)) : NodeReply.Of(plane.Held.List())));
 
     public Task<NodeReply> DecideHeld(long id, bool forward, string? data, string? encoding, RemoteActor actor) => Answer(() =>
-        Task.FromResult(NodeReply.Ok(JsonSerializer.Serialize(forward ? intercept.Forward(id, data, encoding, ActorOf(actor)) : intercept.Drop(id, ActorOf(actor)), ClusterJson.Options))));
+        Task.FromResult(NodeReply.Of(forward ? intercept.Forward(id, data, encoding, ActorOf(actor)) : intercept.Drop(id, ActorOf(actor)))));
 
     public Task<NodeReply> Broadcast(string listenerId, string? data, string? encoding, RemoteActor actor) => Answer(() =>
-        Task.FromResult(NodeReply.Ok(JsonSerializer.Serialize(commands.Broadcast(listenerId, data, encoding, ActorOf(actor)), ClusterJson.Options))));
+        Task.FromResult(NodeReply.Of(commands.Broadcast(listenerId, data, encoding, ActorOf(actor)))));
 
     public Task<NodeReply> Decoder(long id, bool set, string? decoder, string? decodeAs) => Answer(async () =>
     {
@@ -151,14 +152,14 @@ internal sealed class NodeGrain(DataPlane plane, SessionHistory history, Session
             decoders.Set(id, decoder, decodeAs);
         }
 
-        return NodeReply.Ok(JsonSerializer.Serialize(Api.DecoderRequest.Of(decoders.Of(id)), ClusterJson.Options));
+        return NodeReply.Of(Api.DecoderRequest.Of(decoders.Of(id)));
     });
 
     public Task<NodeReply> Replay(long id, string requestJson, RemoteActor actor) => Answer(async () =>
     {
         var request = JsonSerializer.Deserialize<Capture.ReplayRequest>(requestJson, ClusterJson.Options)!;
         var session = await replayer.StartAsync(id, request, ActorOf(actor), CancellationToken.None);
-        return NodeReply.Ok(JsonSerializer.Serialize(session.Snapshot(), ClusterJson.Options));
+        return NodeReply.Of(session.Snapshot());
     });
 
     /// <summary>An export another node asks for travels whole in one reply; past this, it is refused with the node to ask instead.</summary>
@@ -191,12 +192,12 @@ internal sealed class NodeGrain(DataPlane plane, SessionHistory history, Session
     }
 
     public Task<NodeReply> Listeners() =>
-        Task.FromResult(NodeReply.Ok(JsonSerializer.Serialize(listeners.Listeners.Select(l => l.Snapshot()).ToArray(), ClusterJson.Options)));
+        Task.FromResult(NodeReply.Of(listeners.Listeners.Select(l => l.Snapshot()).ToArray()));
 
     public Task<NodeReply> AddListener(string requestJson, RemoteActor actor) => Answer(async () =>
     {
         var request = JsonSerializer.Deserialize<Api.CreateListenerRequest>(requestJson, ClusterJson.Options)!;
-        return NodeReply.Ok(JsonSerializer.Serialize((await clusterListeners.AddHereAsync(request, ActorOf(actor))).Snapshot(), ClusterJson.Options));
+        return NodeReply.Of((await clusterListeners.AddHereAsync(request, ActorOf(actor))).Snapshot());
     });
 
     public Task<NodeReply> RemoveListener(string id, RemoteActor actor) => Answer(async () =>
@@ -216,7 +217,7 @@ internal sealed class NodeGrain(DataPlane plane, SessionHistory history, Session
     public Task<NodeReply> Describe() => Task.FromResult(NodeReply.Ok(value: plane.Sessions.OpenCount));
 
     public Task<NodeReply> Session(long id) => Answer(async () =>
-        NodeReply.Ok(JsonSerializer.Serialize(await history.GetSessionAsync(id, CancellationToken.None), ClusterJson.Options)));
+        NodeReply.Of(await history.GetSessionAsync(id, CancellationToken.None)));
 
     public Task<NodeReply> Query(string queryString) => Answer(async () =>
     {
@@ -226,10 +227,10 @@ internal sealed class NodeGrain(DataPlane plane, SessionHistory history, Session
     });
 
     public Task<NodeReply> FindMessages(string queryString) => Answer(async () =>
-        NodeReply.Ok(JsonSerializer.Serialize(await history.FindAsync(Api.MessageEndpoints.QueryFrom(queryString), CancellationToken.None), ClusterJson.Options)));
+        NodeReply.Of(await history.FindAsync(Api.MessageEndpoints.QueryFrom(queryString), CancellationToken.None)));
 
     public Task<NodeReply> SessionMessages(long id, long? afterSeq, int? limit) => Answer(async () =>
-        NodeReply.Ok(JsonSerializer.Serialize(await history.SessionMessagesAsync(id, afterSeq, limit, CancellationToken.None), ClusterJson.Options)));
+        NodeReply.Of(await history.SessionMessagesAsync(id, afterSeq, limit, CancellationToken.None)));
 
     public Task<NodeReply> Send(long id, string? data, string? encoding, string? target, RemoteActor actor) => Answer(() =>
         Task.FromResult(NodeReply.Ok(value: commands.Send(id, data, encoding, ActorOf(actor), target))));
