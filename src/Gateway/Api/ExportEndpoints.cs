@@ -14,16 +14,8 @@ internal static class ExportEndpoints
             {
                 if (context.RequestServices.GetService<Cluster.ClusterView>() is { } cluster && cluster.IsRemote(id))
                 {
-                    try
-                    {
-                        return Results.File(await cluster.ExportAsync(id, "pcapng"), PcapngExporter.ContentType, $"session-{id}.pcapng");
-                    }
-                    catch (CommandException unavailable) when (unavailable.StatusCode == StatusCodes.Status503ServiceUnavailable && cluster.LostSession(id) is { } lost)
-                    {
-                        var shared = context.RequestServices.GetRequiredService<Cluster.ClusterHistory>();
-                        return Results.Stream(stream => exporter.WriteSessionAsync(lost, shared.StreamSharedAsync(id, cancellationToken), stream, cancellationToken),
-                            PcapngExporter.ContentType, $"session-{id}.pcapng");
-                    }
+                    return await RemoteExportAsync(context, cluster, id, "pcapng", PcapngExporter.ContentType,
+                        (lost, messages, stream) => exporter.WriteSessionAsync(lost, messages, stream, cancellationToken), cancellationToken);
                 }
 
                 await history.GetSessionAsync(id, cancellationToken); // 404 before the download starts
@@ -63,17 +55,8 @@ internal static class ExportEndpoints
             {
                 if (context.RequestServices.GetService<Cluster.ClusterView>() is { } cluster && cluster.IsRemote(id))
                 {
-                    try
-                    {
-                        return Results.File(await cluster.ExportAsync(id, "json"), "application/json", $"session-{id}.json");
-                    }
-                    catch (CommandException unavailable) when (unavailable.StatusCode == StatusCodes.Status503ServiceUnavailable && cluster.LostSession(id) is { } lost)
-                    {
-                        // Its node is gone: the shared history has what it shipped.
-                        var shared = context.RequestServices.GetRequiredService<Cluster.ClusterHistory>();
-                        return Results.Stream(stream => WriteJsonAsync(lost, shared.StreamSharedAsync(id, cancellationToken), json.Value.SerializerOptions, stream, cancellationToken),
-                            "application/json", $"session-{id}.json");
-                    }
+                    return await RemoteExportAsync(context, cluster, id, "json", "application/json",
+                        (lost, messages, stream) => WriteJsonAsync(lost, messages, json.Value.SerializerOptions, stream, cancellationToken), cancellationToken);
                 }
 
                 var session = await history.GetSessionAsync(id, cancellationToken);
@@ -84,6 +67,25 @@ internal static class ExportEndpoints
             .WithSummary("The session and all its captured messages (full payloads, base64) in one JSON document: {session, messages}.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         return api;
+    }
+
+    /// <summary>
+    /// Another node's session's export (<c>session-{id}.{format}</c>): made by its node, or, once that node is
+    /// lost, written here by <paramref name="writeShipped"/> from what it shipped to the shared history.
+    /// </summary>
+    private static async Task<IResult> RemoteExportAsync(HttpContext context, Cluster.ClusterView cluster, long id, string format, string contentType,
+        Func<SessionInfo, IAsyncEnumerable<Traffic.MessageInfo>, Stream, Task> writeShipped, CancellationToken cancellationToken)
+    {
+        var fileName = $"session-{id}.{format}";
+        try
+        {
+            return Results.File(await cluster.ExportAsync(id, format), contentType, fileName);
+        }
+        catch (CommandException unavailable) when (unavailable.StatusCode == StatusCodes.Status503ServiceUnavailable && cluster.LostSession(id) is { } lost)
+        {
+            var shared = context.RequestServices.GetRequiredService<Cluster.ClusterHistory>();
+            return Results.Stream(stream => writeShipped(lost, shared.StreamSharedAsync(id, cancellationToken), stream), contentType, fileName);
+        }
     }
 
     internal static Task WriteJsonAsync(SessionInfo session, SessionHistory history, JsonSerializerOptions options, Stream stream, CancellationToken cancellationToken) =>

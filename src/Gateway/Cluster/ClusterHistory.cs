@@ -89,7 +89,7 @@ internal sealed class ClusterHistory(NpgsqlDataSource database, SessionHistory l
             {
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    page.Add(JsonSerializer.Deserialize<MessageInfo>(reader.GetString(1), ClusterJson.Options)! with { Data = reader.GetFieldValue<byte[]>(0) });
+                    page.Add(ReadMessage(reader));
                 }
             }
 
@@ -189,12 +189,15 @@ internal sealed class ClusterHistory(NpgsqlDataSource database, SessionHistory l
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            var info = JsonSerializer.Deserialize<MessageInfo>(reader.GetString(1), ClusterJson.Options)!;
-            found.Add(info with { Data = reader.GetFieldValue<byte[]>(0) });
+            found.Add(ReadMessage(reader));
         }
 
         return found;
     }
+
+    /// <summary>A message row (<c>data, info</c>): its info as shipped, with its payload.</summary>
+    private static MessageInfo ReadMessage(NpgsqlDataReader reader) =>
+        JsonSerializer.Deserialize<MessageInfo>(reader.GetString(1), ClusterJson.Options)! with { Data = reader.GetFieldValue<byte[]>(0) };
 
     private static void AddListener(SqlFilter where, string? listenerId)
     {
