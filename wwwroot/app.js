@@ -13,7 +13,8 @@ import { wireComposer } from "./js/composer.js";
 import { buildMessage, fillPayload, showSummary } from "./js/messages.js";
 import { showMarks, wireMarks } from "./js/marks.js";
 import { toggleDecoded } from "./js/decoded.js";
-import { showDiff, showMessageDiff } from "./js/diff.js";
+import { wireDiff } from "./js/diff.js";
+import { wireKeys } from "./js/keys.js";
 import { createChart, createTimeline } from "./js/chart.js";
 import { listenerLayout } from "./js/layout.js";
 import { initTheme } from "./js/theme.js";
@@ -86,49 +87,9 @@ const { composerTo } = wireComposer({ state, toast, upsertSession, select: (id) 
 // ---------- marks on the selected session and its messages (js/marks.js) ----------
 wireMarks({ state, toast, upsertSession, renderSessionHead: () => renderSessionHead() });
 
-// ---------- diff: this session against another, byte by byte ----------
-$("diff-open").addEventListener("click", async () => {
-  const other = Number($("diff-with").value);
-  if (state.selected == null || !other) { toast("Give the number of the session to compare with.", true); return; }
-  try { await showDiff($("diff-panel"), state.selected, other, state.view); } catch (err) { toast(err.message, true); }
-});
-// Two messages: "compare" on one picks it; "compare" on another (of any session) shows the two side by side.
-let pickedSeq = null;
-$("messages").addEventListener("click", async (e) => {
-  const button = e.target.closest(".msg .compare");
-  if (!button) return;
-  e.stopPropagation();
-  const seq = Number(button.closest(".msg").dataset.seq);
-  if (pickedSeq === null || pickedSeq === seq) {
-    pickedSeq = pickedSeq === seq ? null : seq;
-    markPicked();
-    if (pickedSeq !== null) toast(`Message #${seq} picked: "compare" on another message shows the two side by side.`);
-    return;
-  }
-  const first = pickedSeq;
-  pickedSeq = null;
-  markPicked();
-  try { await showMessageDiff($("diff-panel"), first, seq, state.view); } catch (err) { toast(err.message, true); }
-}, true);
-function markPicked() {
-  for (const row of $("messages").querySelectorAll(".msg")) row.classList.toggle("picked", Number(row.dataset.seq) === pickedSeq);
-}
-
-// ---------- keys: j/k move, Enter opens, / filters, ? lists them ----------
-document.addEventListener("keydown", (e) => {
-  if (e.ctrlKey || e.metaKey || e.altKey) return;
-  const typing = e.target.closest("input, textarea, select, [contenteditable]");
-  if (e.key === "Escape") {
-    $("keys-help").hidden = true;
-    if (e.target === $("session-filter")) e.target.blur();
-    return;
-  }
-  if (typing) return;
-  if (e.key === "j" || e.key === "k") { e.preventDefault(); list.move(e.key === "j" ? 1 : -1); }
-  else if (e.key === "Enter" && list.cursor() !== null) { e.preventDefault(); select(list.cursor()); }
-  else if (e.key === "/") { e.preventDefault(); $("session-filter").focus(); }
-  else if (e.key === "?") { e.preventDefault(); $("keys-help").hidden = !$("keys-help").hidden; }
-});
+// ---------- diff (js/diff.js) and keys (js/keys.js) ----------
+wireDiff({ state, toast });
+wireKeys({ list, select: (id) => select(id) });
 
 // ---------- deep links: #/sessions/12 and #/sessions/12/messages/345 (a viewer key is enough) ----------
 let linkedSeq = null;
@@ -150,29 +111,6 @@ function markLinked() {
   linkedSeq = null;
 }
 window.addEventListener("hashchange", followLink);
-// "resend": the message's bytes into the composer, as text when they read as text (a textarea turns CR LF into
-// LF, so a message with a CR goes as hex, byte for byte), else hex; for a relay, aimed
-// where the message went (what the client sent goes to the upstream again).
-$("messages").addEventListener("click", async (e) => {
-  const button = e.target.closest(".msg .resend");
-  if (!button || state.selected == null) return;
-  e.stopPropagation();
-  const row = button.closest(".msg");
-  let bytesOf = decodeBase64(row._data);
-  if (row._truncated) {
-    try {
-      const [full] = await api(`/api/messages?sessionId=${state.selected}&afterSeq=${Number(row.dataset.seq) - 1}&limit=1`);
-      if (full) bytesOf = decodeBase64(full.data);
-    } catch (err) { toast(err.message, true); }
-  }
-  const text = new TextDecoder("utf-8", { fatal: false }).decode(bytesOf);
-  const printable = !text.includes("\uFFFD") && !/[\x00-\x08\x0b-\x1f]/.test(text);
-  $("composer-encoding").value = printable ? "utf8" : "hex";
-  $("composer-text").value = printable ? text : [...bytesOf].map((b) => b.toString(16).padStart(2, "0")).join(" ");
-  $("composer-newline").checked = false;
-  if (!$("composer-target").hidden) $("composer-target").value = row.dataset.direction === "in" ? "upstream" : "client";
-  $("composer-text").focus();
-}, true);
 // A message's "#seq" is its link.
 $("messages").addEventListener("click", (e) => {
   if (e.target.closest(".resend, .compare, .msg-star, .msg-mark")) return;

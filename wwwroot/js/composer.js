@@ -1,7 +1,8 @@
 // The composer: what to send (text, hex or base64, an optional newline) and where: the selected session (for a
 // relay, its client or its upstream), another open session, or a new connection; through the hub when it is
 // connected, else over REST.
-import { post } from "./api.js";
+import { api, post } from "./api.js";
+import { decodeBase64, hex2 } from "./format.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -75,5 +76,28 @@ export function wireComposer({ state, toast, upsertSession, select }) {
   $("composer-text").addEventListener("keydown", (e) => {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) $("composer").requestSubmit();
   });
+  // "resend": the message's bytes into the composer, as text when they read as text (a textarea turns CR LF into
+  // LF, so a message with a CR goes as hex, byte for byte), else hex; for a relay, aimed
+  // where the message went (what the client sent goes to the upstream again).
+  $("messages").addEventListener("click", async (e) => {
+    const button = e.target.closest(".msg .resend");
+    if (!button || state.selected == null) return;
+    e.stopPropagation();
+    const row = button.closest(".msg");
+    let bytesOf = decodeBase64(row._data);
+    if (row._truncated) {
+      try {
+        const [full] = await api(`/api/messages?sessionId=${state.selected}&afterSeq=${Number(row.dataset.seq) - 1}&limit=1`);
+        if (full) bytesOf = decodeBase64(full.data);
+      } catch (err) { toast(err.message, true); }
+    }
+    const text = new TextDecoder("utf-8", { fatal: false }).decode(bytesOf);
+    const printable = !text.includes("\uFFFD") && !/[\x00-\x08\x0b-\x1f]/.test(text);
+    $("composer-encoding").value = printable ? "utf8" : "hex";
+    $("composer-text").value = printable ? text : Array.from(bytesOf, hex2).join(" ");
+    $("composer-newline").checked = false;
+    if (!$("composer-target").hidden) $("composer-target").value = row.dataset.direction === "in" ? "upstream" : "client";
+    $("composer-text").focus();
+  }, true);
   return { composerTo };
 }

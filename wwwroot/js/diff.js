@@ -4,6 +4,7 @@
 import { api } from "./api.js";
 import { decodeBase64, hex2 } from "./format.js";
 
+const $ = (id) => document.getElementById(id);
 const SHOWN_BYTES = 256; // per message; the ranges say where the rest differs
 
 /** Fills the panel with the comparison of sessions a and b; rejects with the API's error. */
@@ -70,4 +71,34 @@ function side(bytes, ranges, which, view) {
   }
   if (bytes.length > SHOWN_BYTES) line.append(` … ${bytes.length} bytes`);
   return line;
+}
+
+/** Wires "compare" (this session against another; one message against another, of any session); ctx: {state, toast}. */
+export function wireDiff({ state, toast }) {
+  $("diff-open").addEventListener("click", async () => {
+    const other = Number($("diff-with").value);
+    if (state.selected == null || !other) { toast("Give the number of the session to compare with.", true); return; }
+    try { await showDiff($("diff-panel"), state.selected, other, state.view); } catch (err) { toast(err.message, true); }
+  });
+  // Two messages: "compare" on one picks it; "compare" on another (of any session) shows the two side by side.
+  let pickedSeq = null;
+  $("messages").addEventListener("click", async (e) => {
+    const button = e.target.closest(".msg .compare");
+    if (!button) return;
+    e.stopPropagation();
+    const seq = Number(button.closest(".msg").dataset.seq);
+    if (pickedSeq === null || pickedSeq === seq) {
+      pickedSeq = pickedSeq === seq ? null : seq;
+      markPicked();
+      if (pickedSeq !== null) toast(`Message #${seq} picked: "compare" on another message shows the two side by side.`);
+      return;
+    }
+    const first = pickedSeq;
+    pickedSeq = null;
+    markPicked();
+    try { await showMessageDiff($("diff-panel"), first, seq, state.view); } catch (err) { toast(err.message, true); }
+  }, true);
+  function markPicked() {
+    for (const row of $("messages").querySelectorAll(".msg")) row.classList.toggle("picked", Number(row.dataset.seq) === pickedSeq);
+  }
 }
